@@ -1,0 +1,121 @@
+"""Facts: what the outside world (PeeringDB, IRR, RPKI) says about the members.
+
+This is the contract between ``ixpctl.sources`` (which fetch and snapshot facts) and the pure core
+(policy compilation, rendering, evaluation). Plain dataclasses with JSON round-trip: a full VRP set is
+~500 k entries, so VRPs and prefixes are tuples rather than validated models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# (network "198.51.100.0/24", min length, max length) — a bgpq4 entry "198.51.100.0/24 le 25"
+# is ("198.51.100.0/24", 24, 25); an exact prefix has min == max == its own length.
+PrefixRange = tuple[str, int, int]
+# (prefix, maxLength, origin ASN)
+Vrp = tuple[str, int, int]
+
+
+@dataclass
+class Provenance:
+    source: str  # "peeringdb" | "irr" | "rpki"
+    origin: str  # URL, IRR host list or file the data came from
+    fetched_at: str  # ISO-8601 UTC, e.g. 2026-11-22T10:00:00Z
+    sha256: str  # hash of the canonical JSON of the data, so two builds can prove they used the same
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Contact:
+    role: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class PdbNetwork:
+    asn: int
+    name: str
+    irr_as_set: str = ""  # raw PeeringDB field; parse with ixpctl.irr_names.split_irr_as_set
+    info_prefixes4: int | None = None
+    info_prefixes6: int | None = None
+    never_via_route_servers: bool = False
+    policy_general: str = ""
+    website: str = ""
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass
+class PdbNetIxLan:
+    asn: int
+    ixlan_id: int
+    ipaddr4: str | None = None
+    ipaddr6: str | None = None
+    speed: int = 0  # Mbit/s
+    is_rs_peer: bool = False
+    operational: bool = True
+
+
+@dataclass
+class IrrExpansion:
+    query: str  # normalised AS-SET ("RIPE::AS-FOO", "AS-FOO") or an aut-num ("AS64496")
+    asns: list[int] = field(default_factory=list)
+    prefixes4: list[PrefixRange] = field(default_factory=list)
+    prefixes6: list[PrefixRange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    truncated: bool = False  # a size limit was hit; the lists are NOT complete
+
+    @property
+    def empty(self) -> bool:
+        return not self.asns and not self.prefixes4 and not self.prefixes6
+
+
+@dataclass
+class Facts:
+    peeringdb: dict[int, PdbNetwork] = field(default_factory=dict)  # by ASN
+    netixlan: list[PdbNetIxLan] = field(default_factory=list)  # rows of this IXP's ixlan(s)
+    irr: dict[str, IrrExpansion] = field(default_factory=dict)  # by query
+    vrps: list[Vrp] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)  # by source name
+    warnings: list[str] = field(default_factory=list)  # e.g. "IRR data is 9 days old (stale)"
+
+    def network(self, asn: int) -> PdbNetwork | None:
+        return self.peeringdb.get(asn)
+
+    def netixlan_of(self, asn: int) -> list[PdbNetIxLan]:
+        return [row for row in self.netixlan if row.asn == asn]
+
+    # --- JSON ------------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "peeringdb": {str(k): asdict(v) for k, v in sorted(self.peeringdb.items())},
+            "netixlan": [asdict(r) for r in self.netixlan],
+            "irr": {k: asdict(v) for k, v in sorted(self.irr.items())},
+            "vrps": [list(v) for v in self.vrps],
+            "provenance": {k: asdict(v) for k, v in sorted(self.provenance.items())},
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Facts":
+        def net(d: dict) -> PdbNetwork:
+            d = dict(d)
+            d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]
+            return PdbNetwork(**d)
+
+        def irr(d: dict) -> IrrExpansion:
+            d = dict(d)
+            d["prefixes4"] = [tuple(p) for p in d.get("prefixes4", [])]
+            d["prefixes6"] = [tuple(p) for p in d.get("prefixes6", [])]
+            return IrrExpansion(**d)
+
+        return cls(
+            peeringdb={int(k): net(v) for k, v in data.get("peeringdb", {}).items()},
+            netixlan=[PdbNetIxLan(**r) for r in data.get("netixlan", [])],
+            irr={k: irr(v) for k, v in data.get("irr", {}).items()},
+            vrps=[(str(p), int(m), int(a)) for p, m, a in data.get("vrps", [])],
+            provenance={k: Provenance(**v) for k, v in data.get("provenance", {}).items()},
+            warnings=list(data.get("warnings", [])),
+        )

@@ -1,0 +1,239 @@
+"""The inventory: what the IXP is made of (LANs, route servers, switches, members).
+
+Pure data with strict validation (unknown keys are errors, so typos cannot silently be ignored).
+Cross-object checks (duplicates, addresses inside LANs, ports...) live in ``ixpctl.validate``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..asn import parse_asn
+from ..irr_names import normalise_as_set
+from ..sources.config import SourcesConfig
+
+# Names that end up in generated configs (BIRD protocol names, switch section names) must be simple.
+NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
+Name = Annotated[str, Field(pattern=NAME_RE)]
+Asn = Annotated[int, Field(ge=1, le=4294967295)]
+MAC_RE = re.compile(r"^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$", re.I)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+class FictionalResources(Strict):
+    """DEMO ONLY: lets documentation ASNs/prefixes through the bogon and invalid-ASN checks.
+
+    The bundled MLIX example uses RFC 5398 ASNs and RFC 5737/3849 prefixes so that it describes no
+    real network. A production inventory must not set this; validate and build print a loud warning
+    whenever it is on.
+    """
+
+    enabled: bool = False
+    reason: str = Field(min_length=10)
+    asn_ranges: list[tuple[Asn, Asn]] = [(64496, 64511), (65536, 65551)]
+    prefixes: list[IPv4Network | IPv6Network] = [
+        IPv4Network("192.0.2.0/24"),
+        IPv4Network("198.51.100.0/24"),
+        IPv4Network("203.0.113.0/24"),
+        IPv4Network("198.18.0.0/15"),
+        IPv6Network("2001:db8::/32"),
+    ]
+
+
+class PeeringLan(Strict):
+    name: Name
+    vlan: int = Field(ge=1, le=4094)
+    ipv4: IPv4Network | None = None
+    ipv6: IPv6Network | None = None
+    mtu: int = Field(default=1500, ge=1280, le=9216)
+
+    @model_validator(mode="after")
+    def _has_prefix(self) -> "PeeringLan":
+        if self.ipv4 is None and self.ipv6 is None:
+            raise ValueError("a peering LAN needs at least one of 'ipv4' or 'ipv6'")
+        return self
+
+
+class IXP(Strict):
+    name: str = Field(min_length=1, max_length=64)
+    long_name: str | None = None
+    city: str | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    operator: str | None = None
+    launched: date | None = None
+    website: str | None = None
+    support_email: str | None = None
+    peeringdb_ix_id: int | None = Field(default=None, ge=1)
+    ixf_id: int | None = Field(default=None, ge=1)
+    rs_asn: Asn
+    lans: list[PeeringLan] = Field(min_length=1)
+    fictional_resources: FictionalResources | None = None
+
+    def lan(self, name: str) -> PeeringLan | None:
+        return next((lan for lan in self.lans if lan.name == name), None)
+
+
+class DeployTarget(Strict):
+    """Where a route server's config goes: this host, or another one over SSH."""
+
+    host: str = "localhost"  # "localhost" = local files and commands
+    user: str = "root"
+    port: int = Field(default=22, ge=1, le=65535)
+    config_path: str = "/etc/bird/bird.conf"
+    control_socket: str = "/run/bird/bird.ctl"
+    bird_binary: str = "bird"
+    birdc_binary: str = "birdc"
+
+
+class RouteServer(Strict):
+    name: Name
+    router_id: IPv4Address
+    lan: Name | None = None  # defaults to the IXP's only LAN
+    ipv4: IPv4Address | None = None
+    ipv6: IPv6Address | None = None
+    bird_version: str = Field(default="2.0.12", pattern=r"^[23]\.\d+(\.\d+)?$")
+    deploy: DeployTarget = DeployTarget()
+
+    def bird_version_tuple(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.bird_version.split("."))
+
+
+SwitchPlatform = Literal["eos", "nxos", "ios", "junos", "linux_bridge"]
+
+
+class SwitchPort(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9/._:-]+$")
+    speed: int | None = Field(default=None, ge=10, description="Mbit/s")
+    description: str | None = None
+
+
+class Switch(Strict):
+    name: Name
+    platform: SwitchPlatform
+    napalm_driver: str | None = None  # defaults to the platform's driver
+    mgmt_host: str = Field(min_length=1)
+    site: str | None = None
+    ports: list[SwitchPort] = []
+    uplinks: list[str] = []  # ports that are core links, never member ports
+
+    def port(self, name: str) -> SwitchPort | None:
+        return next((p for p in self.ports if p.name == name), None)
+
+
+class SecretRef(Strict):
+    """Where a secret lives. The secret itself never appears in the inventory."""
+
+    env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "SecretRef":
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a secret reference needs exactly one of 'env' (variable name) or 'file' (path)")
+        return self
+
+
+class Connection(Strict):
+    """One member router on one peering LAN: its addresses and where it is plugged in."""
+
+    lan: Name | None = None  # defaults to the IXP's only LAN
+    ipv4: IPv4Address | None = None
+    ipv6: IPv6Address | None = None
+    switch: Name | None = None
+    ports: list[str] = []
+    lag: str | None = None  # LAG/port-channel name when len(ports) > 1
+    speed: int | None = Field(default=None, ge=10, description="Mbit/s per port")
+    vlan_mode: Literal["access", "tagged"] = "access"
+    macs: list[str] = []
+    max_macs: int | None = Field(default=None, ge=1, le=16)
+    route_server: bool = True  # peers with the route servers
+
+    @field_validator("macs")
+    @classmethod
+    def _macs(cls, value: list[str]) -> list[str]:
+        out = []
+        for mac in value:
+            if not MAC_RE.match(mac):
+                raise ValueError(f"'{mac}' is not a MAC address (expected e.g. 02:00:5e:10:00:01)")
+            hexdigits = re.sub(r"[^0-9a-fA-F]", "", mac).lower()
+            out.append(":".join(hexdigits[i:i + 2] for i in range(0, 12, 2)))
+        return out
+
+    @model_validator(mode="after")
+    def _has_address(self) -> "Connection":
+        if self.ipv4 is None and self.ipv6 is None:
+            raise ValueError("a connection needs at least one of 'ipv4' or 'ipv6'")
+        return self
+
+
+class MaxPrefix(Strict):
+    ipv4: int | None = Field(default=None, ge=1)
+    ipv6: int | None = Field(default=None, ge=0)
+
+
+AS_SET_FROM_PEERINGDB = "from_peeringdb"
+
+
+class Member(Strict):
+    asn: Asn
+    name: str = Field(min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=200)
+    status: Literal["planned", "active", "disabled"] = "active"
+    as_sets: list[str] | Literal["from_peeringdb"] = Field(default_factory=list, alias="as_set")
+    contact: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    md5: SecretRef | None = None
+    max_prefix: MaxPrefix | None = None
+    connections: list[Connection] = Field(min_length=1)
+    policy: dict[str, Any] = {}  # overrides of policies/*.yml sections, validated by ixpctl.policy
+    joined: date | None = None
+
+    @field_validator("asn", mode="before")
+    @classmethod
+    def _asn(cls, value: Any) -> Any:
+        return parse_asn(value) if isinstance(value, str) else value
+
+    @field_validator("as_sets", mode="before")
+    @classmethod
+    def _as_sets(cls, value: Any) -> Any:
+        if value == AS_SET_FROM_PEERINGDB:
+            return value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return value
+        return [normalise_as_set(v) if isinstance(v, str) else v for v in value]
+
+    @property
+    def as_set_from_peeringdb(self) -> bool:
+        return self.as_sets == AS_SET_FROM_PEERINGDB
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class Inventory(Strict):
+    ixp: IXP
+    sources: SourcesConfig = SourcesConfig()
+    route_servers: list[RouteServer] = Field(min_length=1)
+    switches: list[Switch] = []
+    members: list[Member] = []
+
+    def member(self, asn: int) -> Member | None:
+        return next((m for m in self.members if m.asn == asn), None)
+
+    def switch(self, name: str) -> Switch | None:
+        return next((s for s in self.switches if s.name == name), None)
+
+    def lan_of(self, lan_name: str | None) -> PeeringLan | None:
+        if lan_name is None:
+            return self.ixp.lans[0] if len(self.ixp.lans) == 1 else None
+        return self.ixp.lan(lan_name)

@@ -1,0 +1,72 @@
+"""AS-SET names as operators and PeeringDB write them.
+
+Canonical form is ``SOURCE::NAME`` (bgpq4 and IRRd understand it) or a bare ``NAME`` when no source is
+given. We accept the other shapes seen in PeeringDB's ``irr_as_set`` field: ``NAME@SOURCE``,
+``SOURCE:NAME``, lists separated by spaces, commas, '/' or '&', and plain ``AS<n>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# RPSL set names: AS-FOO, hierarchical AS64496:AS-CUSTOMERS, route-sets RS-FOO, plain AS<n>.
+_SET_COMPONENT = r"(?:AS-[A-Z0-9_-]+|RS-[A-Z0-9_-]+|AS\d+)"
+_SET_NAME_RE = re.compile(rf"^{_SET_COMPONENT}(?::{_SET_COMPONENT}){{0,4}}$")
+_SOURCE_RE = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
+
+
+class AsSetNameError(ValueError):
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
+
+
+def normalise_as_set(text: str) -> str:
+    """One AS-SET token → ``SOURCE::NAME`` or ``NAME`` (upper case). Raises AsSetNameError when malformed."""
+    token = text.strip().upper()
+    for prefix in ("IPV4:", "IPV6:"):
+        token = token.removeprefix(prefix)
+    source = None
+    if "::" in token:
+        source, name = token.split("::", 1)
+    elif "@" in token:
+        name, source = token.split("@", 1)
+    elif re.match(r"^[A-Z][A-Z0-9-]*:AS", token) and not token.startswith(("AS-", "RS-")) \
+            and not re.match(r"^AS\d+:", token):
+        source, name = token.split(":", 1)
+    else:
+        name = token
+    if source is not None and not _SOURCE_RE.match(source):
+        raise AsSetNameError(f"'{text}': '{source}' is not an IRR source name",
+                             fix="write it as SOURCE::AS-NAME, e.g. RIPE::AS-EXAMPLE")
+    if not _SET_NAME_RE.match(name):
+        raise AsSetNameError(
+            f"'{text}' is not a valid AS-SET name",
+            fix="AS-SET names look like AS-EXAMPLE, AS64496:AS-CUSTOMERS or RIPE::AS-EXAMPLE "
+                "(letters, digits, '-' and '_' only)")
+    return f"{source}::{name}" if source else name
+
+
+def split_irr_as_set(field: str | None) -> tuple[list[str], list[str]]:
+    """PeeringDB ``irr_as_set`` → (normalised names, tokens that could not be understood)."""
+    if not field:
+        return [], []
+    names, bad = [], []
+    for token in re.split(r"[\s,/&;]+", field.strip()):
+        if not token:
+            continue
+        try:
+            name = normalise_as_set(token)
+        except AsSetNameError:
+            bad.append(token)
+            continue
+        if name not in names:
+            names.append(name)
+    return names, bad
+
+
+def source_and_name(as_set: str) -> tuple[str | None, str]:
+    if "::" in as_set:
+        source, name = as_set.split("::", 1)
+        return source, name
+    return None, as_set
