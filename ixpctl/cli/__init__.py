@@ -1,0 +1,72 @@
+"""The `ixpctl` command line. Each command lives in its own module and is registered here.
+
+Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad input (inventory/policy)
+· 3 data source failed · 4 build rejected (e.g. by bird -p) · 5 deploy failed and was rolled back
+· 70 internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import IxpctlError
+from .common import Context, console_err
+
+# module name → attribute holding the click command; a module is imported only when present.
+COMMANDS = [
+    ("validate", "validate"),
+    ("sources", "sources"),
+    ("build", "build"),
+    ("docs", "docs"),
+    ("verify", "sessions"),
+    ("verify", "routes"),
+    ("deploy", "deploy"),
+    ("lab", "lab"),
+    ("switch", "switch"),
+    ("onboard", "onboard"),
+    ("check", "check"),
+    ("diff", "diff"),
+    ("ci", "ci"),
+    ("export", "export"),
+]
+
+
+class IxpctlGroup(click.Group):
+    """Turns every expected error into a one-screen message and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except IxpctlError as err:
+            console_err.print(f"[bold red]error:[/] {err.format()}", highlight=False, markup=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=IxpctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ixpctl")
+@click.option("-i", "--inventory", "inventory", default="inventory", show_default=True,
+              envvar="IXPCTL_INVENTORY", help="Inventory file or directory of YAML files.")
+@click.option("-p", "--policy", "policy", default="policies/default.yml", show_default=True,
+              envvar="IXPCTL_POLICY", help="Route-server filtering policy.")
+@click.pass_context
+def main(ctx: click.Context, inventory: str, policy: str) -> None:
+    """Run the route servers and the peering LAN of an Internet Exchange Point from files kept in git."""
+    ctx.obj = Context(inventory_path=inventory, policy_path=policy)
+
+
+def _register() -> None:
+    for module_name, attr in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{module_name}":
+                continue  # command not built yet
+            raise
+        main.add_command(getattr(module, attr))
+
+
+_register()
