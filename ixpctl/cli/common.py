@@ -11,8 +11,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-console = Console(highlight=False)
-console_err = Console(stderr=True, highlight=False)
+# Outside a terminal (CI logs, pipes) rich would wrap at 80 columns: use a width logs can hold.
+_WIDTH = None if sys.stdout.isatty() else int(__import__("os").environ.get("COLUMNS", "140"))
+console = Console(highlight=False, width=_WIDTH)
+console_err = Console(stderr=True, highlight=False, width=_WIDTH)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 

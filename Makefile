@@ -1,0 +1,29 @@
+# ixpctl — the two commands: `make demo` (main job on the bundled MLIX example, offline) and
+# `make test` (the whole test suite). Both install what they need first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Debian packages: route-server daemon and IRR client; test-only: RTR cache, member BGP speakers,
+# a local IRRd's database and cache.
+DEMO_APT := bird2 bgpq4
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp postgresql redis-server iproute2
+
+.PHONY: demo test test-unit deps deps-test lint clean
+
+demo:
+	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
+	@VENV=$(VENV) scripts/demo.sh
+
+test:
+	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
+	@VENV=$(VENV) scripts/run-tests.sh -q
+
+# Fast loop while developing: pure unit tests, no daemons, no root.
+test-unit:
+	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
+	@VENV=$(VENV) scripts/run-tests.sh -q -m "not integration and not lab"
+
+lint:
+	$(VENV)/bin/ruff check ixpctl tests
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

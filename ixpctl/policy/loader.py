@@ -1,0 +1,125 @@
+"""Load ``policies/*.yml`` and compute each member's effective policy (defaults + overrides)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from ..yamlio import Loc, YamlDoc, line_of, load_yaml, problems_from_validation, to_plain
+from .model import MEMBER_OVERRIDABLE, Policy
+
+
+@dataclass
+class LoadedPolicy:
+    policy: Policy
+    path: Path
+    doc: YamlDoc
+    bogons4: list[IPv4Network] = field(default_factory=list)
+    bogons6: list[IPv6Network] = field(default_factory=list)
+    bogons_path: Path | None = None
+
+
+def load_policy(path: str | Path) -> LoadedPolicy:
+    path = Path(path)
+    doc = load_yaml(path, what="policy file")
+    try:
+        policy = Policy.model_validate(to_plain(doc.node))
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, Policy, lambda loc: (str(path), line_of(doc.node, loc)))
+        raise InputError(f"policy is invalid ({len(problems)} problem(s)):", problems=problems) from None
+    bogons_path = (path.parent / policy.prefixes.bogons_file).resolve()
+    bogons4, bogons6 = load_bogons(bogons_path, policy_file=path, policy_line=line_of(
+        doc.node, ("prefixes", "bogons_file")))
+    return LoadedPolicy(policy, path, doc, bogons4, bogons6, bogons_path)
+
+
+def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tuple[list, list]:
+    if not path.exists():
+        raise InputError.at(f"bogons file {path} not found", policy_file, policy_line,
+                            "prefixes.bogons_file", "create it or point bogons_file at the right file")
+    doc = load_yaml(path, what="bogons file")
+    problems: list[Problem] = []
+    out: dict[str, list] = {"ipv4": [], "ipv6": []}
+    for key in doc.node:
+        if key not in out:
+            problems.append(Problem(f"unknown key '{key}'", str(path), line_of(doc.node, (key,)), str(key),
+                                    "a bogons file has two lists: ipv4 and ipv6"))
+            continue
+        items = doc.node[key] or []
+        if not isinstance(items, list):
+            problems.append(Problem(f"'{key}' must be a list", str(path), line_of(doc.node, (key,)), str(key)))
+            continue
+        for index, item in enumerate(items):
+            where = dict(file=str(path), line=line_of(doc.node, (key, index)), field=f"{key}[{index}]")
+            try:
+                net = ip_network(str(item), strict=True)
+            except ValueError as exc:
+                problems.append(Problem(f"'{item}' is not a prefix: {exc}", fix="write it as e.g. 10.0.0.0/8",
+                                        **where))
+                continue
+            if (net.version == 4) != (key == "ipv4"):
+                problems.append(Problem(f"{net} is not an {key} prefix", fix=f"move it to the other list",
+                                        **where))
+                continue
+            out[key].append(net)
+    if problems:
+        raise InputError(f"bogons file is invalid ({len(problems)} problem(s)):", problems=problems)
+    return out["ipv4"], out["ipv6"]
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def override_problems(override: dict[str, Any], locate: Callable[[Loc], tuple[str | None, int | None]],
+                      prefix: Loc) -> list[Problem]:
+    """Keys a member may not override (IXP-wide settings) or that do not exist at all."""
+    problems = []
+    allowed_sections = ", ".join(sorted(MEMBER_OVERRIDABLE))
+    for section, value in override.items():
+        file, line = locate(prefix + (section,))
+        where = dict(file=file, line=line, field=".".join(map(str, prefix[-3:] + (section,))))
+        if section not in Policy.model_fields:
+            problems.append(Problem(f"unknown policy section '{section}'",
+                                    fix=f"sections a member may override: {allowed_sections}", **where))
+            continue
+        if section not in MEMBER_OVERRIDABLE:
+            problems.append(Problem(f"'{section}' is IXP-wide and cannot be overridden per member",
+                                    fix=f"change it in the policy file; per member: {allowed_sections}", **where))
+            continue
+        keys = MEMBER_OVERRIDABLE[section]
+        if keys is not None and isinstance(value, dict):
+            for key in value:
+                if key not in keys:
+                    file, line = locate(prefix + (section, key))
+                    problems.append(Problem(
+                        f"'{section}.{key}' cannot be overridden per member", file, line,
+                        f"{where['field']}.{key}", f"per member, '{section}' allows: {', '.join(sorted(keys))}"))
+    return problems
+
+
+def effective_policy(base: Policy, override: dict[str, Any],
+                     locate: Callable[[Loc], tuple[str | None, int | None]] = lambda loc: (None, None),
+                     prefix: Loc = ()) -> Policy:
+    """The member's policy: IXP defaults with its overrides, validated like the policy file."""
+    if not override:
+        return base
+    problems = override_problems(override, locate, prefix)
+    if not problems:
+        try:
+            return Policy.model_validate(_deep_merge(base.model_dump(mode="json"), override))
+        except ValidationError as exc:
+            problems = problems_from_validation(exc, Policy, locate, prefix)
+    raise InputError(f"member policy override is invalid ({len(problems)} problem(s)):", problems=problems)

@@ -1,0 +1,176 @@
+"""The route-server filtering policy as data: every knob of ``policies/default.yml``.
+
+Section names follow the order of the import filter chain (see ``ixpctl.policy.chain``), so the YAML
+file reads as the policy an IXP publishes. Per-member overrides (``members[].policy`` in the
+inventory) are deep-merged over these values and validated with the same models; only the sections
+in ``MEMBER_OVERRIDABLE`` may be overridden per member.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LengthRange(_Strict):
+    min: int = Field(ge=0, le=128)
+    max: int = Field(ge=0, le=128)
+
+    @model_validator(mode="after")
+    def _order(self) -> "LengthRange":
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class NextHop(_Strict):
+    policy: Literal["strict", "same_as", "authorized"] = "strict"
+    authorized: list[IPv4Address | IPv6Address] = []  # with policy 'authorized' (per member)
+
+
+class PrefixLength(_Strict):
+    ipv4: LengthRange = LengthRange(min=8, max=24)
+    ipv6: LengthRange = LengthRange(min=12, max=48)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "PrefixLength":
+        if self.ipv4.max > 32:
+            raise ValueError("ipv4 lengths cannot exceed 32")
+        return self
+
+
+class Prefixes(_Strict):
+    bogons_file: str = "bogons.yml"  # relative to the policy file
+    reject_default_route: bool = True
+    reject_peering_lan: bool = True
+    length: PrefixLength = PrefixLength()
+    ipv6_global_unicast_only: bool = True  # only 2000::/3
+
+
+class TransitFree(_Strict):
+    action: Literal["reject", "tag"] = "reject"
+    asns: list[int] = []
+
+
+class NeverViaRouteServers(_Strict):
+    peeringdb: bool = True  # use PeeringDB's info_never_via_route_servers
+    asns: list[int] = []
+
+
+class AsPath(_Strict):
+    max_length: int = Field(default=32, ge=1, le=255)
+    reject_invalid_asns: bool = True  # private, reserved, documentation, AS_TRANS anywhere in the path
+    reject_as_sets: bool = True  # AS_SET segments (RFC 6472)
+    transit_free: TransitFree = TransitFree()
+    never_via_route_servers: NeverViaRouteServers = NeverViaRouteServers()
+
+
+class Irr(_Strict):
+    enforce_origin: bool = True  # origin ASN must be in the member's AS-SET expansion
+    enforce_prefix: bool = True  # prefix must be covered by a route object of the AS-SET
+    allow_more_specifics: bool = False  # accept more-specifics of route objects up to the max length
+    rpki_roas_as_route_objects: bool = True  # an RPKI-valid route passes the IRR prefix check
+    aggregate: bool = False  # let bgpq4 aggregate (-A) prefix lists; same semantics, shorter config
+    empty_as_set: Literal["reject_all", "fallback_aut_num"] = "fallback_aut_num"
+
+
+class Rpki(_Strict):
+    enabled: bool = True
+    reject_invalid: bool = True  # False: tag only (not recommended)
+    tag_valid_and_not_found: bool = True  # informational large communities
+
+
+class MaxPrefixHeadroom(_Strict):
+    absolute: int = Field(default=100, ge=0)
+    relative: int = Field(default=15, ge=0, le=1000, description="percent")
+
+
+class MaxPrefix(_Strict):
+    peeringdb: bool = True  # take info_prefixes4/6 from PeeringDB
+    headroom: MaxPrefixHeadroom = MaxPrefixHeadroom()
+    default_ipv4: int = Field(default=100, ge=1)  # when neither inventory nor PeeringDB has a value
+    default_ipv6: int = Field(default=50, ge=1)
+    action: Literal["restart", "block", "disable", "warn"] = "restart"
+    restart_after: int = Field(default=15, ge=1, description="minutes, with action 'restart'")
+
+
+class GracefulShutdown(_Strict):
+    enabled: bool = True  # honour GRACEFUL_SHUTDOWN 65535:0 (RFC 8326)
+    local_pref: int = Field(default=0, ge=0)
+
+
+class Blackhole(_Strict):
+    enabled: bool = False  # members opt in per member
+    max_length_ipv4: int = Field(default=32, ge=8, le=32)
+    max_length_ipv6: int = Field(default=128, ge=12, le=128)
+    rewrite_next_hop_ipv4: IPv4Address | None = None
+    rewrite_next_hop_ipv6: IPv6Address | None = None
+    add_no_export: bool = True
+    announce_to: Literal["all", "opted_in"] = "all"
+
+
+class Lists(_Strict):
+    """Per-member white and black lists (global black list: add prefixes to the bogons file)."""
+
+    black_list_prefixes: list[IPv4Network | IPv6Network] = []
+    white_list_prefixes: list[IPv4Network | IPv6Network] = []  # accepted even without IRR/ROA coverage
+    white_list_asns: list[int] = []  # origin ASNs accepted even when not in the AS-SET
+
+
+class Communities(_Strict):
+    standard: bool = True  # 0:peer, rs:peer, 0:rs (16-bit peers only)
+    large: bool = True  # rs:0:peer, rs:1:peer, rs:0:0
+    prepend: bool = True  # rs:101..103:peer|0
+    scrub_own: bool = True  # remove the RS's own control/info communities before export
+    info_tags: bool = True  # tag accepted routes with the IRR/RPKI check results
+
+
+class Session(_Strict):
+    passive: bool = False
+    role: bool = True  # RFC 9234 'rs_server' where the BIRD version has it
+    extended_next_hop: bool = False  # RFC 8950: IPv4 routes over IPv6 sessions
+    add_path_tx: bool = False
+    bfd: bool = False
+    ttl_security: bool = False
+    hold_time: int = Field(default=90, ge=3)
+    keepalive_time: int = Field(default=30, ge=1)
+
+
+class RejectPolicy(_Strict):
+    keep_filtered: bool = True  # keep rejected routes (tagged with the reason) for members to see
+
+
+class Policy(_Strict):
+    version: Literal[1] = 1
+    next_hop: NextHop = NextHop()
+    prefixes: Prefixes = Prefixes()
+    as_path: AsPath = AsPath()
+    irr: Irr = Irr()
+    rpki: Rpki = Rpki()
+    max_prefix: MaxPrefix = MaxPrefix()
+    graceful_shutdown: GracefulShutdown = GracefulShutdown()
+    blackhole: Blackhole = Blackhole()
+    lists: Lists = Lists()
+    communities: Communities = Communities()
+    session: Session = Session()
+    reject_policy: RejectPolicy = RejectPolicy()
+
+
+# Sections (or keys inside a section) a member override may change. Everything else is IXP-wide.
+MEMBER_OVERRIDABLE: dict[str, set[str] | None] = {
+    "next_hop": None,
+    "prefixes": {"length"},
+    "as_path": {"max_length"},
+    "irr": {"enforce_origin", "enforce_prefix", "allow_more_specifics", "empty_as_set"},
+    "rpki": {"reject_invalid"},
+    "max_prefix": {"action", "restart_after"},
+    "blackhole": {"enabled"},
+    "lists": None,
+    "session": None,
+}

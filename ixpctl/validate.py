@@ -1,0 +1,309 @@
+"""`ixpctl validate`: cross-object checks that catch real operator mistakes.
+
+The models already reject malformed values (types, unknown keys, bad AS-SET names). Here we check
+what only the whole inventory can tell: duplicates, addresses outside their LAN, ports used twice,
+special-purpose ASNs as members, missing secrets, per-member policy overrides.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from ipaddress import IPv4Address
+from pathlib import Path
+
+from .asn import in_ranges, special_asn_reason
+from .errors import InputError, Report
+from .inventory.loader import LoadedInventory
+from .inventory.models import Inventory, PeeringLan
+from .policy.loader import LoadedPolicy, effective_policy
+
+
+def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
+             base_dir: Path | None = None) -> Report:
+    """Run every check; never raises for inventory problems, returns them all in a Report."""
+    report = Report()
+    inv = loaded.inventory
+    base_dir = base_dir or Path.cwd()
+
+    def at(*loc):
+        file, line = loaded.locate(tuple(loc))
+        field = ""
+        for part in loc:
+            field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
+        return dict(file=file, line=line, field=field)
+
+    _check_fictional(inv, report, at)
+    _check_lans(inv, report, at)
+    _check_route_servers(inv, report, at)
+    _check_members(inv, report, at, base_dir)
+    _check_switch_ports(inv, report, at)
+    if policy is not None:
+        _check_member_policies(loaded, policy, report)
+    return report
+
+
+def _check_fictional(inv: Inventory, report: Report, at) -> None:
+    fr = inv.ixp.fictional_resources
+    if fr is not None and fr.enabled:
+        report.warning(
+            "DEMO MODE: fictional_resources is on — documentation ASNs and prefixes are let through the "
+            f"bogon and invalid-ASN checks ({fr.reason})",
+            fix="remove ixp.fictional_resources before using this inventory in production",
+            **at("ixp", "fictional_resources"))
+
+
+def _fictional_asn_ok(inv: Inventory, asn: int) -> bool:
+    fr = inv.ixp.fictional_resources
+    return fr is not None and fr.enabled and in_ranges(asn, [tuple(r) for r in fr.asn_ranges])
+
+
+def _check_lans(inv: Inventory, report: Report, at) -> None:
+    seen_names: dict[str, int] = {}
+    seen_vlans: dict[int, int] = {}
+    for i, lan in enumerate(inv.ixp.lans):
+        if lan.name in seen_names:
+            report.error(f"LAN name '{lan.name}' is used twice", fix="give every LAN its own name",
+                         **at("ixp", "lans", i, "name"))
+        seen_names[lan.name] = i
+        if lan.vlan in seen_vlans:
+            report.error(f"VLAN {lan.vlan} is used by two LANs", fix="give every LAN its own VLAN",
+                         **at("ixp", "lans", i, "vlan"))
+        seen_vlans[lan.vlan] = i
+        for fam, net in (("ipv4", lan.ipv4), ("ipv6", lan.ipv6)):
+            if net is not None and not net.is_global and not _fictional_prefix_ok(inv, net):
+                report.warning(f"peering LAN {net} is not globally unique address space",
+                               fix="IXPs number their LAN from a dedicated public assignment", **at("ixp", "lans", i, fam))
+    rs_asn = inv.ixp.rs_asn
+    why = special_asn_reason(rs_asn)
+    if why and not _fictional_asn_ok(inv, rs_asn):
+        report.warning(f"route-server ASN {rs_asn} is a {why}",
+                       fix="route servers normally use a public ASN assigned to the IXP", **at("ixp", "rs_asn"))
+
+
+def _fictional_prefix_ok(inv: Inventory, net) -> bool:
+    fr = inv.ixp.fictional_resources
+    if fr is None or not fr.enabled:
+        return False
+    return any(net.version == p.version and net.subnet_of(p) for p in fr.prefixes)
+
+
+def _resolve_lan(inv: Inventory, name: str | None, report: Report, where: dict) -> PeeringLan | None:
+    lan = inv.lan_of(name)
+    if lan is None:
+        if name is None:
+            report.error("this IXP has several LANs: say which one ('lan:')",
+                         fix=f"add lan: one of {', '.join(l.name for l in inv.ixp.lans)}", **where)
+        else:
+            report.error(f"unknown LAN '{name}'",
+                         fix=f"use one of {', '.join(l.name for l in inv.ixp.lans)}", **where)
+    return lan
+
+
+def _check_address(addr, lan: PeeringLan, report: Report, where: dict, what: str) -> None:
+    net = lan.ipv4 if isinstance(addr, IPv4Address) else lan.ipv6
+    fam = "IPv4" if isinstance(addr, IPv4Address) else "IPv6"
+    if net is None:
+        report.error(f"{what} has an {fam} address but LAN '{lan.name}' has no {fam} prefix",
+                     fix=f"remove the address or add an {fam.lower()} prefix to the LAN", **where)
+        return
+    if addr not in net:
+        report.error(f"{what} address {addr} is outside LAN '{lan.name}' ({net})",
+                     fix=f"pick a free address inside {net}", **where)
+        return
+    if addr == net.network_address:
+        report.error(f"{what} address {addr} is the network address of {net}",
+                     fix="pick a host address", **where)
+    elif isinstance(addr, IPv4Address) and addr == net.broadcast_address:
+        report.error(f"{what} address {addr} is the broadcast address of {net}",
+                     fix="pick a host address", **where)
+
+
+def _check_route_servers(inv: Inventory, report: Report, at) -> None:
+    names: dict[str, int] = {}
+    router_ids: dict[str, str] = {}
+    for i, rs in enumerate(inv.route_servers):
+        if rs.name in names:
+            report.error(f"route server name '{rs.name}' is used twice", **at("route_servers", i, "name"))
+        names[rs.name] = i
+        rid = str(rs.router_id)
+        if rid in router_ids:
+            report.error(f"router-id {rid} is also used by {router_ids[rid]}",
+                         fix="every route server needs its own router-id", **at("route_servers", i, "router_id"))
+        router_ids[rid] = rs.name
+        lan = _resolve_lan(inv, rs.lan, report, at("route_servers", i, "lan"))
+        if lan is None:
+            continue
+        if rs.ipv4 is None and rs.ipv6 is None:
+            report.error(f"route server {rs.name} has no LAN address",
+                         fix="add ipv4: and/or ipv6:", **at("route_servers", i))
+        for fam in ("ipv4", "ipv6"):
+            addr = getattr(rs, fam)
+            if addr is not None:
+                _check_address(addr, lan, report, at("route_servers", i, fam), f"route server {rs.name}")
+            elif getattr(lan, fam) is not None:
+                report.warning(f"route server {rs.name} has no {fam} address although LAN '{lan.name}' has "
+                               f"{fam}: members get no {fam} session with it", **at("route_servers", i))
+
+
+def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
+    rs_addresses = {a: rs.name for rs in inv.route_servers for a in (rs.ipv4, rs.ipv6) if a is not None}
+    asns: dict[int, int] = {}
+    addresses: dict[object, str] = {}
+    macs: dict[str, str] = {}
+    rs_lans = {(inv.lan_of(rs.lan).name if inv.lan_of(rs.lan) else None) for rs in inv.route_servers}
+    for i, m in enumerate(inv.members):
+        label = f"AS{m.asn} ({m.name})"
+        if m.asn in asns:
+            first = inv.members[asns[m.asn]]
+            report.error(f"AS{m.asn} is listed twice (also as '{first.name}')",
+                         fix="merge the two entries: one member, several connections", **at("members", i, "asn"))
+        asns.setdefault(m.asn, i)
+        if m.asn == inv.ixp.rs_asn:
+            report.error(f"AS{m.asn} is the route servers' own ASN", **at("members", i, "asn"))
+        why = special_asn_reason(m.asn)
+        if why and not _fictional_asn_ok(inv, m.asn):
+            report.error(f"AS{m.asn} is a {why}: it cannot peer at an IXP",
+                         fix="use the member's public ASN", **at("members", i, "asn"))
+        if m.md5 is not None:
+            _check_secret(m.md5, report, at("members", i, "md5"), base_dir, label)
+        for c_i, conn in enumerate(m.connections):
+            where = at("members", i, "connections", c_i)
+            lan = _resolve_lan(inv, conn.lan, report, at("members", i, "connections", c_i, "lan"))
+            for fam in ("ipv4", "ipv6"):
+                addr = getattr(conn, fam)
+                if addr is None:
+                    continue
+                fwhere = at("members", i, "connections", c_i, fam)
+                if lan is not None:
+                    _check_address(addr, lan, report, fwhere, label)
+                if addr in rs_addresses:
+                    report.error(f"{label} uses {addr}, the address of route server {rs_addresses[addr]}",
+                                 fix="pick a free address", **fwhere)
+                elif addr in addresses:
+                    report.error(f"{label} uses {addr}, already used by {addresses[addr]}",
+                                 fix="pick a free address", **fwhere)
+                else:
+                    addresses[addr] = label
+            for m_i, mac in enumerate(conn.macs):
+                mwhere = at("members", i, "connections", c_i, "macs", m_i)
+                if mac in macs:
+                    report.error(f"MAC {mac} is already registered for {macs[mac]}",
+                                 fix="each router has its own MAC address", **mwhere)
+                else:
+                    macs[mac] = label
+                first_octet = int(mac[:2], 16)
+                if first_octet & 1:
+                    report.error(f"MAC {mac} is a multicast address", fix="register the router's unicast MAC",
+                                 **mwhere)
+            if conn.max_macs is not None and len(conn.macs) > conn.max_macs:
+                report.error(f"{len(conn.macs)} MACs registered but max_macs is {conn.max_macs}",
+                             **at("members", i, "connections", c_i, "max_macs"))
+            if m.status == "active" and not conn.macs:
+                report.warning(f"{label} has no MAC address registered: the switch port cannot enforce "
+                               "port security", fix="add macs: [..] from the member's router", **where)
+            if conn.route_server and lan is not None and lan.name not in rs_lans:
+                report.error(f"{label} wants route-server sessions on LAN '{lan.name}', which has no route server",
+                             fix="set route_server: false or add a route server on that LAN", **where)
+            if conn.switch is None and m.status == "active":
+                report.warning(f"{label} has no switch port: it cannot be patched",
+                               fix="add switch: and ports:", **where)
+
+
+def _check_secret(ref, report: Report, where: dict, base_dir: Path, label: str) -> None:
+    if ref.env is not None:
+        if not os.environ.get(ref.env):
+            report.warning(f"secret for {label}: environment variable {ref.env} is not set "
+                           "(builds render no password until it is; deploy refuses)",
+                           fix=f"export {ref.env}=... where ixpctl runs (CI secret, vault agent...)", **where)
+    else:
+        path = Path(ref.file)
+        if not path.is_absolute():
+            path = base_dir / path
+        if not path.is_file():
+            report.error(f"secret file {ref.file} for {label} does not exist",
+                         fix=f"create {path} (mode 600, one line: the password) or fix the path", **where)
+        elif path.stat().st_mode & 0o077:
+            report.warning(f"secret file {ref.file} is readable by other users",
+                           fix=f"chmod 600 {path}", **where)
+
+
+def _check_switch_ports(inv: Inventory, report: Report, at) -> None:
+    names: dict[str, int] = {}
+    for s_i, sw in enumerate(inv.switches):
+        if sw.name in names:
+            report.error(f"switch name '{sw.name}' is used twice", **at("switches", s_i, "name"))
+        names[sw.name] = s_i
+        seen: set[str] = set()
+        for p_i, port in enumerate(sw.ports):
+            if port.name in seen:
+                report.error(f"port {port.name} is listed twice on {sw.name}", **at("switches", s_i, "ports", p_i))
+            seen.add(port.name)
+        for u in sw.uplinks:
+            if sw.port(u) is None:
+                report.error(f"uplink {u} is not a port of {sw.name}", fix="add it to ports:",
+                             **at("switches", s_i, "uplinks"))
+    used: dict[tuple[str, str], str] = {}
+    lags: dict[tuple[str, str], str] = {}
+    for i, m in enumerate(inv.members):
+        label = f"AS{m.asn} ({m.name})"
+        for c_i, conn in enumerate(m.connections):
+            if conn.switch is None:
+                if conn.ports:
+                    report.error("ports given without switch:", fix="add switch: <name>",
+                                 **at("members", i, "connections", c_i, "ports"))
+                continue
+            sw = inv.switch(conn.switch)
+            if sw is None:
+                report.error(f"unknown switch '{conn.switch}'",
+                             fix=f"use one of {', '.join(s.name for s in inv.switches) or '(no switches defined)'}",
+                             **at("members", i, "connections", c_i, "switch"))
+                continue
+            if not conn.ports:
+                report.error(f"no port given on {sw.name}", fix="add ports: [<port>]",
+                             **at("members", i, "connections", c_i))
+            if len(conn.ports) > 1 and not conn.lag:
+                report.error(f"{len(conn.ports)} ports but no LAG name",
+                             fix="add lag: <port-channel/ae name> to bundle them",
+                             **at("members", i, "connections", c_i))
+            if conn.lag:
+                key = (sw.name, conn.lag)
+                if key in lags and lags[key] != label:
+                    report.error(f"LAG {conn.lag} on {sw.name} is already used by {lags[key]}",
+                                 **at("members", i, "connections", c_i, "lag"))
+                lags[key] = label
+            for p_i, pname in enumerate(conn.ports):
+                pwhere = at("members", i, "connections", c_i, "ports", p_i)
+                port = sw.port(pname)
+                if port is None:
+                    report.error(f"{sw.name} has no port '{pname}'",
+                                 fix=f"add it to switches[{sw.name}].ports or fix the name", **pwhere)
+                    continue
+                if pname in sw.uplinks:
+                    report.error(f"{pname} is an uplink of {sw.name}, not a member port", **pwhere)
+                key = (sw.name, pname)
+                if key in used:
+                    report.error(f"port {sw.name} {pname} is already used by {used[key]}",
+                                 fix="every port belongs to one connection", **pwhere)
+                else:
+                    used[key] = label
+                if conn.speed and port.speed and conn.speed > port.speed:
+                    report.error(f"{label} ordered {conn.speed} Mbit/s but {sw.name} {pname} is {port.speed}",
+                                 **pwhere)
+
+
+def _check_member_policies(loaded: LoadedInventory, policy: LoadedPolicy, report: Report) -> None:
+    for i, m in enumerate(loaded.inventory.members):
+        if not m.policy:
+            continue
+        try:
+            effective_policy(policy.policy, m.policy, loaded.locate, ("members", i, "policy"))
+        except InputError as err:
+            report.problems.extend(err.problems)
+
+
+def member_counts(inv: Inventory) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for m in inv.members:
+        counts[m.status] += 1
+    return dict(counts)

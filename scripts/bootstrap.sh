@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install what ixpctl needs on a Debian 12 machine: Debian packages (when root; otherwise print the
+# exact apt command) and a virtualenv with the Python dependencies. Idempotent and quiet when done.
+#
+#   scripts/bootstrap.sh [--apt "pkg pkg..."]      VENV=.venv by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+APT_PACKAGES=${APT_PACKAGES:-"bird2 bgpq4"}
+PYTHON=${PYTHON:-python3}
+
+missing=()
+for pkg in $APT_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# Debian's python3 has no venv module until python3-venv is installed.
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    # Packaged daemons must not start on install: ixpctl starts its own instances when it needs them.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+    echo "bootstrap: run as root:  $cmd" >&2
+    exit 1
+  fi
+fi
+
+stamp="$VENV/.ixpctl-installed"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "bootstrap: creating virtualenv $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "bootstrap: installing Python dependencies into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -U pip 2>&1 | grep -v '^WARNING: Location' || true
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+  "$VENV/bin/python" -c 'import ixpctl, pydantic, ruamel.yaml, peeringdb' # fail loudly if pip failed
+  touch "$stamp"
+fi

@@ -1,0 +1,36 @@
+"""Shared pytest fixtures. Test-area specific fixtures live in tests/support/ and are imported here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def default_policy_path() -> Path:
+    return REPO / "policies" / "default.yml"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch) -> Path:
+    """Run the test with the working directory in a temp dir (relative paths resolve there)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def pytest_collection_modifyitems(config, items):
+    # Lab tests need root and network namespaces: skip them loudly anywhere else.
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(reason="lab tests need root (network namespaces)")
+        for item in items:
+            if "lab" in item.keywords:
+                item.add_marker(skip)
