@@ -1,0 +1,151 @@
+"""`ixpctl build`: inventory + policy + pinned facts → one checked BIRD config per route server.
+
+All or nothing: every config is rendered into a temporary directory and checked with ``bird -p``;
+only when all of them pass are they moved into the output directory (one atomic rename each). A
+config BIRD rejects is never written, and the error quotes BIRD's message and the offending line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BuildError, Problem, ValidationFailed
+from .facts import Facts
+from .inventory.loader import LoadedInventory
+from .policy.intent import RouteServerIntent, compile_route_server
+from .policy.loader import LoadedPolicy
+from .render.bird import Capabilities, parse_version, render_route_server, resolve_passwords
+from .validate import validate
+
+
+@dataclass
+class BuiltConfig:
+    route_server: str
+    path: Path
+    intent: RouteServerIntent
+    lines: int
+    bytes: int
+    check_seconds: float
+    left_out: list[str]
+
+
+@dataclass
+class BuildResult:
+    configs: list[BuiltConfig]
+    warnings: list[str] = field(default_factory=list)
+    facts: Facts | None = None
+
+    def summary(self) -> dict:
+        first = self.configs[0].intent if self.configs else None
+        members = []
+        if first is not None:
+            for m in first.members:
+                p4 = first.prefix_set(m.prefix_set4)
+                p6 = first.prefix_set(m.prefix_set6)
+                members.append({
+                    "asn": m.asn, "name": m.name, "as_sets": m.as_sets,
+                    "sessions": sum(1 for s in first.sessions if s.member_asn == m.asn),
+                    "prefixes4": len(p4.entries) if p4 else 0, "prefixes6": len(p6.entries) if p6 else 0,
+                    "origins": len(first.asn_set(m.origin_set).asns) if first.asn_set(m.origin_set) else 0,
+                    "max_prefix4": m.max_prefix4, "max_prefix6": m.max_prefix6,
+                    "warnings": m.warnings,
+                })
+        return {
+            "ok": True,
+            "configs": [{"route_server": c.route_server, "path": str(c.path), "lines": c.lines, "bytes": c.bytes,
+                         "sessions": len(c.intent.sessions), "prefix_sets": len(c.intent.prefix_sets),
+                         "bird_check_seconds": round(c.check_seconds, 3), "left_out": c.left_out,
+                         "demo_mode": bool(c.intent.fictional)} for c in self.configs],
+            "members": members,
+            "warnings": self.warnings,
+        }
+
+
+def bird_binary(explicit: str | None = None) -> str:
+    binary = explicit or os.environ.get("IXPCTL_BIRD", "bird")
+    if shutil.which(binary) is None:
+        raise BuildError(f"'{binary}' not found: every generated config is checked with `bird -p`",
+                         fix="apt-get install bird2 (or set IXPCTL_BIRD to the bird binary)")
+    return binary
+
+
+def bird_version(binary: str) -> str:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    match = re.search(r"(\d+\.\d+(?:\.\d+)?)", out.stdout + out.stderr)
+    return match.group(1) if match else "0"
+
+
+def check_config(path: Path, binary: str, *, shown_as: str | None = None) -> float:
+    """Run ``bird -p -c path``; raise BuildError with BIRD's message and the offending line."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.run([binary, "-p", "-c", str(path)], capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"bird -p did not finish on {shown_as or path} within 30 minutes") from None
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        message = (proc.stderr or proc.stdout).strip()
+        match = re.search(r":(\d+):(\d+) (.*)$", message)
+        detail = message
+        if match:
+            line_no = int(match.group(1))
+            lines = path.read_text(errors="replace").splitlines()
+            context = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+            detail = f"line {line_no}, column {match.group(2)}: {match.group(3)}\n    > {context}"
+        raise BuildError(f"BIRD rejected the generated config {shown_as or path}: {detail}",
+                         fix="if the inventory is valid this is an ixpctl bug: report it with the line above")
+    return elapsed
+
+
+def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_dir: Path,
+          only: list[str] | None = None, bird: str | None = None, base_dir: Path | None = None,
+          check: bool = True) -> BuildResult:
+    base_dir = base_dir or Path.cwd()
+    report = validate(loaded, lpolicy, base_dir=base_dir)
+    if report.errors:
+        raise ValidationFailed(f"the inventory has {len(report.errors)} error(s): nothing was built",
+                               problems=report.errors, fix="run `ixpctl validate` and fix them first")
+    inv = loaded.inventory
+    servers = [rs for rs in inv.route_servers if not only or rs.name in only]
+    if only and len(servers) != len(set(only)):
+        known = ", ".join(rs.name for rs in inv.route_servers)
+        raise BuildError(f"unknown route server in {only}", fix=f"known route servers: {known}")
+    binary = bird_binary(bird) if check else None
+    local_version = bird_version(binary) if binary else None
+
+    warnings = [p.message for p in report.warnings]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".ixpctl-build-", dir=out_dir))
+    built: list[BuiltConfig] = []
+    try:
+        for rs in servers:
+            intent = compile_route_server(loaded, lpolicy, facts, rs)
+            caps = Capabilities(parse_version(rs.bird_version))
+            if local_version and parse_version(local_version)[:2] != caps.version[:2]:
+                warnings.append(f"{rs.name} targets BIRD {rs.bird_version} but this machine's bird is "
+                                f"{local_version}: the check used the local one")
+            text = render_route_server(intent, capabilities=caps, passwords=resolve_passwords(intent, base_dir))
+            path = staging / f"{rs.name}.conf"
+            path.write_text(text)
+            seconds = check_config(path, binary, shown_as=str(out_dir / path.name)) if binary else 0.0
+            (staging / f"{rs.name}.intent.json").write_text(json.dumps(intent.to_json(), default=str))
+            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, text.count("\n"), len(text.encode()),
+                                     seconds, caps.left_out()))
+            warnings += [w for w in intent.warnings if w not in warnings]
+        for item in built:  # every config passed: publish them (atomic rename each)
+            for suffix in (".conf", ".intent.json"):
+                os.replace(staging / f"{item.route_server}{suffix}", out_dir / f"{item.route_server}{suffix}")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(built, warnings, facts)
+
+
+__all__ = ["build", "BuildResult", "check_config", "bird_binary", "Problem"]

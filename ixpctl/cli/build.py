@@ -1,0 +1,52 @@
+"""`ixpctl build`: render and check the route-server configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..build import build as run_build
+from .common import Context, console, console_err, json_option, print_json
+from .facts import facts_options, load_facts
+
+
+@click.command()
+@click.option("--rs", "only", multiple=True, help="Build only this route server (repeatable).")
+@click.option("-o", "--out", "out_dir", default="build", show_default=True, type=click.Path(path_type=Path),
+              help="Output directory.")
+@click.option("--bird", default=None, help="bird binary used for the `bird -p` check (default: bird on PATH).")
+@facts_options
+@json_option
+@click.pass_obj
+def build(ctx: Context, only: tuple[str, ...], out_dir: Path, bird: str | None, snapshot: Path | None,
+          as_json: bool) -> None:
+    """Generate one BIRD 2 config per route server, check each with `bird -p`, write them atomically.
+
+    Exit 0 on success, 1 when the inventory has errors, 2 on unreadable input, 3 when the facts
+    snapshot is missing or corrupt, 4 when BIRD rejects a generated config (nothing is written).
+    """
+    loaded = ctx.loaded_inventory()
+    policy = ctx.loaded_policy()
+    facts = load_facts(ctx, snapshot)
+    result = run_build(loaded, policy, facts, out_dir=out_dir, only=list(only) or None, bird=bird)
+    if as_json:
+        print_json(result.summary())
+        return
+    summary = result.summary()
+    table = Table(title="Members on the route servers", title_justify="left")
+    for col in ("ASN", "name", "AS-SET", "sessions", "v4 prefixes", "v6 prefixes", "origins", "max-prefix v4/v6"):
+        table.add_column(col, overflow="fold")
+    for m in summary["members"]:
+        table.add_row(str(m["asn"]), m["name"], ", ".join(m["as_sets"]), str(m["sessions"]), str(m["prefixes4"]),
+                      str(m["prefixes6"]), str(m["origins"]), f"{m['max_prefix4']}/{m['max_prefix6']}")
+    console.print(table)
+    for w in summary["warnings"]:
+        console_err.print(f"[yellow]warning[/] {w}", markup=True, highlight=False)
+    for c in summary["configs"]:
+        demo = " [bold red](DEMO MODE: fictional resources allowed)[/]" if c["demo_mode"] else ""
+        console.print(f"[green]built[/] {c['path']}: {c['sessions']} sessions, {c['prefix_sets']} prefix sets, "
+                      f"{c['lines']} lines, bird -p ok in {c['bird_check_seconds']} s{demo}")
+        for item in c["left_out"]:
+            console.print(f"  left out: {item}")

@@ -1,0 +1,401 @@
+"""Compile inventory + policy + facts into the Intent: pure, JSON-serialisable data describing what
+each route server must do. The BIRD template renders it; ``evaluate`` decides routes from it.
+
+Rules the compiler applies (documented in the published policy):
+- only ``active`` members get sessions; one session per member router and address family;
+- one prefix set per distinct (IRR expansion, more-specifics setting), shared by every member using it;
+- per-member white lists are merged into that member's sets (so they get their own set);
+- an AS-SET that resolves to nothing falls back to the member's own ``AS<n>`` expansion
+  (``irr.empty_as_set: fallback_aut_num``) or leaves the member with empty sets (``reject_all``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import asdict, dataclass, field
+from ipaddress import IPv4Address, ip_network
+from typing import Any
+
+from ..asn import SPECIAL_ASN_RANGES
+from ..facts import Facts, IrrExpansion, PrefixRange
+from ..inventory.loader import LoadedInventory
+from ..inventory.models import Member, RouteServer
+from ..irr_names import split_irr_as_set
+from .loader import LoadedPolicy, effective_policy
+from .model import Policy
+
+
+@dataclass
+class PrefixSet:
+    name: str
+    afi: int
+    entries: list[PrefixRange]
+    sources: list[str]  # the AS-SETs / lists it came from (for the comment in the config)
+    used_by: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AsnSet:
+    name: str
+    asns: list[int]
+    sources: list[str]
+    used_by: list[int] = field(default_factory=list)
+
+
+@dataclass
+class MemberIntent:
+    asn: int
+    name: str
+    as_sets: list[str]  # what was expanded (after PeeringDB / fallback resolution)
+    origin_set: str  # AsnSet name
+    prefix_set4: str  # PrefixSet names
+    prefix_set6: str
+    blackhole_set4: str | None
+    blackhole_set6: str | None
+    black_list4: str | None
+    black_list6: str | None
+    addresses: list[str]  # all LAN addresses of the member (next_hop same_as)
+    enforce_origin: bool
+    enforce_prefix: bool
+    roas_as_route_objects: bool
+    rpki_reject_invalid: bool
+    blackhole: bool
+    next_hop_policy: str
+    next_hop_authorized: list[str]
+    length4: tuple[int, int]
+    length6: tuple[int, int]
+    max_path_length: int
+    max_prefix4: int
+    max_prefix6: int
+    max_prefix_source: str  # "inventory" | "peeringdb+headroom" | "default"
+    limit_action: str
+    restart_after: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SessionIntent:
+    name: str  # BIRD protocol name, e.g. AS64496_1_v4
+    member_asn: int
+    afi: int
+    neighbor: str
+    local_address: str | None
+    description: str  # NOT escaped here; the renderer escapes
+    md5_env: str | None
+    md5_file: str | None
+    passive: bool
+    role: bool
+    extended_next_hop: bool
+    add_path_tx: bool
+    bfd: bool
+    ttl_security: bool
+    hold_time: int
+    keepalive_time: int
+    import_limit: int
+    limit_action: str
+    next_hop_allowed: list[str]  # empty = strict (the neighbour only)
+
+
+@dataclass
+class RouteServerIntent:
+    name: str
+    router_id: str
+    rs_asn: int
+    ixp_name: str
+    bird_version: str
+    lan_prefixes4: list[str]
+    lan_prefixes6: list[str]
+    bogons4: list[str]
+    bogons6: list[str]
+    invalid_asn_ranges: list[tuple[int, int]]
+    transit_free: list[int]
+    transit_free_action: str
+    never_via_rs: list[int]
+    policy: dict[str, Any]  # the IXP-wide policy (model dump), for the global knobs
+    members: list[MemberIntent]
+    sessions: list[SessionIntent]
+    prefix_sets: list[PrefixSet]
+    asn_sets: list[AsnSet]
+    vrps4: list[tuple[str, int, int]]
+    vrps6: list[tuple[str, int, int]]
+    rtr_servers: list[dict[str, Any]]
+    fictional: str | None  # the demo banner when fictional resources are on
+    facts_provenance: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    def member(self, asn: int) -> MemberIntent | None:
+        return next((m for m in self.members if m.asn == asn), None)
+
+    def prefix_set(self, name: str | None) -> PrefixSet | None:
+        return next((s for s in self.prefix_sets if s.name == name), None)
+
+    def asn_set(self, name: str) -> AsnSet | None:
+        return next((s for s in self.asn_sets if s.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------------------
+
+def max_prefix_limit(policy: Policy, inventory_value: int | None, pdb_value: int | None,
+                     default: int) -> tuple[int, str]:
+    if inventory_value is not None:
+        return inventory_value, "inventory"
+    if policy.max_prefix.peeringdb and pdb_value:
+        h = policy.max_prefix.headroom
+        return max(pdb_value + h.absolute, math.ceil(pdb_value * (1 + h.relative / 100))), "peeringdb+headroom"
+    return default, "default"
+
+
+def member_queries(member: Member, facts: Facts) -> tuple[list[str], list[str]]:
+    """The IRR queries for a member and warnings (AS-SET from PeeringDB, or the member's aut-num)."""
+    warnings: list[str] = []
+    if member.as_set_from_peeringdb:
+        net = facts.network(member.asn)
+        names, bad = split_irr_as_set(net.irr_as_set if net else "")
+        for token in bad:
+            warnings.append(f"PeeringDB irr_as_set token '{token}' of AS{member.asn} is not an AS-SET name: ignored")
+        if not names:
+            warnings.append(f"AS{member.asn} has no usable AS-SET in PeeringDB: using AS{member.asn}")
+            names = [f"AS{member.asn}"]
+        return names, warnings
+    if not member.as_sets:
+        return [f"AS{member.asn}"], warnings
+    return list(member.as_sets), warnings
+
+
+def _expansions(member: Member, facts: Facts, policy: Policy) -> tuple[list[str], list[IrrExpansion], list[str]]:
+    queries, warnings = member_queries(member, facts)
+    found = []
+    for q in queries:
+        exp = facts.irr.get(q)
+        if exp is None:
+            warnings.append(f"no IRR data for {q} (AS{member.asn}) in the facts snapshot: refresh the IRR source")
+            continue
+        warnings += [f"{q}: {w}" for w in exp.warnings]
+        found.append(exp)
+    if all(e.empty for e in found):
+        if policy.irr.empty_as_set == "fallback_aut_num" and queries != [f"AS{member.asn}"]:
+            own = facts.irr.get(f"AS{member.asn}")
+            warnings.append(f"AS-SET(s) {', '.join(queries)} of AS{member.asn} resolved to nothing: "
+                            f"falling back to AS{member.asn}")
+            if own is not None:
+                return queries + [f"AS{member.asn}"], [own], warnings
+            return queries, [IrrExpansion(query=f"AS{member.asn}", asns=[member.asn])], warnings
+        warnings.append(f"AS{member.asn}: IRR data is empty: every route of this member will be rejected")
+    return queries, found, warnings
+
+
+def _widen(entries: list[PrefixRange], max_len: int) -> list[PrefixRange]:
+    """allow_more_specifics: every route object also covers its more-specifics up to the max length."""
+    return [(p, lo, max(hi, max_len)) for p, lo, hi in entries]
+
+
+def _blackhole_ranges(entries: list[PrefixRange], max_len: int) -> list[PrefixRange]:
+    return [(p, lo, max_len) for p, lo, _hi in entries]
+
+
+def _dedupe(entries: list[PrefixRange]) -> list[PrefixRange]:
+    return sorted(set(entries), key=lambda e: (ip_network(e[0]), e[1], e[2]))
+
+
+class _SetRegistry:
+    """Gives one name to each distinct content, so members with the same expansion share a set."""
+
+    def __init__(self) -> None:
+        self.prefix_sets: dict[tuple, PrefixSet] = {}
+        self.asn_sets: dict[tuple, AsnSet] = {}
+
+    def prefixes(self, kind: str, afi: int, entries: list[PrefixRange], sources: list[str], asn: int) -> str:
+        entries = _dedupe(entries)
+        key = (kind, afi, tuple(entries))
+        if key not in self.prefix_sets:
+            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]
+            label = _label(sources)
+            self.prefix_sets[key] = PrefixSet(f"{kind}_{label}_{digest}_V{afi}".upper(), afi, entries, sources)
+        s = self.prefix_sets[key]
+        if asn not in s.used_by:
+            s.used_by.append(asn)
+        return s.name
+
+    def asns(self, asns: list[int], sources: list[str], member_asn: int) -> str:
+        key = tuple(sorted(set(asns)))
+        if key not in self.asn_sets:
+            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]
+            self.asn_sets[key] = AsnSet(f"ORIGINS_{_label(sources)}_{digest}".upper(), list(key), sources)
+        s = self.asn_sets[key]
+        if member_asn not in s.used_by:
+            s.used_by.append(member_asn)
+        return s.name
+
+
+def _label(sources: list[str]) -> str:
+    """A readable, BIRD-safe fragment of a set name from its first AS-SET (RIPE::AS-FOO → AS_FOO)."""
+    if not sources:
+        return "EMPTY"
+    name = sources[0].split("::")[-1]
+    out = "".join(ch if ch.isalnum() else "_" for ch in name.upper())
+    return out[:24].strip("_") or "SET"
+
+
+def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts,
+                         rs: RouteServer) -> RouteServerIntent:
+    inv = loaded.inventory
+    policy = lpolicy.policy
+    warnings = list(facts.warnings)
+    fr = inv.ixp.fictional_resources
+    fictional = fr.reason if fr is not None and fr.enabled else None
+
+    bogons4 = [str(n) for n in lpolicy.bogons4]
+    bogons6 = [str(n) for n in lpolicy.bogons6]
+    invalid = [(a, b) for a, b, _ in SPECIAL_ASN_RANGES]
+    if fictional:
+        allowed = list(fr.prefixes)
+        bogons4 = [b for b in bogons4 if not any(ip_network(b).version == a.version and ip_network(b).subnet_of(a)
+                                                 for a in allowed)]
+        bogons6 = [b for b in bogons6 if not any(ip_network(b).version == a.version and ip_network(b).subnet_of(a)
+                                                 for a in allowed)]
+        invalid = _subtract_ranges(invalid, [tuple(r) for r in fr.asn_ranges])
+
+    lan_v4 = [str(l.ipv4) for l in inv.ixp.lans if l.ipv4 is not None]
+    lan_v6 = [str(l.ipv6) for l in inv.ixp.lans if l.ipv6 is not None]
+
+    never = set(policy.as_path.never_via_route_servers.asns)
+    if policy.as_path.never_via_route_servers.peeringdb:
+        never |= {asn for asn, net in facts.peeringdb.items() if net.never_via_route_servers}
+    member_asns = {m.asn for m in inv.members if m.is_active}
+
+    registry = _SetRegistry()
+    members: list[MemberIntent] = []
+    sessions: list[SessionIntent] = []
+    rs_lan = inv.lan_of(rs.lan)
+
+    for index, member in enumerate(inv.members):
+        if not member.is_active:
+            continue
+        mp = effective_policy(policy, member.policy, loaded.locate, ("members", index, "policy"))
+        queries, exps, mwarn = _expansions(member, facts, mp)
+        origins = sorted({a for e in exps for a in e.asns} | set(mp.lists.white_list_asns))
+        p4 = [p for e in exps for p in e.prefixes4]
+        p6 = [p for e in exps for p in e.prefixes6]
+        l4, l6 = mp.prefixes.length.ipv4, mp.prefixes.length.ipv6
+        if mp.irr.allow_more_specifics:
+            p4, p6 = _widen(p4, l4.max), _widen(p6, l6.max)
+        wl4 = [(str(n), n.prefixlen, n.prefixlen) for n in mp.lists.white_list_prefixes if n.version == 4]
+        wl6 = [(str(n), n.prefixlen, n.prefixlen) for n in mp.lists.white_list_prefixes if n.version == 6]
+        src = queries + (["white list"] if wl4 or wl6 or mp.lists.white_list_asns else [])
+        bh = mp.blackhole.enabled
+        bl4 = [(str(n), n.prefixlen, 32) for n in mp.lists.black_list_prefixes if n.version == 4]
+        bl6 = [(str(n), n.prefixlen, 128) for n in mp.lists.black_list_prefixes if n.version == 6]
+        net = facts.network(member.asn)
+        mp4, src4 = max_prefix_limit(mp, member.max_prefix.ipv4 if member.max_prefix else None,
+                                     net.info_prefixes4 if net else None, mp.max_prefix.default_ipv4)
+        mp6, _ = max_prefix_limit(mp, member.max_prefix.ipv6 if member.max_prefix else None,
+                                  net.info_prefixes6 if net else None, mp.max_prefix.default_ipv6)
+        if member.asn in never:
+            mwarn.append(f"AS{member.asn} is flagged never-via-route-servers in PeeringDB but peers with them")
+        addresses = [str(a) for c in member.connections for a in (c.ipv4, c.ipv6) if a is not None]
+        mi = MemberIntent(
+            asn=member.asn, name=member.name, as_sets=queries,
+            origin_set=registry.asns(origins or [0], src, member.asn),
+            prefix_set4=registry.prefixes("irr", 4, p4 + wl4, src, member.asn),
+            prefix_set6=registry.prefixes("irr", 6, p6 + wl6, src, member.asn),
+            blackhole_set4=registry.prefixes("bh", 4, _blackhole_ranges(p4 + wl4, mp.blackhole.max_length_ipv4),
+                                             src, member.asn) if bh else None,
+            blackhole_set6=registry.prefixes("bh", 6, _blackhole_ranges(p6 + wl6, mp.blackhole.max_length_ipv6),
+                                             src, member.asn) if bh else None,
+            black_list4=registry.prefixes("bl", 4, bl4, [f"AS{member.asn} black list"], member.asn) if bl4 else None,
+            black_list6=registry.prefixes("bl", 6, bl6, [f"AS{member.asn} black list"], member.asn) if bl6 else None,
+            addresses=addresses,
+            enforce_origin=mp.irr.enforce_origin, enforce_prefix=mp.irr.enforce_prefix,
+            roas_as_route_objects=mp.irr.rpki_roas_as_route_objects and mp.rpki.enabled,
+            rpki_reject_invalid=mp.rpki.reject_invalid,
+            blackhole=bh, next_hop_policy=mp.next_hop.policy,
+            next_hop_authorized=[str(a) for a in mp.next_hop.authorized],
+            length4=(l4.min, l4.max), length6=(l6.min, l6.max), max_path_length=mp.as_path.max_length,
+            max_prefix4=mp4, max_prefix6=mp6, max_prefix_source=src4,
+            limit_action=mp.max_prefix.action, restart_after=mp.max_prefix.restart_after, warnings=mwarn,
+        )
+        members.append(mi)
+        warnings += mwarn
+
+        router = 0
+        for conn in member.connections:
+            if not conn.route_server or inv.lan_of(conn.lan) != rs_lan:
+                continue
+            router += 1
+            for afi, addr, local in ((4, conn.ipv4, rs.ipv4), (6, conn.ipv6, rs.ipv6)):
+                if addr is None or local is None:
+                    continue
+                allowed = _next_hops(mi, str(addr), afi)
+                sessions.append(SessionIntent(
+                    name=f"AS{member.asn}_{router}_v{afi}", member_asn=member.asn, afi=afi,
+                    neighbor=str(addr), local_address=str(local),
+                    description=f"AS{member.asn} {member.name}" + (f" router {router}" if router > 1 else ""),
+                    md5_env=member.md5.env if member.md5 else None,
+                    md5_file=member.md5.file if member.md5 else None,
+                    passive=mp.session.passive, role=mp.session.role,
+                    extended_next_hop=mp.session.extended_next_hop, add_path_tx=mp.session.add_path_tx,
+                    bfd=mp.session.bfd, ttl_security=mp.session.ttl_security,
+                    hold_time=mp.session.hold_time, keepalive_time=mp.session.keepalive_time,
+                    import_limit=mi.max_prefix4 if afi == 4 else mi.max_prefix6,
+                    limit_action=mi.limit_action, next_hop_allowed=allowed,
+                ))
+
+    vrps4 = [v for v in facts.vrps if ":" not in v[0]]
+    vrps6 = [v for v in facts.vrps if ":" in v[0]]
+    if policy.rpki.enabled and not facts.vrps and not lpolicy_rtr(loaded):
+        warnings.append("RPKI is enabled but the facts have no VRPs: every route is RPKI not-found")
+    return RouteServerIntent(
+        name=rs.name, router_id=str(rs.router_id), rs_asn=inv.ixp.rs_asn, ixp_name=inv.ixp.name,
+        bird_version=rs.bird_version, lan_prefixes4=lan_v4, lan_prefixes6=lan_v6,
+        bogons4=bogons4, bogons6=bogons6, invalid_asn_ranges=invalid,
+        transit_free=sorted(set(policy.as_path.transit_free.asns) - member_asns),
+        transit_free_action=policy.as_path.transit_free.action,
+        never_via_rs=sorted(never),
+        policy=policy.model_dump(mode="json"),
+        members=members, sessions=sessions,
+        prefix_sets=list(registry.prefix_sets.values()), asn_sets=list(registry.asn_sets.values()),
+        vrps4=vrps4, vrps6=vrps6,
+        rtr_servers=[s.model_dump() for s in inv.sources.rpki.rtr_servers],
+        fictional=fictional,
+        facts_provenance={k: asdict(v) for k, v in facts.provenance.items()},
+        warnings=warnings,
+    )
+
+
+def lpolicy_rtr(loaded: LoadedInventory) -> bool:
+    return bool(loaded.inventory.sources.rpki.rtr_servers)
+
+
+def _next_hops(mi: MemberIntent, neighbor: str, afi: int) -> list[str]:
+    """Addresses accepted as NEXT_HOP besides the neighbour itself (empty: strict)."""
+    extra: list[str] = []
+    if mi.next_hop_policy in ("same_as", "authorized"):
+        extra += mi.addresses
+    if mi.next_hop_policy == "authorized":
+        extra += mi.next_hop_authorized
+    fam = [a for a in dict.fromkeys(extra) if (":" in a) == (afi == 6) and a != neighbor]
+    return fam
+
+
+def _subtract_ranges(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = list(ranges)
+    for h_lo, h_hi in holes:
+        nxt = []
+        for lo, hi in out:
+            if h_hi < lo or h_lo > hi:
+                nxt.append((lo, hi))
+                continue
+            if lo < h_lo:
+                nxt.append((lo, h_lo - 1))
+            if hi > h_hi:
+                nxt.append((h_hi + 1, hi))
+        out = nxt
+    return sorted(out)
+
+
+__all__ = ["compile_route_server", "RouteServerIntent", "MemberIntent", "SessionIntent", "PrefixSet",
+           "AsnSet", "max_prefix_limit", "member_queries", "IPv4Address"]

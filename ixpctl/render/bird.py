@@ -1,0 +1,193 @@
+"""Render a RouteServerIntent to a BIRD 2 configuration with the Jinja2 templates in templates/bird/.
+
+Safety: every ``{{ }}`` output passes ``_finalize``, which refuses strings that could carry BIRD
+syntax (quotes, backslashes, newlines, braces, ';'). Member-supplied text reaches the config only
+through the ``bird_string`` / ``bird_comment`` filters, which neutralise those characters.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from ipaddress import ip_address, ip_network
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from ..errors import BuildError
+from ..facts import PrefixRange
+from ..paths import templates_dir
+from ..policy.chain import CHAIN
+from ..policy.intent import RouteServerIntent, SessionIntent
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the target BIRD version can run (probe with `bird --version` or the inventory's target)."""
+
+    version: tuple[int, ...]
+
+    @property
+    def role(self) -> bool:  # RFC 9234 roles
+        return self.version >= (2, 0, 11)
+
+    @property
+    def aspa(self) -> bool:
+        return self.version >= (2, 16)
+
+    def left_out(self) -> list[str]:
+        out = []
+        if not self.aspa:
+            out.append("ASPA path verification (needs BIRD >= 2.16)")
+        if not self.role:
+            out.append("RFC 9234 BGP roles (needs BIRD >= 2.0.11)")
+        return out
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+class _SafeText(str):
+    """A string produced by one of our escaping filters: allowed through _finalize."""
+
+
+_UNSAFE = re.compile(r'["\\\n\r{};#]')
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, _SafeText) or not isinstance(value, str):
+        return value
+    if _UNSAFE.search(value):
+        raise BuildError(f"refusing to write {value!r} into a BIRD config: it contains BIRD syntax",
+                         fix="this is a bug in a template: pass member text through |bird_string")
+    return value
+
+
+def bird_string(value: Any) -> _SafeText:
+    """Text for inside a BIRD "..." string: ASCII letters kept, quotes/backslashes/control chars removed."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text)
+    text = text.replace('"', "'").replace("\\", "/")
+    return _SafeText(text[:120])
+
+
+def bird_comment(value: Any) -> _SafeText:
+    """Text for a '#' comment: one line, nothing that could end the comment."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(value))
+    return _SafeText(text[:200])
+
+
+def _prefix_item(p: str, lo: int, hi: int, afi: int) -> str:
+    net = ip_network(p)
+    top = 32 if afi == 4 else 128
+    if lo == hi == net.prefixlen:
+        return str(net)
+    if lo == net.prefixlen and hi == top:
+        return f"{net}+"
+    return f"{net}{{{lo},{hi}}}"
+
+
+def prefix_ranges(entries: list[PrefixRange], afi: int) -> _SafeText:
+    if not entries:
+        return _SafeText(" " + ("0.0.0.0/32" if afi == 4 else "::/128"))
+    return _SafeText(",".join(f"\n  {_prefix_item(p, lo, hi, afi)}" for p, lo, hi in entries))
+
+
+def prefix_set_items(prefixes: list[str], suffix: str = "") -> _SafeText:
+    return _SafeText(", ".join(f"{ip_network(p)}{suffix}" for p in prefixes))
+
+
+def asn_ranges(ranges: list[tuple[int, int]]) -> _SafeText:
+    return _SafeText(", ".join(str(a) if a == b else f"{a}..{b}" for a, b in ranges) or "0")
+
+
+def asn_list(asns: list[int]) -> _SafeText:
+    items = [str(int(a)) for a in asns] or ["0"]
+    lines = [", ".join(items[i:i + 12]) for i in range(0, len(items), 12)]
+    return _SafeText((",\n    ").join(lines))
+
+
+def as_label(asn: int) -> str:
+    return f"AS{int(asn)}"
+
+
+def bird_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def next_hop_expr(session: SessionIntent) -> _SafeText:
+    """The NEXT_HOP condition for a session: the neighbour itself, plus allowed same-member addresses."""
+    allowed = [session.neighbor] + list(session.next_hop_allowed)
+    return _SafeText(" || ".join(f"bgp_next_hop = {ip_address(a)}" for a in allowed))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "bird")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        autoescape=False,
+        finalize=_finalize,
+    )
+    env.filters.update(bird_string=bird_string, bird_comment=bird_comment, prefix_ranges=prefix_ranges,
+                       prefix_set_items=prefix_set_items, asn_ranges=asn_ranges, asn_list=asn_list,
+                       as_label=as_label, bird_bool=bird_bool, next_hop_expr=next_hop_expr)
+    return env
+
+
+def resolve_passwords(intent: RouteServerIntent, base_dir: Path) -> dict[str, str]:
+    """MD5 secrets from the environment or files; sessions whose secret is unavailable get none."""
+    out: dict[str, str] = {}
+    for s in intent.sessions:
+        secret = None
+        if s.md5_env:
+            secret = os.environ.get(s.md5_env)
+        elif s.md5_file:
+            path = Path(s.md5_file)
+            path = path if path.is_absolute() else base_dir / path
+            if path.is_file():
+                secret = path.read_text().strip()
+        if secret:
+            if re.search(r'["\\\x00-\x1f]', secret) or len(secret) > 80:
+                raise BuildError(f"MD5 secret for {s.name} contains quotes, backslashes or control characters",
+                                 fix="use a password of printable characters without \" or \\ (max 80)")
+            out[s.name] = secret
+    return out
+
+
+def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities | None = None,
+                        passwords: dict[str, str] | None = None, disable_sessions: bool = False) -> str:
+    """The whole config. ``disable_sessions`` renders every BGP session ``disabled`` (test harness)."""
+    caps = capabilities or Capabilities(parse_version(intent.bird_version))
+    template = environment().get_template("rs.conf.j2")
+    return template.render(
+        rs=intent, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=caps.left_out(),
+        version=__version__, passwords=passwords or {}, std_ok=intent.rs_asn <= 65535,
+        disable_sessions=disable_sessions,
+    )
+
+
+def render_import_call(intent: RouteServerIntent, session: SessionIntent) -> str:
+    """Exactly the import-filter call the config uses for ``session`` (for the BIRD test harness)."""
+    member = intent.member(session.member_asn)
+    template = environment().get_template("import_call.j2")
+    return template.render(s=session, member=member, afi=session.afi)
+
+
+class _Obj(dict):
+    """dict with attribute access, so templates read policy.rpki.enabled."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return _Obj(value) if isinstance(value, dict) else value
