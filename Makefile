@@ -13,9 +13,12 @@ demo:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@VENV=$(VENV) scripts/demo.sh
 
+# The IRRd used by the integration tests lives in its own venv (.venv-irrd): it pins its own deps.
+# IXPCTL_REQUIRE_IRRD=1 turns "IRRd missing" into a failure instead of a skip.
 test:
 	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
-	@VENV=$(VENV) scripts/run-tests.sh -q
+	@scripts/setup-irrd.sh
+	@IXPCTL_REQUIRE_IRRD=1 VENV=$(VENV) scripts/run-tests.sh -q
 
 # Fast loop while developing: pure unit tests, no daemons, no root.
 test-unit:
