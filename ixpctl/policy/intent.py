@@ -198,7 +198,11 @@ def _blackhole_ranges(entries: list[PrefixRange], max_len: int) -> list[PrefixRa
 
 
 def _dedupe(entries: list[PrefixRange]) -> list[PrefixRange]:
-    return sorted(set(entries), key=lambda e: (ip_network(e[0]), e[1], e[2]))
+    """Duplicates out, in a stable order (bgpq4 already gives canonical prefixes, sorted).
+
+    Sorting by address would cost more than the whole render at 1000 members: keep first-seen order.
+    """
+    return list(dict.fromkeys(entries))
 
 
 class _SetRegistry:
@@ -212,7 +216,7 @@ class _SetRegistry:
         entries = _dedupe(entries)
         key = (kind, afi, tuple(entries))
         if key not in self.prefix_sets:
-            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]
+            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]  # stable across runs
             label = _label(sources)
             self.prefix_sets[key] = PrefixSet(f"{kind}_{label}_{digest}_V{afi}".upper(), afi, entries, sources)
         s = self.prefix_sets[key]

@@ -84,20 +84,28 @@ def bird_comment(value: Any) -> _SafeText:
     return _SafeText(text[:200])
 
 
+_PREFIX_RE = re.compile(r"^[0-9a-fA-F:.]+/(\d{1,3})$")
+
+
 def _prefix_item(p: str, lo: int, hi: int, afi: int) -> str:
-    net = ip_network(p)
+    """One prefix-set entry. Prefixes come from validated facts; the regex keeps anything else out
+    of the config without paying for a full ip_network() parse per entry (800 k at 1000 members)."""
+    m = _PREFIX_RE.match(p)
+    if not m:
+        raise BuildError(f"refusing to write {p!r} into a prefix set: not a prefix")
+    length = int(m.group(1))
     top = 32 if afi == 4 else 128
-    if lo == hi == net.prefixlen:
-        return str(net)
-    if lo == net.prefixlen and hi == top:
-        return f"{net}+"
-    return f"{net}{{{lo},{hi}}}"
+    if lo == hi == length:
+        return p
+    if lo == length and hi == top:
+        return f"{p}+"
+    return f"{p}{{{int(lo)},{int(hi)}}}"
 
 
 def prefix_ranges(entries: list[PrefixRange], afi: int) -> _SafeText:
     if not entries:
         return _SafeText(" " + ("0.0.0.0/32" if afi == 4 else "::/128"))
-    return _SafeText(",".join(f"\n  {_prefix_item(p, lo, hi, afi)}" for p, lo, hi in entries))
+    return _SafeText(",".join(["\n  " + _prefix_item(p, lo, hi, afi) for p, lo, hi in entries]))
 
 
 def prefix_set_items(prefixes: list[str], suffix: str = "") -> _SafeText:

@@ -1,0 +1,194 @@
+"""`ixpctl sources`: see, refresh and pin the facts (PeeringDB, IRR, RPKI) a build uses.
+
+Exit codes: 0 ok (also when a failed source fell back to last-good data: the warnings say so),
+3 a source failed with no last-good data, or the snapshot is corrupt.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from ..errors import SourceError
+from ..sources import snapshot as snap
+from .common import Context, console, console_err, json_option, print_json
+
+_HEALTH_STYLE = {"ok": "green", "stale": "yellow", "missing": "dim", "corrupt": "bold red"}
+
+
+def _snapshot_dir(ctx: Context) -> tuple[Any, Path]:
+    inventory = ctx.loaded_inventory().inventory
+    path = Path(inventory.sources.snapshot_dir)
+    return inventory, path if path.is_absolute() else ctx.repo_root / path
+
+
+def _entries_text(entries: dict[str, int]) -> str:
+    return ", ".join(f"{v:,} {k}" for k, v in entries.items()) or "-"
+
+
+def _size_text(size: int | None) -> str:
+    if size is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024 or unit == "MiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+@click.group()
+def sources() -> None:
+    """The facts a build uses: PeeringDB, IRR and RPKI data, pinned in a snapshot directory."""
+
+
+@sources.command("status")
+@json_option
+@click.pass_obj
+def status_cmd(ctx: Context, as_json: bool) -> None:
+    """Age, size and health of each source in the snapshot (inventory: sources.snapshot_dir)."""
+    inventory, directory = _snapshot_dir(ctx)
+    rows = snap.status(directory, snap.max_ages(inventory.sources))
+    warnings = _manifest_warnings(directory)
+    if as_json:
+        print_json({"snapshot_dir": str(directory), "sources": [r.to_json() for r in rows], "warnings": warnings})
+    else:
+        _print_status(directory, rows, warnings)
+    if any(r.health == "corrupt" for r in rows):
+        sys.exit(SourceError.exit_code)
+
+
+def _manifest_warnings(directory: Path) -> list[str]:
+    try:
+        return list(snap.read_manifest(directory).get("warnings", []))
+    except SourceError:
+        return []
+
+
+def _print_status(directory: Path, rows: list[snap.SourceStatus], warnings: list[str]) -> None:
+    table = Table(title=f"Facts snapshot {directory}", title_justify="left")
+    for column in ("source", "health", "age", "fetched", "entries", "size", "sha256", "origin"):
+        table.add_column(column)
+    for r in rows:
+        age = snap.human_age(timedelta(seconds=r.age_seconds)) if r.age_seconds is not None else "-"
+        style = _HEALTH_STYLE[r.health]
+        table.add_row(snap.SOURCE_TITLES[r.source], f"[{style}]{r.health}[/]", age, r.fetched_at or "-",
+                      _entries_text(r.entries), _size_text(r.size), (r.sha256 or "-")[:12], r.origin or "-")
+    console.print(table)
+    messages = {r.message for r in rows}
+    if len(messages) == 1 and rows[0].health in ("missing", "corrupt") and not rows[0].file:
+        console.print(f"[{_HEALTH_STYLE[rows[0].health]}]{rows[0].message}[/]")  # the whole snapshot
+        messages = set()
+    for r in rows:
+        if messages and r.message and r.health != "ok":
+            console.print(f"[{_HEALTH_STYLE[r.health]}]{snap.SOURCE_TITLES[r.source]}: {r.message}[/]")
+    for w in warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+
+
+class _RichTask:
+    """``progress(text)`` for a fetcher: a step of a bar when the total is known (IRR queries),
+    otherwise a spinner whose description shows the fetcher's latest message (PeeringDB sync)."""
+
+    def __init__(self, progress: Progress, description: str, total: int | None) -> None:
+        self.progress = progress
+        self.description = description
+        self.counted = total is not None
+        self.task_id = progress.add_task(description, total=total)
+
+    def __call__(self, text: str = "") -> None:
+        shown = f"{self.description}: {text}"[:100] if text else self.description
+        if self.counted:
+            self.progress.update(self.task_id, advance=1, description=shown)
+        else:
+            self.progress.update(self.task_id, description=shown)
+
+
+class _RichHooks:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def task(self, source: str, description: str, total: int | None = None) -> Callable[[str], None]:
+        return _RichTask(self.progress, description, total)
+
+
+def _chosen(peeringdb: bool, irr: bool, rpki: bool, all_: bool) -> list[str]:
+    if all_:
+        return list(snap.SOURCES)
+    chosen = [name for name, on in (("peeringdb", peeringdb), ("irr", irr), ("rpki", rpki)) if on]
+    if not chosen:
+        raise click.UsageError("say what to refresh: --peeringdb, --irr, --rpki or --all")
+    return chosen
+
+
+@sources.command("refresh")
+@click.option("--peeringdb", is_flag=True, help="Sync PeeringDB and look up the members.")
+@click.option("--irr", is_flag=True, help="Expand the members' AS-SETs and aut-nums (bgpq4).")
+@click.option("--rpki", is_flag=True, help="Load the VRPs (sources.rpki.vrp_file or vrp_url).")
+@click.option("--all", "all_", is_flag=True, help="All three sources.")
+@click.option("--accept-empty", is_flag=True,
+              help="Accept IRR expansions that became empty (default: keep the last good one, loudly).")
+@json_option
+@click.pass_obj
+def refresh_cmd(ctx: Context, peeringdb: bool, irr: bool, rpki: bool, all_: bool, accept_empty: bool,
+                as_json: bool) -> None:
+    """Fetch the chosen sources into the snapshot; a failed source keeps its last good data."""
+    from ..sources.refresh import refresh
+
+    which = _chosen(peeringdb, irr, rpki, all_)
+    inventory, directory = _snapshot_dir(ctx)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console_err, transient=True, disable=as_json) as progress:
+        outcome = refresh(inventory, which, snapshot_dir=directory, repo_root=ctx.repo_root,
+                          progress=_RichHooks(progress), accept_empty=accept_empty)
+    if as_json:
+        print_json(outcome.to_json())
+    else:
+        _print_outcome(outcome)
+    if not outcome.ok:
+        sys.exit(SourceError.exit_code)
+
+
+def _print_outcome(outcome: Any) -> None:
+    for source in outcome.refreshed:
+        console.print(f"[green]refreshed[/] {snap.SOURCE_TITLES[source]}: "
+                      f"{_entries_text(snap.entry_counts(outcome.facts, source))}")
+    for what, why in outcome.failed.items():
+        console_err.print(f"[bold red]failed[/] {what}: {why}", highlight=False)
+    for note in outcome.notes:
+        console_err.print(f"[yellow]note:[/] {note}")
+    for w in outcome.facts.warnings:
+        console_err.print(f"[yellow]warning:[/] {w}")
+    console.print(f"snapshot written to {outcome.snapshot_dir}")
+
+
+@sources.command("snapshot")
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to copy the current snapshot to (pin a build to it).")
+@click.option("--force", is_flag=True, help="Replace a snapshot already in that directory.")
+@json_option
+@click.pass_obj
+def snapshot_cmd(ctx: Context, target: Path, force: bool, as_json: bool) -> None:
+    """Copy the current snapshot (after checking its hashes) to DIR, to pin a build to it."""
+    _, directory = _snapshot_dir(ctx)
+    snap.copy_snapshot(directory, target, overwrite=force)
+    manifest = snap.read_manifest(target)
+    if as_json:
+        print_json({"from": str(directory), "to": str(target), "created_at": manifest.get("created_at"),
+                    "sources": {s: e.get("sha256") for s, e in manifest["sources"].items()}})
+    else:
+        console.print(f"copied the snapshot of {manifest.get('created_at')} from {directory} to {target}")
