@@ -76,6 +76,7 @@ class IrrExpansion:
 class Facts:
     peeringdb: dict[int, PdbNetwork] = field(default_factory=dict)  # by ASN
     netixlan: list[PdbNetIxLan] = field(default_factory=list)  # rows of this IXP's ixlan(s)
+    never_via_rs: list[int] = field(default_factory=list)  # every PeeringDB network with that flag
     irr: dict[str, IrrExpansion] = field(default_factory=dict)  # by query
     vrps: list[Vrp] = field(default_factory=list)
     provenance: dict[str, Provenance] = field(default_factory=dict)  # by source name
@@ -92,6 +93,7 @@ class Facts:
         return {
             "peeringdb": {str(k): asdict(v) for k, v in sorted(self.peeringdb.items())},
             "netixlan": [asdict(r) for r in self.netixlan],
+            "never_via_rs": sorted(self.never_via_rs),
             "irr": {k: asdict(v) for k, v in sorted(self.irr.items())},
             "vrps": [list(v) for v in self.vrps],
             "provenance": {k: asdict(v) for k, v in sorted(self.provenance.items())},
@@ -114,6 +116,7 @@ class Facts:
         return cls(
             peeringdb={int(k): net(v) for k, v in data.get("peeringdb", {}).items()},
             netixlan=[PdbNetIxLan(**r) for r in data.get("netixlan", [])],
+            never_via_rs=[int(a) for a in data.get("never_via_rs", [])],
             irr={k: irr(v) for k, v in data.get("irr", {}).items()},
             vrps=[(str(p), int(m), int(a)) for p, m, a in data.get("vrps", [])],
             provenance={k: Provenance(**v) for k, v in data.get("provenance", {}).items()},

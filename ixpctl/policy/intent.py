@@ -268,6 +268,7 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
 
     never = set(policy.as_path.never_via_route_servers.asns)
     if policy.as_path.never_via_route_servers.peeringdb:
+        never |= set(facts.never_via_rs)
         never |= {asn for asn, net in facts.peeringdb.items() if net.never_via_route_servers}
     member_asns = {m.asn for m in inv.members if m.is_active}
 

@@ -108,9 +108,7 @@ def _refresh_peeringdb(inventory: Any, facts: Facts, pdb: ModuleType, repo_root:
     networks, netixlan = pdb.lookup(db_dir, ix_id=ix_id, asns=sorted({m.asn for m in inventory.members}))
     never = sorted(pdb.never_via_rs_asns(db_dir))
     prov = pdb.provenance(db_dir, networks, netixlan, ix_id=ix_id)  # fetched_at = the sync's start
-    # Facts has no field for the global never-via-route-servers list yet: it travels in the detail.
-    prov.detail = {**prov.detail, "never_via_rs_asns": never}
-    facts.peeringdb, facts.netixlan = dict(networks), list(netixlan)
+    facts.peeringdb, facts.netixlan, facts.never_via_rs = dict(networks), list(netixlan), never
     facts.provenance["peeringdb"] = prov
     if ix_id is None:
         facts.warnings.append("PeeringDB: ixp.peeringdb_ix_id is not set in the inventory, so no "

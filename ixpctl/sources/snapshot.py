@@ -97,7 +97,8 @@ def file_sha256(path: Path) -> str:
 def facts_parts(facts: Facts) -> dict[str, dict[str, Any]]:
     data = facts.to_json()
     return {
-        "peeringdb": {"peeringdb": data["peeringdb"], "netixlan": data["netixlan"]},
+        "peeringdb": {"peeringdb": data["peeringdb"], "netixlan": data["netixlan"],
+                      "never_via_rs": data["never_via_rs"]},
         "irr": {"irr": data["irr"]},
         "rpki": {"vrps": data["vrps"]},
     }
@@ -447,7 +448,8 @@ def status(directory: Path, limits: Mapping[str, timedelta], *, now: datetime | 
 
 
 def copy_facts(facts: Facts) -> Facts:
-    return Facts(peeringdb=dict(facts.peeringdb), netixlan=list(facts.netixlan), irr=dict(facts.irr),
+    return Facts(peeringdb=dict(facts.peeringdb), netixlan=list(facts.netixlan),
+                 never_via_rs=list(facts.never_via_rs), irr=dict(facts.irr),
                  vrps=list(facts.vrps), provenance=dict(facts.provenance), warnings=list(facts.warnings))
 
 
@@ -466,6 +468,7 @@ def _fallback_source(result: Facts, last_good: Facts, source: str, why: str, now
         return
     if source == "peeringdb":
         result.peeringdb, result.netixlan = dict(last_good.peeringdb), list(last_good.netixlan)
+        result.never_via_rs = list(last_good.never_via_rs)
     elif source == "irr":
         result.irr = dict(last_good.irr)
     else:

@@ -106,7 +106,7 @@ def test_refresh_all_writes_a_complete_snapshot(setup):
     assert facts.vrps == [("198.18.0.0/24", 24, 64501), ("2001:db8:100::/48", 48, 64502)]
     assert sorted(facts.irr) == ["RIPE::AS-MEMBER1", "RIPE::AS-MEMBER2", "RIPE::AS-MEMBER3"]
     assert set(facts.peeringdb) == {64501, 64502, 64503}
-    assert facts.provenance["peeringdb"].detail["never_via_rs_asns"] == [64511]
+    assert facts.never_via_rs == [64511]
     assert facts.provenance["rpki"].origin == "vrps.json"
     assert facts.provenance["rpki"].sha256 == snap.data_sha256({"vrps": [list(v) for v in facts.vrps]})
     assert facts.provenance["irr"].detail["member_queries"]["64501"] == ["RIPE::AS-MEMBER1"]
