@@ -47,12 +47,31 @@ def normalise_as_set(text: str) -> str:
     return f"{source}::{name}" if source else name
 
 
+# IRR databases PeeringDB accepts as a source prefix (peeringdb_server IRR_SOURCE), plus the
+# NONAUTH mirrors; used only to recognise loosely spaced spellings such as "RIPE: AS-FOO".
+KNOWN_IRR_SOURCES = frozenset({
+    "AFRINIC", "ALTDB", "APNIC", "ARIN", "BELL", "BBOI", "CANARIE", "IDNIC", "JPIRR", "LACNIC", "LEVEL3",
+    "NTTCOM", "RADB", "REACH", "RIPE", "TC", "RIPE-NONAUTH", "ARIN-NONAUTH",
+})
+_SOURCES_ALT = "|".join(sorted((re.escape(s) for s in KNOWN_IRR_SOURCES), key=len, reverse=True))
+_SPACED_SOURCE_RE = re.compile(rf"(?<![\w:-])({_SOURCES_ALT}|IPV4|IPV6)\s*(::?)\s+", re.IGNORECASE)
+_PAREN_SOURCE_RE = re.compile(rf"([\w:-]+)\s*\(\s*({_SOURCES_ALT})\s*\)", re.IGNORECASE)
+
+
+def _tidy(field: str) -> str:
+    """Undo the spacing people put inside one token: "RIPE: AS-FOO", "AS-FOO @ RIPE", "AS-FOO (RIPE)"."""
+    text = re.sub(r"\s*@\s*", "@", field)
+    text = re.sub(r"\s*::\s*", "::", text)
+    text = _SPACED_SOURCE_RE.sub(lambda m: m.group(1) + m.group(2), text)
+    return _PAREN_SOURCE_RE.sub(lambda m: f"{m.group(2)}::{m.group(1)}", text)
+
+
 def split_irr_as_set(field: str | None) -> tuple[list[str], list[str]]:
     """PeeringDB ``irr_as_set`` → (normalised names, tokens that could not be understood)."""
     if not field:
         return [], []
     names, bad = [], []
-    for token in re.split(r"[\s,/&;]+", field.strip()):
+    for token in re.split(r"[\s,/&;|]+", _tidy(field.strip())):
         if not token:
             continue
         try:

@@ -34,3 +34,10 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "lab" in item.keywords:
                 item.add_marker(skip)
+
+
+# Real IRRd for the IRR integration tests (session-scoped; skips without .venv-irrd).
+from tests.support.irrd import irrd_host, irrd_server  # noqa: F401
+
+# Local PeeringDB server on the MLIX fixture, and caches synced from it by the real client.
+from tests.support.pdb_fixtures import _migrated_empty_db, fresh_db_dir, mlix_pdb_cache, pdb_server  # noqa: F401
