@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# The main job on the bundled MLIX example, offline: validate the inventory and show the IXP.
+# The main job on the bundled MLIX example, offline: validate the inventory, show the pinned facts,
+# build and check the route-server configs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 IXPCTL="$VENV/bin/ixpctl"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "ixpctl validate   (inventory/ + policies/default.yml)"
+step "ixpctl validate          (inventory/ + policies/default.yml)"
 "$IXPCTL" validate
+
+step "ixpctl sources status    (pinned PeeringDB / IRR / RPKI snapshot in snapshots/mlix, offline)"
+"$IXPCTL" sources status
+
+step "ixpctl build             (BIRD 2 configs for rs1 and rs2, each checked with bird -p)"
+"$IXPCTL" build
+
+step "build/rs1.conf — the import policy of one session"
+grep -n -A 12 '^protocol bgp AS64496_1_v4' build/rs1.conf

@@ -154,13 +154,24 @@ def refresh_cmd(ctx: Context, peeringdb: bool, irr: bool, rpki: bool, all_: bool
                TimeElapsedColumn())
     with Progress(*columns, console=console_err, transient=True, disable=as_json) as progress:
         outcome = refresh(inventory, which, snapshot_dir=directory, repo_root=ctx.repo_root,
-                          progress=_RichHooks(progress), accept_empty=accept_empty)
+                          progress=_RichHooks(progress), accept_empty=accept_empty,
+                          irr_options=_irr_options(ctx, inventory))
     if as_json:
         print_json(outcome.to_json())
     else:
         _print_outcome(outcome)
     if not outcome.ok:
         sys.exit(SourceError.exit_code)
+
+
+def _irr_options(ctx: Context, inventory: Any) -> dict[str, Any]:
+    """bgpq4 options that follow the policy: max lengths (-m), aggregation (-A), and -p (accept
+    documentation/private ASNs) only for an inventory in demo mode (fictional_resources)."""
+    policy = ctx.loaded_policy().policy
+    fictional = inventory.ixp.fictional_resources
+    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
+            "aggregate": policy.irr.aggregate,
+            "allow_special_asns": bool(fictional is not None and fictional.enabled)}
 
 
 def _print_outcome(outcome: Any) -> None:

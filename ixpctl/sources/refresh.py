@@ -116,7 +116,7 @@ def _refresh_peeringdb(inventory: Any, facts: Facts, pdb: ModuleType, repo_root:
 
 
 def _refresh_irr(inventory: Any, facts: Facts, irr: ModuleType, progress: ProgressHooks | None,
-                 now: datetime, failed: dict[str, str], notes: list[str]) -> None:
+                 now: datetime, failed: dict[str, str], notes: list[str], options: dict[str, Any]) -> None:
     settings = inventory.sources.irr
     by_member: dict[str, list[str]] = {}
     for member in inventory.members:
@@ -127,7 +127,7 @@ def _refresh_irr(inventory: Any, facts: Facts, irr: ModuleType, progress: Progre
     queries = sorted({q for qs in by_member.values() for q in qs})
     callback = progress.task("irr", "IRR expansion", total=len(queries)) if progress is not None else None
     try:
-        results: dict[str, IrrExpansion] = dict(irr.expand_all(queries, settings, progress=callback))
+        results: dict[str, IrrExpansion] = dict(irr.expand_all(queries, settings, progress=callback, **options))
     except SourceError as err:
         partial = getattr(err, "results", None)
         failures = getattr(err, "failures", None)
@@ -193,10 +193,10 @@ def _import(name: str) -> ModuleType:
 def refresh(inventory: Any, which: Iterable[str], *, snapshot_dir: Path, repo_root: Path,
             progress: ProgressHooks | None = None, accept_empty: bool = False,
             now: datetime | None = None, peeringdb_module: ModuleType | None = None,
-            irr_module: ModuleType | None = None) -> RefreshOutcome:
+            irr_module: ModuleType | None = None, irr_options: dict[str, Any] | None = None) -> RefreshOutcome:
     """Refresh ``which`` sources into the snapshot at ``snapshot_dir``; never raises for a source
     failure (the outcome lists it and the snapshot keeps the last good data), only when the
-    snapshot itself cannot be written."""
+    snapshot itself cannot be written. ``irr_options`` go to ``irr.expand`` (max lengths, -A, -p)."""
     wanted = [s for s in SOURCE_ORDER if s in set(which)]
     unknown = set(which) - set(SOURCE_ORDER)
     if unknown:
@@ -215,7 +215,8 @@ def refresh(inventory: Any, which: Iterable[str], *, snapshot_dir: Path, repo_ro
     steps: dict[str, Callable[[], None]] = {
         "peeringdb": lambda: _refresh_peeringdb(inventory, new, peeringdb_module or _import("peeringdb"),
                                                 repo_root, task("peeringdb", "PeeringDB sync")),
-        "irr": lambda: _refresh_irr(inventory, new, irr_module or _import("irr"), progress, now, failed, notes),
+        "irr": lambda: _refresh_irr(inventory, new, irr_module or _import("irr"), progress, now, failed, notes,
+                                    irr_options or {}),
         "rpki": lambda: _refresh_rpki(inventory, new, repo_root, now, task("rpki", "Loading VRPs")),
     }
     for source in wanted:

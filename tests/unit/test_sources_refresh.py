@@ -62,7 +62,7 @@ class FakeIrr:
     def member_queries(self, member, pdb_network, *, notes=None):
         return list(member.as_sets) if isinstance(member.as_sets, list) and member.as_sets else [f"AS{member.asn}"]
 
-    def expand_all(self, queries, settings, *, progress=None):
+    def expand_all(self, queries, settings, *, progress=None, **options):
         self.queries = list(queries)
         if self.fail_all:
             raise SourceError("bgpq4: connection refused on every host")
@@ -218,7 +218,9 @@ def cli(setup, monkeypatch):
     runner = CliRunner()
 
     def invoke(*args: str):
-        return runner.invoke(main, ["-i", str(setup.inv_path), "sources", *args], catch_exceptions=False)
+        policy = str(Path(__file__).resolve().parents[2] / "policies" / "default.yml")
+        return runner.invoke(main, ["-i", str(setup.inv_path), "-p", policy, "sources", *args],
+                             catch_exceptions=False)
     return invoke
 
 
@@ -274,7 +276,7 @@ def test_cli_snapshot_without_a_snapshot_is_a_source_error(cli, setup):
 
 def test_failure_warnings_stay_one_line_while_the_outcome_keeps_the_detail(setup):
     class NoisyIrr(FakeIrr):
-        def expand_all(self, queries, settings, *, progress=None):
+        def expand_all(self, queries, settings, *, progress=None, **options):
             raise SourceError("IRR expansion failed for 3 of 3 queries:\n  A: x\n  B: y\n  C: z")
 
     outcome = run(setup, ["irr"], irr=NoisyIrr())
