@@ -22,7 +22,7 @@ from .facts import Facts
 from .inventory.loader import LoadedInventory
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
-from .render.bird import Capabilities, parse_version, render_route_server, resolve_passwords
+from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords
 from .validate import validate
 
 
@@ -138,7 +138,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             seconds = check_config(path, binary, shown_as=str(out_dir / path.name)) if binary else 0.0
             (staging / f"{rs.name}.intent.json").write_text(json.dumps(intent.to_json(), default=str))
             built.append(BuiltConfig(rs.name, out_dir / path.name, intent, text.count("\n"), len(text.encode()),
-                                     seconds, caps.left_out()))
+                                     seconds, left_out(intent, caps)))
             warnings += [w for w in intent.warnings if w not in warnings]
         for item in built:  # every config passed: publish them (atomic rename each)
             for suffix in (".conf", ".intent.json"):

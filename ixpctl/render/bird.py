@@ -171,13 +171,21 @@ def resolve_passwords(intent: RouteServerIntent, base_dir: Path) -> dict[str, st
     return out
 
 
+def left_out(intent: RouteServerIntent, caps: Capabilities) -> list[str]:
+    """What the config does not do although the policy or the daemon family could: said out loud."""
+    out = caps.left_out()
+    if any(s.extended_next_hop for s in intent.sessions):
+        out.append("RFC 8950 extended next hop (session.extended_next_hop): not implemented yet, ignored")
+    return out
+
+
 def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities | None = None,
                         passwords: dict[str, str] | None = None, disable_sessions: bool = False) -> str:
     """The whole config. ``disable_sessions`` renders every BGP session ``disabled`` (test harness)."""
     caps = capabilities or Capabilities(parse_version(intent.bird_version))
     template = environment().get_template("rs.conf.j2")
     return template.render(
-        rs=intent, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=caps.left_out(),
+        rs=intent, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
         version=__version__, passwords=passwords or {}, std_ok=intent.rs_asn <= 65535,
         disable_sessions=disable_sessions,
     )
