@@ -43,8 +43,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: installing Python dependencies into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -U pip 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c 'import ixpctl, pydantic, ruamel.yaml, peeringdb' # fail loudly if pip failed
+  log="$VENV/pip-install.log"
+  # pip's output goes to a log, shown only when the install fails (it is long and noisy otherwise).
+  if ! { "$VENV/bin/pip" install -q --disable-pip-version-check -U pip &&
+         "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[dev]'; } >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" >&2
+    echo "bootstrap: pip install failed (full log: $log)" >&2
+    exit 1
+  fi
+  "$VENV/bin/python" -c 'import ixpctl, pydantic, ruamel.yaml, peeringdb'
   touch "$stamp"
 fi
