@@ -74,8 +74,10 @@ def test_bird_rejection_keeps_previous_configs_untouched(tmp_path):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     # A real BIRD that sees one broken line at the end of the file: it must reject, and nothing changes.
     wrapper = tmp_path / "bird-broken"
-    wrapper.write_text('#!/bin/sh\nf="$3.broken"; cp "$3" "$f"; echo "garbage here;" >> "$f"\n'
-                       f'exec {shutil.which("bird")} -p -c "$f"\n')
+    real = shutil.which("bird")
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = "-p" ] || exec {real} "$@"\n'
+                       'f="$3.broken"; cp "$3" "$f"; echo "garbage here;" >> "$f"\n'
+                       f'exec {real} -p -c "$f"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     result = run_build(inv, snap, out, "--bird", str(wrapper))
     assert result.exit_code == 4
