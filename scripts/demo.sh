@@ -18,3 +18,11 @@ step "ixpctl build             (BIRD 2 configs for rs1 and rs2, each checked wit
 
 step "build/rs1.conf — the import policy of one session"
 grep -n -A 12 '^protocol bgp AS64496_1_v4' build/rs1.conf
+
+step "ixpctl check 64504       (a member's IRR-registered prefixes through the route-server policy)"
+"$IXPCTL" check 64504
+
+step "ixpctl check 64496 --prefix ...   (routes a member might announce by mistake: rejected, with the reason and the fix)"
+"$IXPCTL" check 64496 --prefix 198.18.0.0/25 --prefix 10.0.0.0/8 --prefix "198.18.99.0/24 AS65540" \
+  --html build/check-AS64496.html || true
+echo "HTML report for the member (English and French): build/check-AS64496.html"
