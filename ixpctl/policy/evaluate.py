@@ -219,7 +219,7 @@ class PolicyEngine:
             self._reject("next_hop")
 
     def _check_default_route(self, route, session, member, state):
-        if state.length == 0:
+        if self.policy["prefixes"]["reject_default_route"] and state.length == 0:
             self._reject("default_route")
 
     def _check_bogon(self, route, session, member, state):

@@ -180,14 +180,20 @@ def left_out(intent: RouteServerIntent, caps: Capabilities) -> list[str]:
 
 
 def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities | None = None,
-                        passwords: dict[str, str] | None = None, disable_sessions: bool = False) -> str:
-    """The whole config. ``disable_sessions`` renders every BGP session ``disabled`` (test harness)."""
+                        passwords: dict[str, str] | None = None, disable_sessions: bool = False,
+                        timers: dict[str, Any] | None = None) -> str:
+    """The whole config. ``disable_sessions`` renders every BGP session ``disabled`` (test harness).
+
+    ``timers`` (test lab only) sets the template's connect delay / connect retry / error wait times,
+    e.g. ``{"connect_delay": 1, "connect_retry": 2, "error_wait": (1, 10)}``, so lab sessions come up
+    in about a second. It changes no filtering: hold/keepalive are per-session Intent data.
+    """
     caps = capabilities or Capabilities(parse_version(intent.bird_version))
     template = environment().get_template("rs.conf.j2")
     return template.render(
         rs=intent, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
         version=__version__, passwords=passwords or {}, std_ok=intent.rs_asn <= 65535,
-        disable_sessions=disable_sessions,
+        disable_sessions=disable_sessions, timers=_Obj(timers) if timers else None,
     )
 
 

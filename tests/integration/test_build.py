@@ -160,3 +160,15 @@ def test_golden_small_config(tmp_path):
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text)
     assert text == golden.read_text(), "rendered config changed: review, then UPDATE_GOLDEN=1 to accept"
+
+
+def test_rtr_sources_render_rpki_protocols(tmp_path):
+    """With rtr_servers the route servers get their VRPs over RTR (several caches, by preference)."""
+    data = base_inventory()
+    data["sources"] = {"rpki": {"rtr_servers": [{"host": "127.0.0.1", "port": 3323, "preference": 1},
+                                                {"host": "127.0.0.2", "port": 8282, "preference": 2}]}}
+    inv, snap = make_repo(tmp_path, data)
+    assert run_build(inv, snap, tmp_path / "build").exit_code == 0
+    config = (tmp_path / "build" / "rs1.conf").read_text()
+    assert config.count("protocol rpki ") == 2 and "cache preference 2" in config
+    assert "protocol static rpki4_static" not in config
