@@ -166,7 +166,8 @@ def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
     return out
 
 
-def _details(result: Verdict, ann: Announcement, vrps: _VrpIndex, member_sets: list[str]) -> list[str]:
+def _details(result: Verdict, ann: Announcement, vrps: _VrpIndex, member_sets: list[str],
+             lengths: dict[int, tuple[int, int]]) -> list[str]:
     details = []
     origin = ann.path[-1]
     if result.check == "rpki_invalid":
@@ -178,7 +179,9 @@ def _details(result: Verdict, ann: Announcement, vrps: _VrpIndex, member_sets: l
             else f"AS{origin} as a member of {', '.join(member_sets) or 'your AS-SET'}"
         details.append(f"create the {what} in {', '.join(registries)}, or a ROA for it")
     if result.check == "prefix_length":
-        details.append(f"announced /{ip_network(ann.prefix).prefixlen}")
+        net = ip_network(ann.prefix)
+        lo, hi = lengths[net.version]
+        details.append(f"announced /{net.prefixlen}; the route servers accept /{lo} to /{hi} for IPv{net.version}")
     return details
 
 
@@ -216,7 +219,8 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
             ann.prefix, ann.path[-1], ann.path, verdict.accepted, verdict.check, verdict.code,
             check.title if check else None, check.title_fr if check else None,
             check.fix if check else None, check.fix_fr if check else None,
-            verdict.rpki, ann.origin_assumed, _details(verdict, ann, vrps, member.as_sets)))
+            verdict.rpki, ann.origin_assumed, _details(verdict, ann, vrps, member.as_sets,
+                                                      {4: member.length4, 6: member.length6})))
     return CheckReport(member_asn, member.name, intent.name, results, notes)
 
 
