@@ -11,6 +11,7 @@ import importlib
 import sys
 
 import click
+from rich.markup import escape
 
 from .. import __version__
 from ..errors import IxpctlError
@@ -42,7 +43,8 @@ class IxpctlGroup(click.Group):
         try:
             return super().invoke(ctx)
         except IxpctlError as err:
-            console_err.print(f"[bold red]error:[/] {err.format()}", highlight=False, markup=True)
+            # escape(): device and member text (e.g. Junos "[edit interfaces]") is not rich markup
+            console_err.print(f"[bold red]error:[/] {escape(err.format())}", highlight=False, markup=True)
             sys.exit(err.exit_code)
 
 
