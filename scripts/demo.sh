@@ -19,6 +19,9 @@ step "ixpctl build             (BIRD 2 configs for rs1 and rs2, each checked wit
 step "build/rs1.conf — the import policy of one session"
 grep -n -A 12 '^protocol bgp AS64496_1_v4' build/rs1.conf
 
+step "ixpctl switch build      (peering-LAN switch configs: sw1 Arista EOS, sw2 Juniper Junos)"
+"$IXPCTL" switch build
+
 step "ixpctl docs              (the published route-server policy for members, English and French)"
 "$IXPCTL" docs
 
