@@ -79,7 +79,7 @@ class CheckReport:
                 "notes": self.notes, "results": [r.to_json() for r in self.results]}
 
 
-class _VrpIndex:
+class VrpIndex:
     """Covering VRPs of a prefix, to explain RPKI verdicts ("the ROA says AS X, maxLength Y")."""
 
     def __init__(self, vrps: Iterable[tuple[str, int, int]]):
@@ -142,7 +142,7 @@ def parse_announcements(text: str, member_asn: int, *, source: str = "<input>") 
 
 
 def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
-                      vrps: _VrpIndex) -> list[Announcement]:
+                      vrps: VrpIndex) -> list[Announcement]:
     member = intent.member(member_asn)
     if member is None:
         return []
@@ -166,7 +166,7 @@ def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
     return out
 
 
-def _details(result: Verdict, ann: Announcement, vrps: _VrpIndex, member_sets: list[str],
+def _details(result: Verdict, ann: Announcement, vrps: VrpIndex, member_sets: list[str],
              lengths: dict[int, tuple[int, int]]) -> list[str]:
     details = []
     origin = ann.path[-1]
@@ -193,7 +193,7 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
         raise InputError(f"AS{member_asn} has no route-server sessions in this inventory",
                          fix="add the member (status: active) to the inventory, or use `ixpctl onboard`")
     engine = engine or PolicyEngine(intent)
-    vrps = _VrpIndex(intent.vrps4 + intent.vrps6)
+    vrps = VrpIndex(intent.vrps4 + intent.vrps6)
     notes = list(member.warnings)
     if announcements is None:
         announcements = irr_announcements(intent, facts, member_asn, vrps)
