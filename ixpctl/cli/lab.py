@@ -1,0 +1,183 @@
+"""`ixpctl lab up | test | down | status | export containerlab`: the route-server lab."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..errors import IxpctlError
+from .common import console, console_err, json_option, print_json
+
+lab_file_option = click.option("--lab", "lab_file", default="lab/mlix.lab.yml", show_default=True,
+                               type=click.Path(path_type=Path), help="Lab description.")
+
+
+@click.group()
+def lab() -> None:
+    """Route servers and member speakers (BIRD, GoBGP, ExaBGP) in network namespaces (root)."""
+
+
+@lab.command()
+@lab_file_option
+@json_option
+def up(lab_file: Path, as_json: bool) -> None:
+    """Build the peering LAN, start rs1/rs2 with the generated configs, the members and StayRTR."""
+    from ..lab import Lab, LabConfig
+
+    if Lab.current() is not None:
+        raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
+    started = time.monotonic()
+    lab_obj = Lab.up(LabConfig.load(lab_file))
+    info = lab_obj.state.info
+    data = {"run_id": lab_obj.state.run_id, "run_dir": lab_obj.state.run_dir,
+            "seconds": round(time.monotonic() - started, 2), "namespaces": lab_obj.state.namespaces,
+            "members": [{"asn": n["asn"], "speaker": n["speaker"], "ns": n["ns"], "ipv4": n["ipv4"],
+                         "ipv6": n["ipv6"]} for n in info["members"]],
+            "route_servers": info["route_servers"]}
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title=f"Lab {data['run_id']} up in {data['seconds']} s ({data['run_dir']})", title_justify="left")
+    for col in ("node", "speaker", "namespace", "IPv4", "IPv6"):
+        table.add_column(col)
+    for rs in info["route_servers"]:
+        table.add_row(rs["name"], "bird (route server)", rs["ns"], rs["ipv4"] or "", rs["ipv6"] or "")
+    for n in info["members"]:
+        table.add_row(f"AS{n['asn']} #{n['connection']}", n["speaker"], n["ns"], n["ipv4"] or "", n["ipv6"] or "")
+    console.print(table)
+    console.print("sessions: `ixpctl sessions --rs rs1`; tear down: `ixpctl lab down`")
+
+
+@lab.command()
+@json_option
+def down(as_json: bool) -> None:
+    """Stop every process the running lab started and delete its namespaces (by recorded PID / name)."""
+    from ..lab import Lab
+
+    lab_obj = Lab.current()
+    if lab_obj is None:
+        if as_json:
+            print_json({"down": False, "reason": "no lab running"})
+        else:
+            console.print("no lab is running")
+        return
+    done = lab_obj.down()
+    if as_json:
+        print_json({"down": True, "run_id": lab_obj.state.run_id, "actions": done})
+    else:
+        for line in done:
+            console.print(line)
+
+
+@lab.command()
+@lab_file_option
+@click.option("--scenarios", "scenario_dir", default="lab/scenarios", show_default=True,
+              type=click.Path(path_type=Path), help="Directory of scenario files (or one file).")
+@click.option("-k", "only", multiple=True, help="Run only scenarios whose name contains this (repeatable).")
+@click.option("--no-destructive", is_flag=True, help="Skip destructive scenarios (max-prefix).")
+@click.option("--differential", "diff_n", type=int, default=0, show_default=True,
+              help="Also announce N random routes and compare BIRD with the Python evaluator.")
+@click.option("--seed", type=int, default=1)
+@json_option
+def test(lab_file: Path, scenario_dir: Path, only: tuple[str, ...], no_destructive: bool, diff_n: int,
+         seed: int, as_json: bool) -> None:
+    """Run the scenarios against the running lab (or bring one up for the run and tear it down).
+
+    Exit 0 when every expectation holds, 1 otherwise."""
+    from ..lab import Lab, LabConfig
+    from ..lab.scenarios import Runner, load_scenarios, scenario_files
+
+    files = [scenario_dir] if scenario_dir.is_file() else scenario_files(scenario_dir)
+    scenarios = load_scenarios(files)
+    if only:
+        scenarios = [s for s in scenarios if any(o in s.name for o in only)]
+    lab_obj = Lab.current()
+    own = lab_obj is None
+    started = time.monotonic()
+    try:
+        if own:
+            lab_obj = Lab.up(LabConfig.load(lab_file))
+        diff = None
+        results = Runner(lab_obj).run([s for s in scenarios if not s.destructive])
+        if diff_n:
+            from ..lab.differential import compare, random_routes
+            member = next(n for n in lab_obj.state.info["members"] if n["speaker"] == "exabgp")
+            sp = lab_obj.speaker(member["asn"])
+            routes = random_routes(lab_obj.intent(lab_obj.rs_names[0]), member["asn"], sp.own_address(4),
+                                   member["ipv6"], diff_n, seed)
+            mismatches, compared = compare(lab_obj, member["asn"], routes)
+            diff = {"member": member["asn"], "compared": compared,
+                    "mismatches": [m.__dict__ for m in mismatches]}
+        if not no_destructive:
+            results += Runner(lab_obj).run([s for s in scenarios if s.destructive])
+    finally:
+        if own and lab_obj is not None:
+            lab_obj.down()
+    failed = [r for r in results if not r.ok] + ([None] if diff and diff["mismatches"] else [])
+    seconds = round(time.monotonic() - started, 1)
+    if as_json:
+        print_json({"ok": not failed, "seconds": seconds, "results": [r.to_json() for r in results],
+                    "differential": diff})
+    else:
+        table = Table(title=f"Lab scenarios ({seconds} s)", title_justify="left")
+        for col in ("result", "scenario", "step", "expectation", "detail"):
+            table.add_column(col, overflow="fold")
+        for r in results:
+            table.add_row("[green]PASS[/]" if r.ok else "[red]FAIL[/]", r.scenario, str(r.step), r.expectation,
+                          r.detail)
+        console.print(table)
+        if diff:
+            console.print(f"differential: {diff['compared']} verdicts compared, "
+                          f"{len(diff['mismatches'])} mismatch(es)")
+            for m in diff["mismatches"][:20]:
+                console_err.print(f"  [red]MISMATCH[/] {m}")
+        passed = sum(r.ok for r in results)
+        console.print(f"{passed}/{len(results)} expectations hold")
+    if failed:
+        raise SystemExit(1)
+
+
+@lab.command()
+@json_option
+def status(as_json: bool) -> None:
+    """The running lab: namespaces and processes (alive or not)."""
+    from ..lab import Lab
+
+    lab_obj = Lab.current()
+    if lab_obj is None:
+        raise IxpctlError("no lab is running")
+    st = lab_obj.state
+    procs = [{"name": p.name, "pid": p.pid, "ns": p.ns, "alive": st.alive(p)} for p in st.processes]
+    if as_json:
+        print_json({"run_id": st.run_id, "namespaces": st.namespaces, "processes": procs})
+        return
+    for p in procs:
+        console.print(f"{'[green]alive[/]' if p['alive'] else '[red]dead[/]'} {p['name']} pid {p['pid']} in {p['ns']}")
+
+
+@lab.group()
+def export() -> None:
+    """Export the lab topology for other tools."""
+
+
+@export.command()
+@lab_file_option
+@click.option("-o", "--out", "out", default="lab/mlix.clab.yml", show_default=True, type=click.Path(path_type=Path))
+@click.option("--configs", "config_dir", default="lab/clab-configs", show_default=True,
+              type=click.Path(path_type=Path), help="Where the generated node configs are written (bound in).")
+@json_option
+def containerlab(lab_file: Path, out: Path, config_dir: Path, as_json: bool) -> None:
+    """Write a containerlab topology (linux nodes with BIRD / GoBGP / ExaBGP images, config binds)."""
+    from ..lab import LabConfig
+    from ..lab.clab import export_containerlab
+
+    topo = export_containerlab(LabConfig.load(lab_file), out, config_dir)
+    if as_json:
+        print_json({"file": str(out), "nodes": len(topo["topology"]["nodes"]),
+                    "links": len(topo["topology"]["links"])})
+    else:
+        console.print(f"wrote {out}: {len(topo['topology']['nodes'])} nodes, {len(topo['topology']['links'])} links; "
+                      f"configs in {config_dir}")

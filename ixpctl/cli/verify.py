@@ -1,0 +1,92 @@
+"""`ixpctl sessions` and `ixpctl routes`: what a running route server does, read from BIRD's control
+socket (local path; for a remote route server forward its socket over SSH first)."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from .common import console, json_option, print_json
+
+DEFAULT_SOCKET = "/run/bird/bird.ctl"
+
+
+def _client(rs: str | None, socket: str | None):
+    from ..lab.lab import Lab
+    from ..verify import RouteServerClient
+
+    if socket:
+        return RouteServerClient(socket), socket
+    lab = Lab.current()
+    if lab is not None:  # a running `ixpctl lab up`: its route servers' sockets
+        name = rs or lab.rs_names[0]
+        client = lab.rs(name)
+        return client, f"{name} (lab {lab.state.run_id})"
+    if rs:
+        raise click.UsageError(f"no lab is running: give the control socket of {rs} with --socket")
+    return RouteServerClient(DEFAULT_SOCKET), DEFAULT_SOCKET
+
+
+rs_option = click.option("--rs", default=None, help="Route server name (the running lab's; default: the first).")
+socket_option = click.option("--socket", "socket", default=None, type=click.Path(),
+                             help=f"BIRD control socket (default: the lab's, else {DEFAULT_SOCKET}).")
+
+
+@click.command()
+@rs_option
+@socket_option
+@click.option("--all", "show_all", is_flag=True, help="Also non-BGP protocols (rpki, device).")
+@json_option
+def sessions(rs: str | None, socket: str | None, show_all: bool, as_json: bool) -> None:
+    """BGP sessions of a route server: state, since, last error, routes per address family."""
+    client, where = _client(rs, socket)
+    items = client.protocols() if show_all else client.sessions()
+    if as_json:
+        print_json({"route_server": where, "sessions": [s.to_json() for s in items]})
+        return
+    table = Table(title=f"Sessions on {where}", title_justify="left")
+    for col in ("session", "neighbor", "ASN", "state", "since", "imported", "filtered", "exported", "limit",
+                "last error"):
+        table.add_column(col, overflow="fold")
+    for s in items:
+        ch = s.channels[0] if s.channels else None
+        state = s.bgp_state or s.info or s.state
+        style = "green" if s.established or s.info == "Established" else "red"
+        table.add_row(s.name, s.neighbor or "", str(s.neighbor_asn or ""), f"[{style}]{state}[/]", s.since or "",
+                      *(str(x) for x in ((ch.imported, ch.filtered, ch.exported) if ch else ("", "", ""))),
+                      f"{ch.import_limit} {ch.limit_action}" if ch and ch.import_limit else "",
+                      s.problem or "")
+    console.print(table)
+
+
+@click.command()
+@click.option("--member", "member", type=int, required=True, help="Member ASN.")
+@click.option("--filtered", is_flag=True, help="The routes the filters rejected, with the reason.")
+@rs_option
+@socket_option
+@json_option
+def routes(member: int, filtered: bool, rs: str | None, socket: str | None, as_json: bool) -> None:
+    """A member's routes on a route server: accepted, or (--filtered) rejected with the decoded reason."""
+    client, where = _client(rs, socket)
+    rs_asn = client.rs_asn
+    items = client.member_routes(member, filtered=filtered, accepted=not filtered)
+    if as_json:
+        print_json({"route_server": where, "member": member, "filtered": filtered,
+                    "routes": [r.to_json(rs_asn) for r in items]})
+        return
+    title = f"{'Filtered' if filtered else 'Accepted'} routes of AS{member} on {where}"
+    table = Table(title=title, title_justify="left")
+    for col in ("prefix", "session", "AS path", "next hop", "communities") + (("reason", "code") if filtered else ()):
+        table.add_column(col, overflow="fold")
+    for r in items:
+        path = " ".join(str(a) if k == "seq" else "{" + " ".join(map(str, a)) + "}" for k, asns in r.as_path
+                        for a in ([asns] if k == "set" else asns))
+        comms = " ".join(f"{a}:{b}" for a, b in r.communities) + " " + \
+            " ".join(f"{a}:{b}:{c}" for a, b, c in r.large_communities)
+        row = [r.prefix, r.protocol, path, r.next_hop or "", comms.strip()]
+        if filtered:
+            rej = r.reject_reason(rs_asn)
+            row += [f"[red]{rej.check}[/]: {rej.reason}" if rej else "(no reason tag)", str(rej.code) if rej else ""]
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"{len(items)} route(s)")

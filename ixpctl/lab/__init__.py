@@ -1,0 +1,7 @@
+"""The route-server lab: real BIRD route servers and BIRD/GoBGP/ExaBGP members in network namespaces."""
+
+from .lab import Lab, LabConfig, compile_lab
+from .model import Announcement, ReceivedRoute
+from .state import LabState
+
+__all__ = ["Announcement", "Lab", "LabConfig", "LabState", "ReceivedRoute", "compile_lab"]

@@ -1,0 +1,314 @@
+"""The route-server lab in Linux network namespaces: ``Lab.up(config)`` / ``lab.down()``.
+
+Topology (all inside namespaces named ``ixl-<run id>-*``; nothing is routed outside them):
+one namespace holding the peering-LAN bridge, one per route server (BIRD with the generated config,
+StayRTR on 127.0.0.1 serving the lab's VRP file) and one per active member connection (BIRD, GoBGP
+or ExaBGP), each attached to the bridge by a veth pair with the inventory's LAN addresses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import IxpctlError
+from ..policy.intent import RouteServerIntent, compile_route_server
+from ..render.bird import Capabilities, parse_version, render_route_server
+from ..verify.client import RouteServerClient
+from ..yamlio import load_yaml, to_plain
+from .model import Announcement
+from .speakers import TIMERS, Speaker, speaker_for
+from .state import LabState, current_state, run
+
+LAB_TIMERS = {"connect_delay": TIMERS["connect_delay"], "connect_retry": TIMERS["connect_retry"],
+              "error_wait": TIMERS["error_wait"]}
+
+
+@dataclass
+class LabConfig:
+    """``lab/<name>.lab.yml``: which inventory, which speaker per member, lab-only limits."""
+
+    inventory: Path
+    policy: Path
+    snapshot: Path
+    speakers: dict[int, str] = field(default_factory=dict)
+    default_speaker: str = "bird"
+    max_prefix: dict[int, dict[str, int]] = field(default_factory=dict)
+    baseline: bool = True  # BIRD/GoBGP members announce their own registered prefixes at start
+    rtr_port: int = 8282
+    rtr_refresh: int = 1
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path, base: Path | None = None) -> LabConfig:
+        """Paths inside the file are relative to ``base`` (default: the working directory, the repo root)."""
+        path = Path(path)
+        data = to_plain(load_yaml(path, what="lab file").node) or {}
+        base = base or Path.cwd()
+        unknown = set(data) - {"inventory", "policy", "snapshot", "speakers", "default_speaker", "max_prefix",
+                               "baseline", "rtr"}
+        if unknown:
+            raise IxpctlError(f"{path}: unknown key(s) {sorted(unknown)}")
+        speakers = {int(k): str(v) for k, v in (data.get("speakers") or {}).items()}
+        bad = {v for v in speakers.values()} - {"bird", "gobgp", "exabgp"}
+        if bad:
+            raise IxpctlError(f"{path}: unknown speaker(s) {sorted(bad)}: use bird, gobgp or exabgp")
+        rtr = data.get("rtr") or {}
+        return cls(base / data.get("inventory", "inventory"), base / data.get("policy", "policies/default.yml"),
+                   base / data["snapshot"] if data.get("snapshot") else None,  # type: ignore[arg-type]
+                   speakers, data.get("default_speaker", "bird"),
+                   {int(k): dict(v) for k, v in (data.get("max_prefix") or {}).items()},
+                   bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path)
+
+
+def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, list[RouteServerIntent], Any]:
+    """Inventory + policy + snapshot → one Intent per route server, prepared for the lab:
+    RTR mode (``sources.rpki.rtr_servers`` → ``protocol rpki``), lab timers, lab import limits.
+    Filtering is untouched: the same chain, sets and VRPs as ``ixpctl build``."""
+    from ..inventory import load_inventory
+    from ..policy.loader import load_policy
+    from ..sources.config import RtrServer
+    from ..sources.snapshot import read_snapshot
+
+    loaded = load_inventory(config.inventory)
+    policy = load_policy(config.policy)
+    inv = loaded.inventory
+    snapshot = config.snapshot or (Path.cwd() / inv.sources.snapshot_dir)
+    facts = read_snapshot(snapshot, max_ages=None)
+    inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)]
+    intents = []
+    for rs in inv.route_servers:
+        intent = compile_route_server(loaded, policy, facts, rs)
+        sessions = []
+        for s in intent.sessions:
+            s = replace(s, hold_time=TIMERS["hold"], keepalive_time=TIMERS["keepalive"])
+            limit = config.max_prefix.get(s.member_asn, {}).get(f"ipv{s.afi}")
+            if limit is not None:
+                s = replace(s, import_limit=int(limit))
+            sessions.append(s)
+        intent.sessions = sessions
+        intents.append(intent)
+    return loaded, intents, facts
+
+
+def vrps_json(vrps: list[tuple[str, int, int]]) -> dict[str, Any]:
+    """The StayRTR / rpki-client JSON format."""
+    return {"roas": [{"prefix": p, "maxLength": int(m), "asn": f"AS{int(a)}"} for p, m, a in vrps]}
+
+
+class Lab:
+    def __init__(self, state: LabState):
+        self.state = state
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def current(cls) -> Lab | None:
+        st = current_state()
+        return cls(st) if st and not st.info.get("down") else None
+
+    @classmethod
+    def up(cls, config: LabConfig, *, base: Path | None = None, wait: float = 30.0) -> Lab:
+        for tool in ("ip", "bird", "birdc", "stayrtr"):
+            if shutil.which(tool) is None:
+                raise IxpctlError(f"the lab needs `{tool}` on PATH")
+        if os.geteuid() != 0:
+            raise IxpctlError("the lab needs root (network namespaces)")
+        loaded, intents, facts = compile_lab(config)
+        state = LabState.create(base)
+        lab = cls(state)
+        try:
+            lab._build(config, loaded, intents, facts)
+            if wait:
+                lab.wait_established(wait)
+        except BaseException:
+            lab.down()
+            raise
+        return lab
+
+    def down(self) -> list[str]:
+        return self.state.down()
+
+    # --- building ----------------------------------------------------------------------------
+    def _build(self, config: LabConfig, loaded, intents: list[RouteServerIntent], facts) -> None:
+        from ..build import bird_binary, check_config
+
+        st = self.state
+        inv = loaded.inventory
+        run_dir = Path(st.run_dir)
+        lan = inv.ixp.lans[0]
+        plen4 = lan.ipv4.prefixlen if lan.ipv4 else None
+        plen6 = lan.ipv6.prefixlen if lan.ipv6 else None
+        st.info.update(rs_asn=inv.ixp.rs_asn, lab_file=str(config.path) if config.path else None,
+                       route_servers=[], members=[], vrp_file=str(run_dir / "vrps.json"),
+                       intents={i.name: str(run_dir / i.name / "intent.json") for i in intents})
+        (run_dir / "vrps.json").write_text(json.dumps(vrps_json(facts.vrps)))
+        lan_ns = st.add_namespace("lan")
+        run(["ip", "-n", lan_ns, "link", "add", "br0", "type", "bridge"])
+        run(["ip", "-n", lan_ns, "link", "set", "br0", "up"])
+        run(["ip", "netns", "exec", lan_ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
+
+        def attach(label: str, v4: str | None, v6: str | None) -> str:
+            ns = st.add_namespace(label)
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+                 "net.ipv6.conf.default.accept_dad=0"])
+            port = f"p-{label}"[:15]
+            run(["ip", "link", "add", port, "netns", lan_ns, "type", "veth", "peer", "name", "eth0", "netns", ns])
+            run(["ip", "-n", lan_ns, "link", "set", port, "master", "br0", "up"])
+            if v4:
+                run(["ip", "-n", ns, "addr", "add", f"{v4}/{plen4}", "dev", "eth0"])
+            if v6:
+                run(["ip", "-n", ns, "addr", "add", f"{v6}/{plen6}", "dev", "eth0", "nodad"])
+            run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            return ns
+
+        bird = bird_binary()
+        for intent, rs in zip(intents, inv.route_servers):
+            ns = attach(rs.name, str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None)
+            d = run_dir / rs.name
+            d.mkdir()
+            text = render_route_server(intent, capabilities=Capabilities(parse_version(intent.bird_version)),
+                                       timers=LAB_TIMERS)
+            (d / "bird.conf").write_text(text)
+            check_config(d / "bird.conf", bird)
+            (d / "intent.json").write_text(json.dumps(intent.to_json(), default=str))
+            st.info["route_servers"].append({"name": rs.name, "ns": ns, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
+                                             "ipv6": str(rs.ipv6) if rs.ipv6 else None,
+                                             "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
+        members = []
+        for m in inv.members:
+            if not m.is_active:
+                continue
+            for i, conn in enumerate(m.connections, 1):
+                if not conn.route_server:
+                    continue
+                label = f"m{m.asn}-{i}"
+                v4 = str(conn.ipv4) if conn.ipv4 else None
+                v6 = str(conn.ipv6) if conn.ipv6 else None
+                ns = attach(label, v4, v6)
+                d = run_dir / label
+                d.mkdir()
+                node = {"label": label, "asn": m.asn, "name": m.name, "ns": ns, "ipv4": v4, "ipv6": v6,
+                        "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "dir": str(d),
+                        "speaker": config.speakers.get(m.asn, config.default_speaker), "connection": i}
+                members.append(node)
+        st.info["members"] = members
+        st.save()
+
+        # RPKI first (so BIRD's rpki protocol connects at once), then the route servers, then members.
+        for rs in st.info["route_servers"]:
+            st.spawn(f"{rs['name']}-stayrtr", rs["ns"],
+                     ["stayrtr", "-cache", str(run_dir / "vrps.json"), "-checktime=false", "-bind",
+                      f"127.0.0.1:{config.rtr_port}", "-metrics.addr", "127.0.0.1:9847",
+                      "-refresh", str(config.rtr_refresh), "-log.verbose=false"])
+        for rs in st.info["route_servers"]:
+            _wait_port(rs["ns"], config.rtr_port)
+            st.spawn(f"{rs['name']}-bird", rs["ns"], ["bird", "-f", "-c", rs["config"], "-s", rs["socket"]])
+        intent_by_rs = {i.name: i for i in intents}
+        first = intents[0]
+        for node in members:
+            sp = speaker_for(node, st)
+            if config.baseline and sp.kind != "exabgp":
+                sp._save({a.prefix: a for a in baseline_routes(first, node["asn"], node["connection"])})
+            sp.write_config()
+        for rs in st.info["route_servers"]:
+            _wait_socket(rs["socket"])
+        for node in members:
+            speaker_for(node, st).start()
+        del intent_by_rs
+
+    # --- access ------------------------------------------------------------------------------
+    def rs(self, name: str) -> RouteServerClient:
+        for rs in self.state.info["route_servers"]:
+            if rs["name"] == name:
+                return RouteServerClient(rs["socket"], self.state.info["rs_asn"])
+        raise IxpctlError(f"no route server {name} in this lab")
+
+    @property
+    def rs_names(self) -> list[str]:
+        return [rs["name"] for rs in self.state.info["route_servers"]]
+
+    def intent(self, rs_name: str) -> RouteServerIntent:
+        from .intent_io import intent_from_json
+        return intent_from_json(json.loads(Path(self.state.info["intents"][rs_name]).read_text()))
+
+    def nodes(self, asn: int) -> list[dict[str, Any]]:
+        found = [n for n in self.state.info["members"] if n["asn"] == asn]
+        if not found:
+            raise IxpctlError(f"AS{asn} has no node in this lab (inactive member or unknown ASN)")
+        return found
+
+    def speaker(self, asn: int, connection: int = 1) -> Speaker:
+        for n in self.nodes(asn):
+            if n["connection"] == connection:
+                return speaker_for(n, self.state)
+        raise IxpctlError(f"AS{asn} has no connection {connection} in this lab")
+
+    def read_vrps(self) -> list[tuple[str, int, int]]:
+        data = json.loads(Path(self.state.info["vrp_file"]).read_text())
+        return [(r["prefix"], int(r["maxLength"]), int(str(r["asn"]).upper().removeprefix("AS"))) for r in data["roas"]]
+
+    def write_vrps(self, vrps: list[tuple[str, int, int]]) -> None:
+        """Edit the file StayRTR serves (atomic replace); BIRD gets it via RTR Serial Notify."""
+        path = Path(self.state.info["vrp_file"])
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(vrps_json(vrps)))
+        os.replace(tmp, path)
+
+    def wait_established(self, timeout: float = 30.0) -> float:
+        """Until every BGP session on every route server is Established; returns seconds waited."""
+        started = time.monotonic()
+        pending: list[str] = []
+        while time.monotonic() - started < timeout:
+            pending = [f"{rs}:{s.name}({s.info})" for rs in self.rs_names for s in self.rs(rs).sessions()
+                       if not s.established]
+            if not pending:
+                return time.monotonic() - started
+            time.sleep(0.2)
+        raise IxpctlError(f"lab sessions not Established after {timeout:.0f} s: {', '.join(pending[:8])}"
+                          + (" ..." if len(pending) > 8 else ""))
+
+
+def baseline_routes(intent: RouteServerIntent, asn: int, connection: int) -> list[Announcement]:
+    """A member's registered prefixes (first router only), announced at lab start."""
+    if connection != 1:
+        return []
+    member = intent.member(asn)
+    if member is None:
+        return []
+    out = []
+    for name in (member.prefix_set4, member.prefix_set6):
+        pset = intent.prefix_set(name)
+        for p, lo, _hi in (pset.entries if pset else [])[:2]:
+            if p.endswith(f"/{lo}"):
+                out.append(Announcement(p, (("seq", (asn,)),)))
+    return out
+
+
+def _wait_port(ns: str, port: int, timeout: float = 10.0) -> None:
+    import subprocess
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Hltn", f"sport = :{port}"], check=False, capture_output=True,
+                             text=True).stdout
+        if str(port) in out:
+            return
+        time.sleep(0.05)
+    raise IxpctlError(f"StayRTR did not listen on port {port} in {ns}")
+
+
+def _wait_socket(path: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Path(path).exists():
+            try:
+                RouteServerClient(path).control.query("show status")
+                return
+            except IxpctlError:
+                pass
+        time.sleep(0.05)
+    raise IxpctlError(f"BIRD did not open its control socket {path}")
