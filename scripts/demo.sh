@@ -32,3 +32,24 @@ step "ixpctl check 64496 --prefix ...   (routes a member might announce by mista
 "$IXPCTL" check 64496 --prefix 198.18.0.0/25 --prefix 10.0.0.0/8 --prefix "198.18.99.0/24 AS65540" \
   --html build/check-AS64496.html || true
 echo "HTML report for the member (English and French): build/check-AS64496.html"
+
+if [ "$(id -u)" -ne 0 ]; then
+  step "lab skipped: bringing MLIX up in network namespaces needs root"
+  exit 0
+fi
+step "ixpctl lab up            (rs1, rs2 and every member in network namespaces: BIRD, GoBGP, ExaBGP, StayRTR)"
+"$IXPCTL" lab up
+trap '"$IXPCTL" lab down >/dev/null 2>&1 || true' EXIT
+
+step "ixpctl lab test --no-destructive   (scenarios: announcements and their expected outcomes)"
+"$IXPCTL" lab test --no-destructive || true
+
+step "ixpctl sessions --rs rs1"
+"$IXPCTL" sessions --rs rs1
+
+step "ixpctl routes --member 64496 --filtered   (routes rs1 kept but did not use, with the reason)"
+"$IXPCTL" routes --member 64496 --filtered || true
+
+step "ixpctl lab down"
+"$IXPCTL" lab down
+trap - EXIT

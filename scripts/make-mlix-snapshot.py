@@ -8,6 +8,8 @@ bundled data, so the snapshot is exactly what production code makes from those s
 - IRR: bgpq4 against a throw-away IRRd (needs .venv-irrd: scripts/setup-irrd.sh) loaded with
   examples/mlix/irr.rpsl, or an IRRd you name with --irr-host;
 - RPKI: examples/mlix/vrps.json.
+Networks registered at MLIX in PeeringDB but not in the inventory yet (AS64507) are looked up and
+their AS-SETs expanded too (ixpctl.sources.refresh), so `ixpctl onboard 64507 --offline` works.
 
     .venv/bin/python scripts/make-mlix-snapshot.py                 # writes snapshots/mlix/
     .venv/bin/python scripts/make-mlix-snapshot.py --output /tmp/s --irr-host 127.0.0.1:8043
@@ -70,6 +72,13 @@ def make(output: Path, irr_host: str | None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     for what, why in outcome.failed.items():
         print(f"FAILED {what}: {why}", file=sys.stderr)
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    prospective = outcome.facts.provenance["irr"].detail.get("prospective_queries", {}) \
+        if "irr" in outcome.facts.provenance else {}
+    for asn, queries in sorted(prospective.items()):  # for `ixpctl onboard --offline`
+        print(f"prospective member AS{asn} (in PeeringDB, not in the inventory): expanded "
+              f"{', '.join(queries)}", file=sys.stderr)
     print(f"wrote {output}: refreshed {', '.join(outcome.refreshed)}", file=sys.stderr)
     return 0 if outcome.ok and not outcome.failed else 3
 

@@ -106,6 +106,10 @@ def _refresh_peeringdb(inventory: Any, facts: Facts, pdb: ModuleType, repo_root:
     pdb.sync(settings, db_dir=db_dir, progress=progress)
     ix_id = inventory.ixp.peeringdb_ix_id
     networks, netixlan = pdb.lookup(db_dir, ix_id=ix_id, asns=sorted({m.asn for m in inventory.members}))
+    prospective = prospective_asns(inventory, netixlan)
+    if prospective:  # registered at this IXP but not in the inventory yet: `ixpctl onboard` needs them
+        more, _ = pdb.lookup(db_dir, ix_id=None, asns=prospective)
+        networks = {**more, **networks}
     never = sorted(pdb.never_via_rs_asns(db_dir))
     prov = pdb.provenance(db_dir, networks, netixlan, ix_id=ix_id)  # fetched_at = the sync's start
     facts.peeringdb, facts.netixlan, facts.never_via_rs = dict(networks), list(netixlan), never
@@ -124,7 +128,10 @@ def _refresh_irr(inventory: Any, facts: Facts, irr: ModuleType, progress: Progre
             continue
         queries_of = irr.member_queries(member, facts.peeringdb.get(member.asn), notes=notes)
         by_member[str(member.asn)] = list(queries_of)
-    queries = sorted({q for qs in by_member.values() for q in qs})
+    prospective = _prospective_queries(inventory, facts, irr)
+    wanted = {q for qs in by_member.values() for q in qs}
+    extra = {q for qs in prospective.values() for q in qs} - wanted
+    queries = sorted(wanted | extra)
     callback = progress.task("irr", "IRR expansion", total=len(queries)) if progress is not None else None
     try:
         results: dict[str, IrrExpansion] = dict(irr.expand_all(queries, settings, progress=callback, **options))
@@ -135,14 +142,41 @@ def _refresh_irr(inventory: Any, facts: Facts, irr: ModuleType, progress: Progre
             raise  # nothing worked: the whole source failed
         results = dict(partial)
         for query, why in failures.items():
-            failed[f"irr:{query}"] = getattr(why, "message", str(why))
+            message = getattr(why, "message", str(why))
+            if query in extra:  # only a prospective member uses it: a note, never a failed refresh
+                notes.append(f"IRR {query} (prospective member, not in the inventory) failed: {message}")
+            else:
+                failed[f"irr:{query}"] = message
     facts.irr = results
     for query, expansion in sorted(facts.irr.items()):
         facts.warnings.extend(f"IRR {query}: {w}" for w in expansion.warnings)
     facts.provenance["irr"] = Provenance(
         "irr", ",".join(settings.hosts), snap.iso_utc(now), snap.data_sha256(snap.facts_parts(facts)["irr"]),
         {"sources": list(settings.sources), "queries": len(queries), "member_queries": by_member,
+         "prospective_queries": prospective,
          "truncated": sorted(q for q, e in facts.irr.items() if e.truncated)})
+
+
+def prospective_asns(inventory: Any, netixlan: Iterable[Any]) -> list[int]:
+    """ASNs registered at this IXP in PeeringDB (live netixlan rows) that the inventory does not list.
+
+    Their networks and AS-SET expansions go into the snapshot too, so ``ixpctl onboard`` can run
+    its pre-flight checks offline; builds ignore them (only inventory members get sessions).
+    """
+    known = {m.asn for m in inventory.members} | {inventory.ixp.rs_asn}
+    return sorted({int(row.asn) for row in netixlan} - known)
+
+
+def _prospective_queries(inventory: Any, facts: Facts, irr: ModuleType) -> dict[str, list[str]]:
+    """IRR queries of each prospective member (PeeringDB ``irr_as_set``, else its aut-num)."""
+    from ..inventory.models import AS_SET_FROM_PEERINGDB, Member
+
+    out: dict[str, list[str]] = {}
+    for asn in prospective_asns(inventory, facts.netixlan):
+        stand_in = Member.model_construct(asn=asn, name=f"AS{asn}", as_sets=AS_SET_FROM_PEERINGDB,
+                                          status="planned", connections=[])
+        out[str(asn)] = list(irr.member_queries(stand_in, facts.peeringdb.get(asn), notes=[]))
+    return out
 
 
 def _download(url: str, target: Path, timeout: int = 120) -> None:

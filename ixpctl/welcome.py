@@ -1,0 +1,233 @@
+"""The welcome pack a new member receives: everything its NOC needs to bring the sessions up.
+
+Like ``ixpctl docs``, nothing here restates configuration by hand: addresses come from the
+inventory, session parameters and max-prefix limits from the compiled route-server intent (what
+BIRD will run), the filtering policy and communities from ``ixpctl.docs`` (computed from the policy
+file and the filter chain), and the prefix verdicts from the member self-check — the route server's
+own policy engine. Wording lives in ``templates/welcome/welcome.<lang>.md.j2``; HTML is the same
+Markdown rendered by markdown-it-py with raw HTML disabled, so member-supplied names stay text.
+
+Secrets never appear: for TCP MD5 the pack says that a password is configured and where the IXP
+keeps it (the reference), and that it is sent through another channel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import __version__
+from .inventory.models import Inventory, Member
+from .paths import templates_dir
+from .policy.chain import CHAIN
+from .policy.intent import RouteServerIntent
+from .policy.loader import LoadedPolicy
+from .selfcheck import CheckReport
+
+LANGS: tuple[str, ...] = ("en", "fr")
+FORMATS: tuple[str, ...] = ("md", "html")
+
+
+@dataclass
+class WelcomePack:
+    """Everything the templates print, as plain data (JSON-serialisable for ``--json``)."""
+
+    ixp: dict[str, Any]
+    asn: int
+    name: str
+    as_sets: list[str]
+    connections: list[dict[str, Any]]
+    rs_asn: int
+    route_servers: list[dict[str, Any]]
+    session: dict[str, Any]  # hold/keepalive, md5 (bool + reference), passive, max-prefix
+    policy: list[dict[str, Any]]  # the import checks in order: title/explain in both languages, mode
+    control: list[dict[str, Any]]  # announcement-control communities
+    info: list[dict[str, Any]]  # informational communities the route servers add
+    well_known: list[dict[str, Any]]
+    self_check: dict[str, Any] | None  # counts + per-prefix verdicts (None: no session)
+    todo: list[str] = field(default_factory=list)  # pre-flight warnings, for the member to fix
+    demo_mode: bool = False
+    version: str = __version__
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- building the model ---------------------------------------------------------------------------
+
+def _connections(inv: Inventory, member: Member) -> list[dict[str, Any]]:
+    out = []
+    for conn in member.connections:
+        lan = inv.lan_of(conn.lan)
+        out.append({
+            "lan": lan.name if lan else conn.lan, "vlan": lan.vlan if lan else None, "mtu": lan.mtu if lan else None,
+            "ipv4": f"{conn.ipv4}/{lan.ipv4.prefixlen}" if conn.ipv4 and lan and lan.ipv4 else conn.ipv4 and str(conn.ipv4),
+            "ipv6": f"{conn.ipv6}/{lan.ipv6.prefixlen}" if conn.ipv6 and lan and lan.ipv6 else conn.ipv6 and str(conn.ipv6),
+            "switch": conn.switch, "ports": list(conn.ports), "lag": conn.lag, "speed": conn.speed,
+            "macs": list(conn.macs), "route_server": conn.route_server,
+        })
+    return out
+
+
+def _session(member: Member, intent: RouteServerIntent | None) -> dict[str, Any]:
+    mi = intent.member(member.asn) if intent else None
+    sessions = [s for s in intent.sessions if s.member_asn == member.asn] if intent else []
+    ref = None
+    if member.md5 is not None:
+        ref = f"env {member.md5.env}" if member.md5.env else f"file {member.md5.file}"
+    first = sessions[0] if sessions else None
+    return {
+        "sessions": len(sessions),
+        "md5": member.md5 is not None, "md5_reference": ref,
+        "hold_time": first.hold_time if first else None, "keepalive_time": first.keepalive_time if first else None,
+        "passive": first.passive if first else None,
+        "max_prefix4": mi.max_prefix4 if mi else None, "max_prefix6": mi.max_prefix6 if mi else None,
+        "max_prefix_source": mi.max_prefix_source if mi else None, "limit_action": mi.limit_action if mi else None,
+        "prefix_sets": ({"ipv4": len(intent.prefix_set(mi.prefix_set4).entries) if intent.prefix_set(mi.prefix_set4) else 0,
+                         "ipv6": len(intent.prefix_set(mi.prefix_set6).entries) if intent.prefix_set(mi.prefix_set6) else 0}
+                        if mi and intent else None),
+    }
+
+
+def _policy_and_communities(inv: Inventory, lpolicy: LoadedPolicy) -> tuple[list, list, list, list]:
+    """From ``ixpctl.docs`` (the published policy) when available, else from the chain alone."""
+    try:
+        from .docs import build_policy_doc
+    except ImportError:  # docs not installed: a compact summary from the chain
+        checks = [{"title": c.title, "title_fr": c.title_fr, "explain": c.explain, "explain_fr": c.explain_fr,
+                   "code": c.code, "mode": "reject"} for c in CHAIN]
+        rs = inv.ixp.rs_asn
+        control = [{"value": f"{rs}:0:peer-as", "en": "Do not announce to peer-as.", "fr": "Ne pas annoncer à peer-as."},
+                   {"value": f"{rs}:0:0", "en": "Do not announce to any peer.", "fr": "N'annoncer à aucun pair."},
+                   {"value": f"{rs}:1:peer-as", "en": f"Announce to peer-as, with {rs}:0:0.",
+                    "fr": f"Annoncer à peer-as, avec {rs}:0:0."}]
+        return checks, control, [], []
+    doc = build_policy_doc(inv, lpolicy)
+    checks = [{"title": c.title, "title_fr": c.title_fr, "explain": c.explain, "explain_fr": c.explain_fr,
+               "code": c.code, "mode": c.mode} for c in doc.checks]
+
+    def comms(items: list) -> list[dict[str, Any]]:
+        return [{"value": c.value, "en": c.en, "fr": c.fr} for c in items]
+
+    return checks, comms(doc.control), comms(doc.info), comms(doc.well_known)
+
+
+def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: RouteServerIntent | None,
+                  report: CheckReport | None, *, todo: list[str] | None = None) -> WelcomePack:
+    """The pack for member ``asn`` of ``inv`` (which must list it), from the first route server's intent."""
+    member = inv.member(asn)
+    if member is None:
+        raise ValueError(f"AS{asn} is not in the inventory")
+    ixp = inv.ixp
+    checks, control, info, well_known = _policy_and_communities(inv, lpolicy)
+    self_check = None
+    if report is not None:
+        self_check = {"route_server": report.route_server, "counts": report.counts,
+                      "results": [r.to_json() for r in report.results], "notes": report.notes}
+    return WelcomePack(
+        ixp={"name": ixp.name, "long_name": ixp.long_name, "city": ixp.city, "country": ixp.country,
+             "website": ixp.website, "support_email": ixp.support_email},
+        asn=asn, name=member.name,
+        as_sets=list(intent.member(asn).as_sets) if intent and intent.member(asn) else
+        (list(member.as_sets) if isinstance(member.as_sets, list) else []),
+        connections=_connections(inv, member), rs_asn=ixp.rs_asn,
+        route_servers=[{"name": rs.name, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
+                        "ipv6": str(rs.ipv6) if rs.ipv6 else None} for rs in inv.route_servers],
+        session=_session(member, intent), policy=checks, control=control, info=info, well_known=well_known,
+        self_check=self_check, todo=list(todo or []),
+        demo_mode=bool(ixp.fictional_resources and ixp.fictional_resources.enabled))
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+class _Md(str):
+    """Markdown made by a filter: printed as is."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|&~])|^([-+=])")
+
+
+def md_escape(value: Any) -> _Md:
+    """Untrusted text (names from PeeringDB, the inventory) for Markdown: one line, syntax escaped."""
+    if isinstance(value, _Md):
+        return value
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value))
+    return _Md(_MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text))
+
+
+def md_code(value: Any) -> _Md:
+    return _Md("`" + re.sub(r"[\x00-\x1f\x7f`]+", " ", str(value)) + "`")
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, _Md) or not isinstance(value, str):
+        return value
+    return md_escape(value)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "welcome")),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                             lstrip_blocks=True, autoescape=False, finalize=_finalize)
+    env.filters.update(code=md_code, esc=md_escape)
+    return env
+
+
+def filename(asn: int, lang: str, fmt: str) -> str:
+    return f"AS{asn}.{lang}.{fmt}"
+
+
+def render_markdown(pack: WelcomePack, lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (expected one of {', '.join(LANGS)})")
+    return _environment().get_template(f"welcome.{lang}.md.j2").render(p=pack, lang=lang)
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+def render_html(pack: WelcomePack, lang: str) -> str:
+    body = _MD.render(render_markdown(pack, lang))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "welcome")),
+                             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True)
+    title = {"en": "Welcome to", "fr": "Bienvenue à"}[lang]
+    return env.get_template("page.html.j2").render(lang=lang, title=f"{title} {pack.ixp['name']} — AS{pack.asn}",
+                                                   body=Markup(body))
+
+
+def render_all(pack: WelcomePack) -> dict[str, str]:
+    """File name → content: Markdown and HTML, English and French."""
+    out = {}
+    for lang in LANGS:
+        out[filename(pack.asn, lang, "md")] = render_markdown(pack, lang)
+        out[filename(pack.asn, lang, "html")] = render_html(pack, lang)
+    return out
+
+
+def write_all(files: dict[str, str], out_dir: Path) -> list[Path]:
+    """Write each file through a temporary file and one rename (a reader never sees half a page)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in files.items():
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, out_dir / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        paths.append(out_dir / name)
+    return paths
