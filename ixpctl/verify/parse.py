@@ -29,6 +29,8 @@ def parse_protocols(text: str) -> list[Session]:
             continue
         if line.startswith("Name ") and "Proto" in line:
             continue
+        if line.startswith("BIRD ") and line.rstrip().endswith("ready."):
+            continue  # birdc's banner, when the text comes from the birdc client
         if not line[0].isspace():
             m = _PROTO_LINE.match(line)
             if not m:

@@ -1,0 +1,1 @@
+"""Deploying generated configs to route servers (and, in ixpctl.switch, to switches)."""
