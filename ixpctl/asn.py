@@ -19,7 +19,7 @@ SPECIAL_ASN_RANGES: list[tuple[int, int, str]] = [
     (4294967295, 4294967295, "reserved ASN (RFC 7300)"),
 ]
 
-_ASN_RE = re.compile(r"^\s*(?:AS)?(\d+)(?:\.(\d+))?\s*$", re.I)
+_ASN_RE = re.compile(r"^\s*(?:AS)?(\d+)(?:\.(\d+))?\s*$", re.IGNORECASE)
 
 
 def parse_asn(text: str) -> int:

@@ -148,4 +148,4 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     return BuildResult(built, warnings, facts)
 
 
-__all__ = ["build", "BuildResult", "check_config", "bird_binary", "Problem"]
+__all__ = ["BuildResult", "Problem", "bird_binary", "build", "check_config"]

@@ -73,7 +73,7 @@ class InputError(IxpctlError):
 
     @classmethod
     def at(cls, message: str, file: str | Path | None, line: int | None = None, field: str | None = None,
-           fix: str | None = None) -> "InputError":
+           fix: str | None = None) -> InputError:
         """An error about one place in one file: "file:line: field: message" plus how to fix it."""
         problem = Problem(message, str(file) if file else None, line, field, fix)
         where = problem.where()

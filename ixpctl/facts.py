@@ -101,7 +101,7 @@ class Facts:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Facts":
+    def from_json(cls, data: dict[str, Any]) -> Facts:
         def net(d: dict) -> PdbNetwork:
             d = dict(d)
             d["contacts"] = [Contact(**c) for c in d.get("contacts", [])]

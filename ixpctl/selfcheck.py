@@ -14,10 +14,10 @@ Where the routes come from:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Iterable
 
 import pytricia
 
@@ -129,7 +129,7 @@ def parse_announcements(text: str, member_asn: int, *, source: str = "<input>") 
         if "[" in line or (rest and rest[0] in _BIRDC_WORDS):
             numbers = []  # a `birdc show route all` line: the path follows on a BGP.as_path line
         else:
-            numbers = [int(a) for a in re.findall(r"\b(?:AS)?(\d+)\b", " ".join(rest), re.I)]
+            numbers = [int(a) for a in re.findall(r"\b(?:AS)?(\d+)\b", " ".join(rest), re.IGNORECASE)]
         if len(numbers) >= 2:
             path = numbers
         elif len(numbers) == 1 and numbers[0] != member_asn:

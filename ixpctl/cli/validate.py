@@ -8,7 +8,8 @@ import click
 from rich.table import Table
 
 from ..errors import IxpctlError, Problem
-from ..validate import member_counts, validate as run_checks
+from ..validate import member_counts
+from ..validate import validate as run_checks
 from .common import Context, console, console_err, json_option, print_json
 
 

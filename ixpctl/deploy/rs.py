@@ -157,4 +157,4 @@ def _restore(target: Target, running: bytes | None, prev: str, path: str, confir
     target.run([target.settings.birdc_binary, "-s", target.settings.control_socket, "configure"])
 
 
-__all__ = ["deploy_route_server", "DeployReport", "Path"]
+__all__ = ["DeployReport", "Path", "deploy_route_server"]

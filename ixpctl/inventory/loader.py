@@ -41,7 +41,7 @@ class SourceMap:
             if 0 <= loc[1] < len(entries):
                 doc, index = entries[loc[1]]
                 return str(doc.path), line_of(doc.node, (head, index) + tuple(loc[2:]))
-        if head in self.items and self.items[head]:
+        if self.items.get(head):
             doc = self.items[head][0][0]
             return str(doc.path), line_of(doc.node, (head,))
         return (str(self.files[0]) if self.files else None), None

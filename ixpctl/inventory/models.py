@@ -21,7 +21,7 @@ from ..sources.config import SourcesConfig
 NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
 Name = Annotated[str, Field(pattern=NAME_RE)]
 Asn = Annotated[int, Field(ge=1, le=4294967295)]
-MAC_RE = re.compile(r"^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$", re.I)
+MAC_RE = re.compile(r"^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$", re.IGNORECASE)
 
 
 class Strict(BaseModel):
@@ -56,7 +56,7 @@ class PeeringLan(Strict):
     mtu: int = Field(default=1500, ge=1280, le=9216)
 
     @model_validator(mode="after")
-    def _has_prefix(self) -> "PeeringLan":
+    def _has_prefix(self) -> PeeringLan:
         if self.ipv4 is None and self.ipv6 is None:
             raise ValueError("a peering LAN needs at least one of 'ipv4' or 'ipv6'")
         return self
@@ -135,7 +135,7 @@ class SecretRef(Strict):
     file: str | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> "SecretRef":
+    def _one_of(self) -> SecretRef:
         if (self.env is None) == (self.file is None):
             raise ValueError("a secret reference needs exactly one of 'env' (variable name) or 'file' (path)")
         return self
@@ -168,7 +168,7 @@ class Connection(Strict):
         return out
 
     @model_validator(mode="after")
-    def _has_address(self) -> "Connection":
+    def _has_address(self) -> Connection:
         if self.ipv4 is None and self.ipv6 is None:
             raise ValueError("a connection needs at least one of 'ipv4' or 'ipv6'")
         return self

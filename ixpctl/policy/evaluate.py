@@ -9,15 +9,29 @@ with BIRD's semantics (``bgp_path.first/last/last_nonaggregated/len``, ``net ~ p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_network
-from typing import Iterable, Literal
+from typing import Literal
 
 import pytricia
 
 from ..facts import PrefixRange, Vrp
-from .chain import (BLACKHOLE, BY_NAME, CHAIN, GRACEFUL_SHUTDOWN, INFO_IRR, INFO_RPKI, IRR_PREFIX_REGISTERED,
-                    IRR_PREFIX_VIA_ROA, NO_EXPORT, REJECT_REASON, RPKI_NOT_FOUND, RPKI_VALID, WOULD_REJECT)
+from .chain import (
+    BLACKHOLE,
+    BY_NAME,
+    CHAIN,
+    GRACEFUL_SHUTDOWN,
+    INFO_IRR,
+    INFO_RPKI,
+    IRR_PREFIX_REGISTERED,
+    IRR_PREFIX_VIA_ROA,
+    NO_EXPORT,
+    REJECT_REASON,
+    RPKI_NOT_FOUND,
+    RPKI_VALID,
+    WOULD_REJECT,
+)
 from .intent import MemberIntent, RouteServerIntent, SessionIntent
 
 Segment = tuple[Literal["seq", "set"], tuple[int, ...]]
@@ -211,7 +225,7 @@ class PolicyEngine:
     def _reject(self, name: str) -> None:
         raise _Rejected(name)
 
-    def _tag(self, state: "_State", code: int) -> None:
+    def _tag(self, state: _State, code: int) -> None:
         state.large.add((self.rs, WOULD_REJECT, code))
 
     def _check_next_hop(self, route, session, member, state):

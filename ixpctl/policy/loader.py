@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -64,7 +65,7 @@ def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tu
                                         **where))
                 continue
             if (net.version == 4) != (key == "ipv4"):
-                problems.append(Problem(f"{net} is not an {key} prefix", fix=f"move it to the other list",
+                problems.append(Problem(f"{net} is not an {key} prefix", fix="move it to the other list",
                                         **where))
                 continue
             out[key].append(net)

@@ -23,7 +23,7 @@ class LengthRange(_Strict):
     max: int = Field(ge=0, le=128)
 
     @model_validator(mode="after")
-    def _order(self) -> "LengthRange":
+    def _order(self) -> LengthRange:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
         return self
@@ -39,7 +39,7 @@ class PrefixLength(_Strict):
     ipv6: LengthRange = LengthRange(min=12, max=48)
 
     @model_validator(mode="after")
-    def _bounds(self) -> "PrefixLength":
+    def _bounds(self) -> PrefixLength:
         if self.ipv4.max > 32:
             raise ValueError("ipv4 lengths cannot exceed 32")
         return self

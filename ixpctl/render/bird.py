@@ -108,6 +108,17 @@ def prefix_ranges(entries: list[PrefixRange], afi: int) -> _SafeText:
     return _SafeText(",".join(["\n  " + _prefix_item(p, lo, hi, afi) for p, lo, hi in entries]))
 
 
+def roa_routes(vrps: list[tuple[str, int, int]]) -> _SafeText:
+    """The ``route P max M as A;`` lines of a static ROA table, in one call: a Jinja loop over
+    ~600 k VRPs costs seconds. Each prefix is checked like a prefix-set entry."""
+    out = []
+    for p, max_len, asn in vrps:
+        if not _PREFIX_RE.match(p):
+            raise BuildError(f"refusing to write {p!r} into a ROA table: not a prefix")
+        out.append(f"\n  route {p} max {int(max_len)} as {int(asn)};")
+    return _SafeText("".join(out))
+
+
 def prefix_set_items(prefixes: list[str], suffix: str = "") -> _SafeText:
     return _SafeText(", ".join(f"{ip_network(p)}{suffix}" for p in prefixes))
 
@@ -146,7 +157,7 @@ def environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     env.filters.update(bird_string=bird_string, bird_comment=bird_comment, prefix_ranges=prefix_ranges,
-                       prefix_set_items=prefix_set_items, asn_ranges=asn_ranges, asn_list=asn_list,
+                       roa_routes=roa_routes, prefix_set_items=prefix_set_items, asn_ranges=asn_ranges, asn_list=asn_list,
                        as_label=as_label, bird_bool=bird_bool, next_hop_expr=next_hop_expr)
     return env
 
@@ -190,8 +201,12 @@ def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities
     """
     caps = capabilities or Capabilities(parse_version(intent.bird_version))
     template = environment().get_template("rs.conf.j2")
+    # sessions per member, computed once: a selectattr per member is O(members x sessions)
+    sessions_of: dict[int, list[SessionIntent]] = {}
+    for s in intent.sessions:
+        sessions_of.setdefault(s.member_asn, []).append(s)
     return template.render(
-        rs=intent, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
+        rs=intent, sessions_of=sessions_of, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
         version=__version__, passwords=passwords or {}, std_ok=intent.rs_asn <= 65535,
         disable_sessions=disable_sessions, timers=_Obj(timers) if timers else None,
     )

@@ -6,7 +6,6 @@ AFRINIC). Expected values are written out by hand from those files, not taken fr
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 from pathlib import Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ixpctl.policy.chain import CHAIN, NO_EXPORT
-from ixpctl.policy.evaluate import (PolicyEngine, path_first, path_last, path_last_nonaggregated, path_len)
+from ixpctl.policy.evaluate import PolicyEngine, path_first, path_last, path_last_nonaggregated, path_len
 from tests.support.policy_cases import CASES, RS, policy_intent
 
 
