@@ -20,8 +20,11 @@ from .policy.loader import LoadedPolicy, effective_policy
 
 
 def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
-             base_dir: Path | None = None) -> Report:
-    """Run every check; never raises for inventory problems, returns them all in a Report."""
+             base_dir: Path | None = None, facts=None) -> Report:
+    """Run every check; never raises for inventory problems, returns them all in a Report.
+
+    With ``facts`` (the pinned snapshot), disagreements with PeeringDB are reported too: as warnings,
+    since either side may be the stale one (an address registered by another member is an error)."""
     report = Report()
     inv = loaded.inventory
     base_dir = base_dir or Path.cwd()
@@ -40,7 +43,21 @@ def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
     _check_switch_ports(inv, report, at)
     if policy is not None:
         _check_member_policies(loaded, policy, report)
+    if facts is not None and facts.provenance.get("peeringdb") is not None:
+        _check_peeringdb_drift(loaded, facts, report, at)
     return report
+
+
+def _check_peeringdb_drift(loaded: LoadedInventory, facts, report: Report, at) -> None:
+    from .sources.drift import peeringdb_drift
+
+    index = {m.asn: i for i, m in enumerate(loaded.inventory.members)}
+    for drift in peeringdb_drift(loaded.inventory, facts):
+        if drift.severity == "info":
+            continue
+        where = at("members", index[drift.asn]) if drift.asn in index else at("ixp")
+        add = report.error if drift.severity == "error" else report.warning
+        add(f"PeeringDB: {drift.message}", fix="update PeeringDB or the inventory, whichever is stale", **where)
 
 
 def _check_fictional(inv: Inventory, report: Report, at) -> None:

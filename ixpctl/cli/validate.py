@@ -52,6 +52,18 @@ def ixp_summary(inv) -> list[Table]:
     return [head, table]
 
 
+def _snapshot_facts(ctx: Context):
+    """The pinned facts, for the PeeringDB drift checks; validate still works without them."""
+    from ..errors import SourceError
+    from ..sources.snapshot import read_snapshot
+
+    directory = ctx.repo_root / ctx.loaded_inventory().inventory.sources.snapshot_dir
+    try:
+        return read_snapshot(directory) if directory.exists() else None
+    except SourceError:
+        return None
+
+
 @click.command()
 @json_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
@@ -72,7 +84,7 @@ def validate(ctx: Context, as_json: bool, strict: bool, quiet: bool) -> None:
             print_json({"ok": False, "fatal": err.message, "problems": [p.to_json() for p in problems]})
             sys.exit(err.exit_code)
         raise
-    report = run_checks(loaded, policy)
+    report = run_checks(loaded, policy, facts=_snapshot_facts(ctx))
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if as_json:
         inv = loaded.inventory

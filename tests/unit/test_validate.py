@@ -191,3 +191,14 @@ def test_planned_member_without_mac_is_fine_active_one_warned(tmp_path):
     assert report.errors == []
     warned = [p.field for p in report.warnings if "no MAC" in p.message]
     assert warned == ["members[0].connections[0]"]
+
+
+def test_peeringdb_drift_from_the_snapshot(repo_root, default_policy_path):
+    from ixpctl.sources.snapshot import read_snapshot
+
+    facts = read_snapshot(repo_root / "snapshots" / "mlix")
+    report = validate(load_inventory(repo_root / "inventory"), load_policy(default_policy_path), facts=facts)
+    drift = [p for p in report.warnings if p.message.startswith("PeeringDB:")]
+    assert any("AS64503" in p.message and "is_rs_peer" in p.message for p in drift)
+    assert any("AS64507" in p.message for p in drift)  # registered at MLIX, not yet a member
+    assert report.errors == []
