@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp postgresql redis-server iproute2 nftables
 
-.PHONY: demo test test-unit deps deps-test lint clean
+.PHONY: demo test test-unit bench deps deps-test lint clean
 
 demo:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
@@ -24,6 +24,15 @@ test:
 test-unit:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@VENV=$(VENV) scripts/run-tests.sh -q -m "not integration and not lab"
+
+# Benchmarks against arouteserver 1.27.0 → bench/RESULTS.md, bench/results/. Not part of `make test`.
+# Needs root (network namespaces); ~20 min on 2 cores. arouteserver has its own venv (gitignored).
+ARS_VENV := bench/.venv-ars
+BENCH_ARGS ?=
+bench:
+	@APT_PACKAGES="$(DEMO_APT) time iproute2 stayrtr" VENV=$(VENV) scripts/bootstrap.sh
+	@test -x $(ARS_VENV)/bin/arouteserver || { python3 -m venv $(ARS_VENV) && $(ARS_VENV)/bin/pip install -q arouteserver==1.27.0; }
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check ixpctl tests

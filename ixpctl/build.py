@@ -83,26 +83,47 @@ def bird_version(binary: str) -> str:
     return match.group(1) if match else "0"
 
 
+class BirdCheck:
+    """``bird -p -c path`` running in the background, so the build does other work meanwhile (BIRD
+    parses on one core while Python writes the intent on the other)."""
+
+    def __init__(self, path: Path, binary: str, *, shown_as: str | None = None):
+        self.path, self.shown_as = path, shown_as or str(path)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([binary, "-p", "-c", str(path)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def wait(self) -> float:
+        """Seconds BIRD took; BuildError with BIRD's message and the offending line when it refused."""
+        try:
+            out, err = self.proc.communicate(timeout=1800)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise BuildError(f"bird -p did not finish on {self.shown_as} within 30 minutes") from None
+        elapsed = time.monotonic() - self.started
+        if self.proc.returncode != 0:
+            message = (err or out).strip()
+            match = re.search(r":(\d+):(\d+) (.*)$", message)
+            detail = message
+            if match:
+                line_no = int(match.group(1))
+                lines = self.path.read_text(errors="replace").splitlines()
+                context = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+                detail = f"line {line_no}, column {match.group(2)}: {match.group(3)}\n    > {context}"
+            raise BuildError(f"BIRD rejected the generated config {self.shown_as}: {detail}",
+                             fix="if the inventory is valid this is an ixpctl bug: report it with the line above")
+        return elapsed
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
 def check_config(path: Path, binary: str, *, shown_as: str | None = None) -> float:
-    """Run ``bird -p -c path``; raise BuildError with BIRD's message and the offending line."""
-    started = time.monotonic()
-    try:
-        proc = subprocess.run([binary, "-p", "-c", str(path)], capture_output=True, text=True, timeout=1800)
-    except subprocess.TimeoutExpired:
-        raise BuildError(f"bird -p did not finish on {shown_as or path} within 30 minutes") from None
-    elapsed = time.monotonic() - started
-    if proc.returncode != 0:
-        message = (proc.stderr or proc.stdout).strip()
-        match = re.search(r":(\d+):(\d+) (.*)$", message)
-        detail = message
-        if match:
-            line_no = int(match.group(1))
-            lines = path.read_text(errors="replace").splitlines()
-            context = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
-            detail = f"line {line_no}, column {match.group(2)}: {match.group(3)}\n    > {context}"
-        raise BuildError(f"BIRD rejected the generated config {shown_as or path}: {detail}",
-                         fix="if the inventory is valid this is an ixpctl bug: report it with the line above")
-    return elapsed
+    """Run ``bird -p -c path`` and wait for it (see BirdCheck)."""
+    return BirdCheck(path, binary, shown_as=shown_as).wait()
 
 
 def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_dir: Path,
@@ -135,8 +156,14 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             text = render_route_server(intent, capabilities=caps, passwords=resolve_passwords(intent, base_dir))
             path = staging / f"{rs.name}.conf"
             path.write_text(text)
-            seconds = check_config(path, binary, shown_as=str(out_dir / path.name)) if binary else 0.0
-            (staging / f"{rs.name}.intent.json").write_text(json.dumps(intent.to_json(), default=str))
+            check_run = BirdCheck(path, binary, shown_as=str(out_dir / path.name)) if binary else None
+            try:
+                (staging / f"{rs.name}.intent.json").write_text(json.dumps(intent.to_json(), default=str))
+            except BaseException:
+                if check_run is not None:
+                    check_run.cancel()
+                raise
+            seconds = check_run.wait() if check_run is not None else 0.0
             built.append(BuiltConfig(rs.name, out_dir / path.name, intent, text.count("\n"), len(text.encode()),
                                      seconds, left_out(intent, caps)))
             warnings += [w for w in intent.warnings if w not in warnings]

@@ -16,6 +16,7 @@ import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Address, ip_network
+from itertools import chain
 from typing import Any
 
 from ..asn import SPECIAL_ASN_RANGES
@@ -141,6 +142,7 @@ class RouteServerIntent:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 def _plain(value: Any) -> Any:
@@ -154,6 +156,10 @@ def _plain(value: Any) -> Any:
                 return tuple(_plain(v) for v in value)
         return value
     if type(value) is list:
+        # fast path, all in C: a list of tuples of scalars (prefix entries, VRPs) is copied shallowly
+        if value and set(map(type, value)) == {tuple} and \
+                set(map(type, chain.from_iterable(value))) <= _SCALAR_TYPES:
+            return list(value)
         return [_plain(v) for v in value]
     if type(value) is dict:
         return {_plain(k): _plain(v) for k, v in value.items()}

@@ -85,6 +85,7 @@ def bird_comment(value: Any) -> _SafeText:
 
 
 _PREFIX_RE = re.compile(r"^[0-9a-fA-F:.]+/(\d{1,3})$")
+_PREFIX_LIST_RE = re.compile(r"[0-9a-fA-F:.]+/\d{1,3}(?:\n[0-9a-fA-F:.]+/\d{1,3})*")
 
 
 def _prefix_item(p: str, lo: int, hi: int, afi: int) -> str:
@@ -105,7 +106,24 @@ def _prefix_item(p: str, lo: int, hi: int, afi: int) -> str:
 def prefix_ranges(entries: list[PrefixRange], afi: int) -> _SafeText:
     if not entries:
         return _SafeText(" " + ("0.0.0.0/32" if afi == 4 else "::/128"))
-    return _SafeText(",".join(["\n  " + _prefix_item(p, lo, hi, afi) for p, lo, hi in entries]))
+    # Same text as _prefix_item per entry, without a function call and a regex match per entry
+    # (760 k entries at 1000 members): all prefixes are checked by one regex over the joined list.
+    joined = "\n".join([e[0] for e in entries])
+    if not _PREFIX_LIST_RE.fullmatch(joined) or joined.count("\n") != len(entries) - 1:
+        for p, lo, hi in entries:
+            _prefix_item(p, lo, hi, afi)  # raises on the offending entry
+    top = 32 if afi == 4 else 128
+    out = []
+    append = out.append
+    for p, lo, hi in entries:
+        length = int(p[p.rindex("/") + 1:])
+        if lo == hi == length:
+            append(p)
+        elif lo == length and hi == top:
+            append(f"{p}+")
+        else:
+            append(f"{p}{{{int(lo)},{int(hi)}}}")
+    return _SafeText("\n  " + ",\n  ".join(out))
 
 
 def roa_routes(vrps: list[tuple[str, int, int]]) -> _SafeText:
