@@ -173,3 +173,15 @@ def test_rtr_sources_render_rpki_protocols(tmp_path):
     config = (tmp_path / "build" / "rs1.conf").read_text()
     assert config.count("protocol rpki ") == 2 and "cache preference 2" in config
     assert "protocol static rpki4_static" not in config
+
+
+def test_rfc8950_extended_next_hop_adds_an_ipv4_channel_to_ipv6_sessions(tmp_path):
+    data = base_inventory()
+    data["members"][0]["policy"] = {"session": {"extended_next_hop": True}}
+    inv, snap = make_repo(tmp_path, data)
+    result = run_build(inv, snap, tmp_path / "build", "--json")
+    assert result.exit_code == 0, result.output
+    config = (tmp_path / "build" / "rs1.conf").read_text()
+    v6 = config.split("protocol bgp AS64501_1_v6", 1)[1].split("\n}\n", 1)[0]
+    assert "extended next hop on;" in v6 and "rs_import_v4(64501, bgp_next_hop = 2001:db8:0:10::b" in v6
+    assert "extended next hop on;" not in config.split("protocol bgp AS64502_1_v6", 1)[1].split("\n}\n", 1)[0]
