@@ -13,9 +13,6 @@ keeps it (the reference), and that it is sent through another channel.
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
+from .docs import _Md, md_code, md_escape
+from .fsutil import write_atomic
 from .inventory.models import Inventory, Member
 from .paths import templates_dir
 from .policy.chain import CHAIN
@@ -148,25 +147,6 @@ def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: Route
 
 # --- rendering --------------------------------------------------------------------------------------
 
-class _Md(str):
-    """Markdown made by a filter: printed as is."""
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|&~])|^([-+=])")
-
-
-def md_escape(value: Any) -> _Md:
-    """Untrusted text (names from PeeringDB, the inventory) for Markdown: one line, syntax escaped."""
-    if isinstance(value, _Md):
-        return value
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value))
-    return _Md(_MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text))
-
-
-def md_code(value: Any) -> _Md:
-    return _Md("`" + re.sub(r"[\x00-\x1f\x7f`]+", " ", str(value)) + "`")
-
-
 def _finalize(value: Any) -> Any:
     if value is None:
         return ""
@@ -220,14 +200,6 @@ def write_all(files: dict[str, str], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in files.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, out_dir / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(out_dir / name, text)
         paths.append(out_dir / name)
     return paths

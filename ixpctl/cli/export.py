@@ -7,13 +7,12 @@ IX-F importer and IXPDB read to learn who is connected and who peers with the ro
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
 from rich.markup import escape
 
+from ..fsutil import write_atomic
 from .common import Context, console_err
 from .facts import facts_options, load_facts
 
@@ -48,14 +47,5 @@ def ixf(ctx: Context, version: str, output: Path | None, snapshot: Path | None) 
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(output, text)
     console_err.print(f"wrote {escape(str(output))}: IX-F {version}, {len(doc['member_list'])} member entries")

@@ -15,7 +15,6 @@ onboarded" (the welcome pack is refreshed, the inventory untouched); different d
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 
 from ..errors import IxpctlError, Problem, ValidationFailed
 from ..facts import Facts, PdbNetwork
+from ..fsutil import write_atomic as _atomic_write
 from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
 from ..policy.intent import RouteServerIntent, compile_route_server
@@ -401,18 +401,3 @@ def apply(result: OnboardPlan) -> OnboardPlan:
     return result
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Temporary file next to ``path``, same permissions, fsync, rename: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

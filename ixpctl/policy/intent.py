@@ -433,5 +433,14 @@ def _subtract_ranges(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]
     return sorted(out)
 
 
-__all__ = ["compile_route_server", "RouteServerIntent", "MemberIntent", "SessionIntent", "PrefixSet",
-           "AsnSet", "max_prefix_limit", "member_queries", "IPv4Address"]
+__all__ = [
+    "AsnSet",
+    "IPv4Address",
+    "MemberIntent",
+    "PrefixSet",
+    "RouteServerIntent",
+    "SessionIntent",
+    "compile_route_server",
+    "max_prefix_limit",
+    "member_queries",
+]

@@ -7,12 +7,11 @@ written only when every switch rendered, each through a temporary file and one r
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ValidationFailed
+from ..fsutil import write_atomic
 from ..inventory.loader import LoadedInventory
 from ..validate import validate
 from .intent import Options, switch_intent
@@ -53,19 +52,6 @@ def render_switches(loaded: LoadedInventory, options: Options | None = None,
     inv = loaded.inventory
     return [render_switch(switch_intent(inv, sw, options)) for sw in inv.switches
             if only is None or sw.name in only]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_switches(loaded: LoadedInventory, out_dir: Path, options: Options | None = None,
