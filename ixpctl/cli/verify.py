@@ -1,20 +1,28 @@
 """`ixpctl sessions` and `ixpctl routes`: what a running route server does, read from BIRD's control
-socket (local path; for a remote route server forward its socket over SSH first)."""
+socket — a local path, or a remote one forwarded over SSH (``--ssh [user@]host``)."""
 
 from __future__ import annotations
 
 import click
 from rich.table import Table
 
+from contextlib import ExitStack
+
 from .common import console, json_option, print_json
 
 DEFAULT_SOCKET = "/run/bird/bird.ctl"
 
 
-def _client(rs: str | None, socket: str | None):
+def _client(rs: str | None, socket: str | None, ssh: str | None = None, stack: ExitStack | None = None):
     from ..lab.lab import Lab
     from ..verify import RouteServerClient
 
+    if ssh:
+        from ..verify.ssh import forwarded_socket
+
+        remote = socket or DEFAULT_SOCKET
+        local = stack.enter_context(forwarded_socket(ssh, remote))
+        return RouteServerClient(local), f"{ssh}:{remote}"
     if socket:
         return RouteServerClient(socket), socket
     lab = Lab.current()
@@ -30,17 +38,21 @@ def _client(rs: str | None, socket: str | None):
 rs_option = click.option("--rs", default=None, help="Route server name (the running lab's; default: the first).")
 socket_option = click.option("--socket", "socket", default=None, type=click.Path(),
                              help=f"BIRD control socket (default: the lab's, else {DEFAULT_SOCKET}).")
+ssh_option = click.option("--ssh", "ssh", default=None, metavar="[USER@]HOST",
+                          help="Read a remote route server: forward its --socket over SSH (keys only).")
 
 
 @click.command()
 @rs_option
 @socket_option
+@ssh_option
 @click.option("--all", "show_all", is_flag=True, help="Also non-BGP protocols (rpki, device).")
 @json_option
-def sessions(rs: str | None, socket: str | None, show_all: bool, as_json: bool) -> None:
+def sessions(rs: str | None, socket: str | None, ssh: str | None, show_all: bool, as_json: bool) -> None:
     """BGP sessions of a route server: state, since, last error, routes per address family."""
-    client, where = _client(rs, socket)
-    items = client.protocols() if show_all else client.sessions()
+    with ExitStack() as stack:
+        client, where = _client(rs, socket, ssh, stack)
+        items = client.protocols() if show_all else client.sessions()
     if as_json:
         print_json({"route_server": where, "sessions": [s.to_json() for s in items]})
         return
@@ -64,12 +76,15 @@ def sessions(rs: str | None, socket: str | None, show_all: bool, as_json: bool) 
 @click.option("--filtered", is_flag=True, help="The routes the filters rejected, with the reason.")
 @rs_option
 @socket_option
+@ssh_option
 @json_option
-def routes(member: int, filtered: bool, rs: str | None, socket: str | None, as_json: bool) -> None:
+def routes(member: int, filtered: bool, rs: str | None, socket: str | None, ssh: str | None,
+           as_json: bool) -> None:
     """A member's routes on a route server: accepted, or (--filtered) rejected with the decoded reason."""
-    client, where = _client(rs, socket)
-    rs_asn = client.rs_asn
-    items = client.member_routes(member, filtered=filtered, accepted=not filtered)
+    with ExitStack() as stack:
+        client, where = _client(rs, socket, ssh, stack)
+        rs_asn = client.rs_asn
+        items = client.member_routes(member, filtered=filtered, accepted=not filtered)
     if as_json:
         print_json({"route_server": where, "member": member, "filtered": filtered,
                     "routes": [r.to_json(rs_asn) for r in items]})
