@@ -378,7 +378,7 @@ def md_escape(value: Any) -> _Md:
     return _Md(_MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text))
 
 
-def _finalize(value: Any) -> Any:
+def md_finalize(value: Any) -> Any:
     """Autoescape for Markdown: every string a template prints is escaped unless a filter made it."""
     if value is None:
         return ""
@@ -409,7 +409,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "docs")),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        autoescape=False, finalize=_finalize,
+        autoescape=False, finalize=md_finalize,
     )
     env.filters.update(code=md_code, text=md_text, link=md_link, esc=md_escape, raw=_Md)
     return env

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
-from .docs import _Md, md_code, md_escape
+from .docs import md_code, md_escape, md_finalize
 from .fsutil import write_atomic
 from .inventory.models import Inventory, Member
 from .paths import templates_dir
@@ -147,18 +147,10 @@ def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: Route
 
 # --- rendering --------------------------------------------------------------------------------------
 
-def _finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, _Md) or not isinstance(value, str):
-        return value
-    return md_escape(value)
-
-
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "welcome")),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-                             lstrip_blocks=True, autoescape=False, finalize=_finalize)
+                             lstrip_blocks=True, autoescape=False, finalize=md_finalize)
     env.filters.update(code=md_code, esc=md_escape)
     return env
 

@@ -233,6 +233,12 @@ class Inventory(Strict):
     def switch(self, name: str) -> Switch | None:
         return next((s for s in self.switches if s.name == name), None)
 
+    def route_server_connections(self) -> list[tuple[Member, int, Connection]]:
+        """(member, router number from 1, connection) of every active member router that peers with
+        the route servers: what gets a session, a lab speaker, a containerlab node."""
+        return [(m, i, c) for m in self.members if m.is_active
+                for i, c in enumerate(m.connections, 1) if c.route_server]
+
     def lan_of(self, lan_name: str | None) -> PeeringLan | None:
         if lan_name is None:
             return self.ixp.lans[0] if len(self.ixp.lans) == 1 else None

@@ -80,35 +80,30 @@ def export_containerlab(config: LabConfig, out: Path, config_dir: Path, *,
     add("rpki", "stayrtr", rtr4, None,
         f"-cache /config/vrps.json -checktime=false -bind {rtr4}:{config.rtr_port}", d)
     state = SimpleNamespace(info={"rs_asn": inv.ixp.rs_asn, "route_servers": rs_info})
-    for m in inv.members:
-        if not m.is_active:
-            continue
-        for i, conn in enumerate(m.connections, 1):
-            if not conn.route_server:
-                continue
-            label = f"as{m.asn}-{i}"
-            d = (config_dir / label)
-            d.mkdir(exist_ok=True)
-            kind = config.speakers.get(m.asn, config.default_speaker)
-            v4 = str(conn.ipv4) if conn.ipv4 else None
-            v6 = str(conn.ipv6) if conn.ipv6 else None
-            node = {"label": label, "asn": m.asn, "ipv4": v4, "ipv6": v6, "dir": str(d.resolve()),
-                    "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "speaker": kind, "connection": i}
-            sp = speaker_for(node, state)  # type: ignore[arg-type]
-            if config.baseline and kind != "exabgp":
-                sp._save({a.prefix: a for a in baseline_routes(intents[0], m.asn, i)})
-            sp.write_config()
-            for f in d.iterdir():  # host paths → the bind mount inside the container
-                if f.suffix in (".conf", ".toml"):
-                    f.write_text(f.read_text().replace(f"{d.resolve()}/feed.pid", "/tmp/feed.pid")
-                                 .replace(str(d.resolve()), "/config").replace(sys.executable, "python3"))
-            if kind == "gobgp" and sp.announced():
-                cmds = [" ".join(["gobgp", "global", "rib", "-a", f"ipv{a.afi}", "add", a.prefix])
-                        for a in sp.announced().values()]
-                (d / "routes.sh").write_text("#!/bin/sh\nsleep 2\n" + "\n".join(cmds) + "\n")
-            add(label, kind, v4, v6, CMD[kind], d)
-            if kind == "gobgp" and (d / "routes.sh").exists():
-                nodes[label]["exec"].append("sh /config/routes.sh")
+    for m, i, conn in inv.route_server_connections():
+        label = f"as{m.asn}-{i}"
+        d = (config_dir / label)
+        d.mkdir(exist_ok=True)
+        kind = config.speakers.get(m.asn, config.default_speaker)
+        v4 = str(conn.ipv4) if conn.ipv4 else None
+        v6 = str(conn.ipv6) if conn.ipv6 else None
+        node = {"label": label, "asn": m.asn, "ipv4": v4, "ipv6": v6, "dir": str(d.resolve()),
+                "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "speaker": kind, "connection": i}
+        sp = speaker_for(node, state)  # type: ignore[arg-type]
+        if config.baseline and kind != "exabgp":
+            sp._save({a.prefix: a for a in baseline_routes(intents[0], m.asn, i)})
+        sp.write_config()
+        for f in d.iterdir():  # host paths → the bind mount inside the container
+            if f.suffix in (".conf", ".toml"):
+                f.write_text(f.read_text().replace(f"{d.resolve()}/feed.pid", "/tmp/feed.pid")
+                             .replace(str(d.resolve()), "/config").replace(sys.executable, "python3"))
+        if kind == "gobgp" and sp.announced():
+            cmds = [" ".join(["gobgp", "global", "rib", "-a", f"ipv{a.afi}", "add", a.prefix])
+                    for a in sp.announced().values()]
+            (d / "routes.sh").write_text("#!/bin/sh\nsleep 2\n" + "\n".join(cmds) + "\n")
+        add(label, kind, v4, v6, CMD[kind], d)
+        if kind == "gobgp" and (d / "routes.sh").exists():
+            nodes[label]["exec"].append("sh /config/routes.sh")
     topo = {"name": ixp, "topology": {"nodes": nodes, "links": links}}
     out.parent.mkdir(parents=True, exist_ok=True)
     yaml = YAML()

@@ -180,22 +180,17 @@ class Lab:
                                              "ipv6": str(rs.ipv6) if rs.ipv6 else None,
                                              "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
         members = []
-        for m in inv.members:
-            if not m.is_active:
-                continue
-            for i, conn in enumerate(m.connections, 1):
-                if not conn.route_server:
-                    continue
-                label = f"m{m.asn}-{i}"
-                v4 = str(conn.ipv4) if conn.ipv4 else None
-                v6 = str(conn.ipv6) if conn.ipv6 else None
-                ns = attach(label, v4, v6)
-                d = run_dir / label
-                d.mkdir()
-                node = {"label": label, "asn": m.asn, "name": m.name, "ns": ns, "ipv4": v4, "ipv6": v6,
-                        "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "dir": str(d),
-                        "speaker": config.speakers.get(m.asn, config.default_speaker), "connection": i}
-                members.append(node)
+        for m, i, conn in inv.route_server_connections():
+            label = f"m{m.asn}-{i}"
+            v4 = str(conn.ipv4) if conn.ipv4 else None
+            v6 = str(conn.ipv6) if conn.ipv6 else None
+            ns = attach(label, v4, v6)
+            d = run_dir / label
+            d.mkdir()
+            node = {"label": label, "asn": m.asn, "name": m.name, "ns": ns, "ipv4": v4, "ipv6": v6,
+                    "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "dir": str(d),
+                    "speaker": config.speakers.get(m.asn, config.default_speaker), "connection": i}
+            members.append(node)
         st.info["members"] = members
         st.save()
 
