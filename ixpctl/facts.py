@@ -109,16 +109,21 @@ class Facts:
 
         def irr(d: dict) -> IrrExpansion:
             d = dict(d)
-            d["prefixes4"] = [tuple(p) for p in d.get("prefixes4", [])]
-            d["prefixes6"] = [tuple(p) for p in d.get("prefixes6", [])]
+            d["prefixes4"] = list(map(tuple, d.get("prefixes4", [])))  # tuple(a tuple) is the same object
+            d["prefixes6"] = list(map(tuple, d.get("prefixes6", [])))
             return IrrExpansion(**d)
+
+        def vrps(items: list) -> list[Vrp]:
+            if all(type(v) is tuple for v in items):  # already decoded (snapshot format 2)
+                return items
+            return [(str(p), int(m), int(a)) for p, m, a in items]
 
         return cls(
             peeringdb={int(k): net(v) for k, v in data.get("peeringdb", {}).items()},
             netixlan=[PdbNetIxLan(**r) for r in data.get("netixlan", [])],
             never_via_rs=[int(a) for a in data.get("never_via_rs", [])],
             irr={k: irr(v) for k, v in data.get("irr", {}).items()},
-            vrps=[(str(p), int(m), int(a)) for p, m, a in data.get("vrps", [])],
+            vrps=vrps(data.get("vrps", [])),
             provenance={k: Provenance(**v) for k, v in data.get("provenance", {}).items()},
             warnings=list(data.get("warnings", [])),
         )

@@ -4,8 +4,10 @@ A snapshot is a directory::
 
     manifest.json    ixpctl version, creation time, per source: provenance, file hash, size, counts
     peeringdb.json   {"peeringdb": {...networks by ASN...}, "netixlan": [...]}
-    irr.json         {"irr": {...expansions by query...}}
-    rpki.json        {"vrps": [[prefix, maxLength, asn], ...]}
+    irr.json         {"irr": {...expansions by query, prefixes as "192.0.2.0/24" or "192.0.2.0/23^23-24"...}}
+    rpki.json        {"vrps": ["192.0.2.0/24-24 AS64496", ...]}
+
+(Format 2. Format 1, still read, held prefixes and VRPs as JSON arrays; see ``sources/compact.py``.)
 
 Why a directory of plain JSON: it can be committed next to the inventory, diffed in review (one
 entry per line), copied to pin a build, and checked by hash before a build trusts it. It is written
@@ -35,11 +37,12 @@ from typing import Any, Literal
 from .. import __version__
 from ..errors import SourceError
 from ..facts import Facts, IrrExpansion, Provenance
+from .compact import decode_ranges, decode_vrps, encode_range, encode_vrp
 from .config import SourcesConfig
 
 SOURCES: tuple[str, ...] = ("peeringdb", "irr", "rpki")
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: compact prefix/VRP strings (sources/compact.py); 1 is still read
 SOURCE_TITLES = {"peeringdb": "PeeringDB", "irr": "IRR", "rpki": "RPKI"}
 
 Health = Literal["ok", "stale", "missing", "corrupt"]
@@ -102,6 +105,25 @@ def facts_parts(facts: Facts) -> dict[str, dict[str, Any]]:
         "irr": {"irr": data["irr"]},
         "rpki": {"vrps": data["vrps"]},
     }
+
+
+def file_parts(facts: Facts) -> dict[str, dict[str, Any]]:
+    """``facts_parts`` as the snapshot files hold them: prefix entries and VRPs in compact form."""
+    parts = facts_parts(facts)
+    for expansion in parts["irr"]["irr"].values():
+        for key in ("prefixes4", "prefixes6"):
+            expansion[key] = [encode_range(entry) for entry in expansion[key]]
+    parts["rpki"]["vrps"] = [encode_vrp(vrp) for vrp in facts.vrps]
+    return parts
+
+
+def _decode_part(data: dict[str, Any]) -> None:
+    """Format 2 → the in-memory shapes, in place: tuples for prefix entries and VRPs."""
+    for expansion in (data.get("irr") or {}).values():
+        for key in ("prefixes4", "prefixes6"):
+            expansion[key] = decode_ranges(expansion.get(key, []))
+    if "vrps" in data:
+        data["vrps"] = decode_vrps(data["vrps"])
 
 
 def entry_counts(facts: Facts, source: str) -> dict[str, int]:
@@ -256,7 +278,7 @@ def build_manifest(facts: Facts, file_texts: Mapping[str, str], *, now: datetime
 def write_snapshot(facts: Facts, directory: Path, *, now: datetime | None = None) -> Path:
     """Write ``facts`` as a snapshot at ``directory``, atomically (all of it or nothing)."""
     directory = Path(directory)
-    texts = {f"{source}.json": _dumps_lines(part) for source, part in facts_parts(facts).items()}
+    texts = {f"{source}.json": _dumps_lines(part) for source, part in file_parts(facts).items()}
     manifest = build_manifest(facts, texts, now=now)
     texts[MANIFEST] = json.dumps(manifest, indent=2) + "\n"
     try:
@@ -292,7 +314,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def _verified_part(directory: Path, source: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+def _verified_part(directory: Path, source: str, entry: Mapping[str, Any], file_format: int) -> dict[str, Any]:
     path = Path(directory) / entry.get("file", f"{source}.json")
     if not path.exists():
         raise SourceError(f"snapshot file {path} is missing ({SOURCE_TITLES[source]} data)",
@@ -308,6 +330,12 @@ def _verified_part(directory: Path, source: str, entry: Mapping[str, Any]) -> di
         raise SourceError(f"snapshot file {path} cannot be read as JSON ({err})", fix=_refresh_fix(source)) from None
     if not isinstance(data, dict):
         raise SourceError(f"snapshot file {path} does not hold a JSON object", fix=_refresh_fix(source))
+    if file_format >= 2:
+        try:
+            _decode_part(data)
+        except (TypeError, ValueError, AttributeError) as err:
+            raise SourceError(f"snapshot file {path} has a malformed entry ({err})",
+                              fix=_refresh_fix(source)) from None
     return data
 
 
@@ -325,7 +353,7 @@ def read_snapshot(directory: Path, *, max_ages: Mapping[str, timedelta] | None =
     for source, entry in manifest["sources"].items():
         if source not in SOURCES:
             continue  # written by a newer ixpctl with more sources: ignore what we do not know
-        data.update(_verified_part(directory, source, entry))
+        data.update(_verified_part(directory, source, entry, int(manifest.get("format", 1))))
         if entry.get("provenance"):
             data["provenance"][source] = entry["provenance"]
     try:

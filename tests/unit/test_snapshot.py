@@ -57,8 +57,57 @@ def test_manifest_records_version_hashes_counts_and_provenance(tmp_path):
 def test_data_files_hold_one_entry_per_line_for_reviewable_diffs(tmp_path):
     target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     lines = (target / "rpki.json").read_text().splitlines()
-    assert lines[2] == '["198.18.0.0/16",24,64496],'
+    assert lines[2] == '"198.18.0.0/16-24 AS64496",'
+    assert json.loads((target / "irr.json").read_text())["irr"]["RIPE::AS-DJOLIBA"]["prefixes4"] == ["198.18.0.0/16^16-24"]
     assert json.loads((target / "irr.json").read_text())["irr"]["AS64502"]["asns"] == [64502]
+
+
+def _as_format_1(target: Path) -> None:
+    """Rewrite a snapshot the way ixpctl <= 0.1 wrote it: prefix entries and VRPs as JSON arrays."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    facts = snap.read_snapshot(target)
+    texts = {name: snap._dumps_lines(part) for name, part in
+             zip(("peeringdb.json", "irr.json", "rpki.json"), snap.facts_parts(facts).values(), strict=True)}
+    for name, text in texts.items():
+        (target / name).write_text(text)
+        manifest["sources"][name[:-5]]["sha256"] = snap.file_sha256(target / name)
+    manifest["format"] = 1
+    (target / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_format_1_snapshots_are_still_read(tmp_path):
+    """Snapshots committed or pinned (`sources snapshot --to`) before format 2 must keep building."""
+    facts = sample_facts()
+    target = snap.write_snapshot(facts, tmp_path / "current", now=NOW)
+    _as_format_1(target)
+    assert json.loads((target / "rpki.json").read_text())["vrps"][0] == ["198.18.0.0/16", 24, 64496]
+    assert snap.read_snapshot(target) == facts
+
+
+@pytest.mark.parametrize("entry", ['["198.18.0.0/16", 24, 64496]', '"198.18.0.0/16-x AS64496"',
+                                   '"198.18.0.0/16 64496"', '"198.18.0.0-24 AS64496"'])
+def test_a_malformed_vrp_entry_names_the_file(tmp_path, entry):
+    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    path = target / "rpki.json"
+    path.write_text(path.read_text().replace('"198.18.0.0/16-24 AS64496"', entry))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["sources"]["rpki"]["sha256"] = snap.file_sha256(path)
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SourceError, match=r"rpki\.json has a malformed entry") as err:
+        snap.read_snapshot(target)
+    assert "refresh" in (err.value.fix or "")
+
+
+@pytest.mark.parametrize("entry", ['"198.18.0.0"', '["203.0.113.0/24", 24, 24]', '"203.0.113.0/24^24"'])
+def test_a_malformed_prefix_entry_names_the_file(tmp_path, entry):
+    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    path = target / "irr.json"
+    path.write_text(path.read_text().replace('"203.0.113.0/24"', entry))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["sources"]["irr"]["sha256"] = snap.file_sha256(path)
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SourceError, match=r"irr\.json has a malformed entry"):
+        snap.read_snapshot(target)
 
 
 def test_writing_is_deterministic(tmp_path):
