@@ -8,13 +8,26 @@ Loading is all or nothing: any problem in any file raises one InputError listing
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
-from ..yamlio import Loc, YamlDoc, line_of, load_yaml, problems_from_validation, to_plain
+from ..yamlio import (
+    Loc,
+    UseSlowPath,
+    YamlDoc,
+    fast_load_with_lines,
+    line_of,
+    load_yaml,
+    parse_yaml,
+    problems_from_validation,
+    read_yaml_text,
+    to_plain,
+)
 from .models import Inventory
 
 LIST_KEYS = ("route_servers", "switches", "members")
@@ -35,15 +48,15 @@ class SourceMap:
             return (str(self.files[0]) if self.files else None), None
         head = loc[0]
         if head in self.single:
-            return str(self.single[head].path), line_of(self.single[head].node, loc)
+            return str(self.single[head].path), self.single[head].line_of(loc)
         if head in self.items and len(loc) >= 2 and isinstance(loc[1], int):
             entries = self.items[head]
             if 0 <= loc[1] < len(entries):
                 doc, index = entries[loc[1]]
-                return str(doc.path), line_of(doc.node, (head, index) + tuple(loc[2:]))
+                return str(doc.path), doc.line_of((head, index) + tuple(loc[2:]))
         if self.items.get(head):
             doc = self.items[head][0][0]
-            return str(doc.path), line_of(doc.node, (head,))
+            return str(doc.path), doc.line_of((head,))
         return (str(self.files[0]) if self.files else None), None
 
 
@@ -69,8 +82,73 @@ def inventory_files(path: Path) -> list[Path]:
 
 
 def load_inventory(path: str | Path) -> LoadedInventory:
-    """Load, merge and validate the inventory at ``path``; raise InputError on any problem."""
+    """Load, merge and validate the inventory at ``path``; raise InputError on any problem.
+
+    A valid inventory is read with libyaml (fast); anything the fast path cannot vouch for, and every
+    invalid inventory, is loaded again with ruamel so that errors and their lines are the usual ones.
+    """
     files = inventory_files(Path(path))
+    loaded = _load_fast(files)
+    return loaded if loaded is not None else _load_checked(files)
+
+
+def _load_fast(files: list[Path]) -> LoadedInventory | None:
+    """The inventory read with libyaml, or None if any file or the result needs the ruamel path."""
+    docs: list[tuple[YamlDoc, dict]] = []
+    for file in files:
+        try:
+            text = read_yaml_text(file, what="inventory file")
+            data, lines = fast_load_with_lines(text)
+        except (InputError, UseSlowPath):
+            return None
+        if not isinstance(data, dict):
+            return None
+        docs.append((YamlDoc(file, parse=_ruamel_node(text, file), lines=lines), data))
+    merged = _merge_plain(docs, SourceMap(files=files))
+    if merged is None:
+        return None
+    plain, smap = merged
+    try:
+        inventory = Inventory.model_validate(plain)
+    except ValidationError:
+        return None  # the ruamel path reports it, with lines
+    return LoadedInventory(inventory, smap)
+
+
+def _ruamel_node(text: str, file: Path) -> Callable[[], Any]:
+    """Parse ``text`` with ruamel when a line is first needed (same text, so the same lines)."""
+    return lambda: parse_yaml(text, file, what="inventory file").node
+
+
+def _merge_plain(docs: list[tuple[YamlDoc, dict]], smap: SourceMap) -> tuple[dict, SourceMap] | None:
+    """Merge plain file data exactly as _load_checked merges nodes; None on anything it would report."""
+    merged: dict = {k: [] for k in LIST_KEYS}
+    for doc, data in docs:
+        if any(key not in TOP_KEYS for key in data):
+            return None
+        for key in SINGLE_KEYS:
+            if key not in data:
+                continue
+            if key in smap.single:
+                return None
+            smap.single[key] = doc
+            merged[key] = data[key]
+        for key in LIST_KEYS:
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                return None
+            for index, item in enumerate(value):
+                smap.items[key].append((doc, index))
+                merged[key].append(item)
+    if "ixp" not in smap.single:
+        return None
+    return merged, smap
+
+
+def _load_checked(files: list[Path]) -> LoadedInventory:
+    """Load with ruamel, reporting every problem with its file and line."""
     problems: list[Problem] = []
     docs: list[YamlDoc] = []
     for file in files:
