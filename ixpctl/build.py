@@ -14,11 +14,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, Problem, ValidationFailed
 from .facts import Facts
+from .fsutil import write_text_chunked
 from .inventory.loader import LoadedInventory
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
@@ -47,14 +49,16 @@ class BuildResult:
         first = self.configs[0].intent if self.configs else None
         members = []
         if first is not None:
+            # by name/ASN once: per-member linear lookups cost 0.3 s at 1000 members
+            sizes = {s.name: len(s.entries) for s in first.prefix_sets}
+            origins = {s.name: len(s.asns) for s in first.asn_sets}
+            sessions = Counter(s.member_asn for s in first.sessions)
             for m in first.members:
-                p4 = first.prefix_set(m.prefix_set4)
-                p6 = first.prefix_set(m.prefix_set6)
                 members.append({
                     "asn": m.asn, "name": m.name, "as_sets": m.as_sets,
-                    "sessions": sum(1 for s in first.sessions if s.member_asn == m.asn),
-                    "prefixes4": len(p4.entries) if p4 else 0, "prefixes6": len(p6.entries) if p6 else 0,
-                    "origins": len(first.asn_set(m.origin_set).asns) if first.asn_set(m.origin_set) else 0,
+                    "sessions": sessions[m.asn],
+                    "prefixes4": sizes.get(m.prefix_set4, 0), "prefixes6": sizes.get(m.prefix_set6, 0),
+                    "origins": origins.get(m.origin_set, 0),
                     "max_prefix4": m.max_prefix4, "max_prefix6": m.max_prefix6,
                     "warnings": m.warnings,
                 })
@@ -78,7 +82,7 @@ def bird_binary(explicit: str | None = None) -> str:
 
 
 def bird_version(binary: str) -> str:
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=False)
     match = re.search(r"(\d+\.\d+(?:\.\d+)?)", out.stdout + out.stderr)
     return match.group(1) if match else "0"
 
@@ -155,17 +159,17 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
                                 f"{local_version}: the check used the local one")
             text = render_route_server(intent, capabilities=caps, passwords=resolve_passwords(intent, base_dir))
             path = staging / f"{rs.name}.conf"
-            path.write_text(text)
+            size, lines = write_text_chunked(path, text), text.count("\n")
+            del text  # 40+ MB at 1000 members: not kept while the intent is serialised
             check_run = BirdCheck(path, binary, shown_as=str(out_dir / path.name)) if binary else None
             try:
-                (staging / f"{rs.name}.intent.json").write_text(json.dumps(intent.to_json(), default=str))
+                write_text_chunked(staging / f"{rs.name}.intent.json", json.dumps(intent.to_json(), default=str))
             except BaseException:
                 if check_run is not None:
                     check_run.cancel()
                 raise
             seconds = check_run.wait() if check_run is not None else 0.0
-            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, text.count("\n"), len(text.encode()),
-                                     seconds, left_out(intent, caps)))
+            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, left_out(intent, caps)))
             warnings += [w for w in intent.warnings if w not in warnings]
         for item in built:  # every config passed: publish them (atomic rename each)
             for suffix in (".conf", ".intent.json"):

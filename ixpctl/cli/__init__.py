@@ -17,7 +17,8 @@ from .. import __version__
 from ..errors import IxpctlError
 from .common import Context, console_err
 
-# module name → attribute holding the click command; a module is imported only when present.
+# (module, command): a command's module is imported only when that command runs (or for --help), so
+# `ixpctl build` does not pay for NAPALM, Markdown or the lab at start-up.
 COMMANDS = [
     ("validate", "validate"),
     ("sources", "sources"),
@@ -37,7 +38,17 @@ COMMANDS = [
 
 
 class IxpctlGroup(click.Group):
-    """Turns every expected error into a one-screen message and its exit code, never a traceback."""
+    """Loads commands lazily; turns every expected error into a one-screen message and its exit code,
+    never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for _, name in COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for module_name, name in COMMANDS:
+            if name == cmd_name:
+                return getattr(importlib.import_module(f"{__name__}.{module_name}"), name)
+        return None
 
     def invoke(self, ctx: click.Context):
         try:
@@ -58,17 +69,3 @@ class IxpctlGroup(click.Group):
 def main(ctx: click.Context, inventory: str, policy: str) -> None:
     """Run the route servers and the peering LAN of an Internet Exchange Point from files kept in git."""
     ctx.obj = Context(inventory_path=inventory, policy_path=policy)
-
-
-def _register() -> None:
-    for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{module_name}":
-                continue  # command not built yet
-            raise
-        main.add_command(getattr(module, attr))
-
-
-_register()

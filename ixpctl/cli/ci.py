@@ -147,7 +147,7 @@ def step_lab(ctx: Context, lab: bool) -> tuple[Status, str, str | None]:
         return "skip", "the lab needs root (network namespaces)", "run the CI job as root to include it"
     from . import main
 
-    group = main.commands.get("lab")
+    group = main.get_command(click.Context(main), "lab")
     if group is None or not isinstance(group, click.Group) or "test" not in group.commands:
         return "skip", "`ixpctl lab test` is not available in this ixpctl", None
     exe = shutil.which("ixpctl") or str(Path(sys.executable).parent / "ixpctl")

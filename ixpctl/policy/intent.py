@@ -221,7 +221,7 @@ def _expansions(member: Member, facts: Facts, policy: Policy) -> tuple[list[str]
 
 def _widen(entries: list[PrefixRange], max_len: int) -> list[PrefixRange]:
     """allow_more_specifics: every route object also covers its more-specifics up to the max length."""
-    return [(p, lo, max(hi, max_len)) for p, lo, hi in entries]
+    return [(p, lo, hi if hi >= max_len else max_len) for p, lo, hi in entries]  # noqa: FURB136 - max() per entry is 2x slower
 
 
 def _blackhole_ranges(entries: list[PrefixRange], max_len: int) -> list[PrefixRange]:
