@@ -34,7 +34,7 @@ def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
         field = ""
         for part in loc:
             field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
-        return dict(file=file, line=line, field=field)
+        return {"file": file, "line": line, "field": field}
 
     _check_fictional(inv, report, at)
     _check_lans(inv, report, at)

@@ -3,10 +3,10 @@ socket — a local path, or a remote one forwarded over SSH (``--ssh [user@]host
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import click
 from rich.table import Table
-
-from contextlib import ExitStack
 
 from .common import console, json_option, print_json
 

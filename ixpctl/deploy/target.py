@@ -58,7 +58,7 @@ class LocalTarget(Target):
 
     def run(self, argv: list[str], timeout: float = 120) -> Result:
         try:
-            proc = subprocess.run(self.prefix + argv, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(self.prefix + argv, capture_output=True, text=True, timeout=timeout, check=False)
         except FileNotFoundError:
             raise DeployError(f"{argv[0]} not found on {self.describe()}",
                               fix="install bird2 there or set deploy.bird_binary / birdc_binary") from None
@@ -103,7 +103,8 @@ class SshTarget(Target):
 
     def _ssh(self, command: str, data: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run(self.base + ["--", command], input=data, capture_output=True, timeout=timeout)
+            return subprocess.run(self.base + ["--", command], input=data, capture_output=True, timeout=timeout,
+                                  check=False)
         except subprocess.TimeoutExpired:
             raise DeployError(f"ssh to {self.describe()} timed out after {timeout:.0f} s") from None
 

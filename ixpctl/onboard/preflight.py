@@ -39,9 +39,9 @@ def irr_data(queries: list[str], snapshot: Facts, inv: Inventory, *, offline: bo
         return found, "facts snapshot", []
     if offline:
         return found, "facts snapshot", [
-            f"{', '.join(missing)} not in the facts snapshot and --offline forbids a live bgpq4 query "
-            "(run without --offline, or `ixpctl sources refresh --irr` first: it expands the AS-SETs of "
-            "networks registered at the IXP in PeeringDB)"]
+            (f"{', '.join(missing)} not in the facts snapshot and --offline forbids a live bgpq4 query "
+             "(run without --offline, or `ixpctl sources refresh --irr` first: it expands the AS-SETs of "
+             "networks registered at the IXP in PeeringDB)")]
     from ..sources import irr
 
     try:

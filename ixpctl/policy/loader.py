@@ -57,7 +57,7 @@ def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tu
             problems.append(Problem(f"'{key}' must be a list", str(path), line_of(doc.node, (key,)), str(key)))
             continue
         for index, item in enumerate(items):
-            where = dict(file=str(path), line=line_of(doc.node, (key, index)), field=f"{key}[{index}]")
+            where = {"file": str(path), "line": line_of(doc.node, (key, index)), "field": f"{key}[{index}]"}
             try:
                 net = ip_network(str(item), strict=True)
             except ValueError as exc:
@@ -91,7 +91,7 @@ def override_problems(override: dict[str, Any], locate: Callable[[Loc], tuple[st
     allowed_sections = ", ".join(sorted(MEMBER_OVERRIDABLE))
     for section, value in override.items():
         file, line = locate(prefix + (section,))
-        where = dict(file=file, line=line, field=".".join(map(str, prefix[-3:] + (section,))))
+        where = {"file": file, "line": line, "field": ".".join(map(str, prefix[-3:] + (section,)))}
         if section not in Policy.model_fields:
             problems.append(Problem(f"unknown policy section '{section}'",
                                     fix=f"sections a member may override: {allowed_sections}", **where))

@@ -32,7 +32,7 @@ def test_bird_cases_cover_every_check_but_as_set():
 
 @pytest.mark.parametrize("index", range(len(BIRD_CASES)), ids=[c.label for c in BIRD_CASES])
 def test_bird_decides_like_the_policy_says(results, index):
-    intent, verdicts = results
+    _intent, verdicts = results
     case = BIRD_CASES[index]
     bird = verdicts[index]
     assert bird.accepted == (case.expect is None), (case.label, bird)

@@ -102,7 +102,7 @@ class RsLab:
                 proc.kill()
                 proc.wait(timeout=10)
         self.procs.clear()
-        subprocess.run(["ip", "netns", "delete", self.ns], capture_output=True)
+        subprocess.run(["ip", "netns", "delete", self.ns], capture_output=True, check=False)
 
 
 @pytest.fixture

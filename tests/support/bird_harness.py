@@ -99,13 +99,13 @@ class BirdHarness:
 
     def _birdc(self, *args: str) -> str:
         return subprocess.run([self.birdc, "-s", str(self.dir / "bird.ctl"), *args], capture_output=True,
-                              text=True, timeout=60).stdout
+                              text=True, timeout=60, check=False).stdout
 
     def run(self, intent: RouteServerIntent, routes: list[tuple[str, Route]]) -> dict[int, BirdVerdict]:
         config, names = harness_config(intent, routes)
         conf = self.dir / "harness.conf"
         conf.write_text(config)
-        check = subprocess.run([self.bird, "-p", "-c", str(conf)], capture_output=True, text=True)
+        check = subprocess.run([self.bird, "-p", "-c", str(conf)], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
         # Foreground (-f) so the PID we hold is BIRD's own: we stop exactly what we started.
         self.proc = subprocess.Popen([self.bird, "-f", "-c", str(conf), "-s", str(self.dir / "bird.ctl")],

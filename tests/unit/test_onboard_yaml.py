@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 def tombouctou(**kw):
     conn = ConnectionPlan("mlix-peering", "192.0.2.23", "2001:db8:0:10::23", "peeringdb", "peeringdb",
                           "sw1", ["Ethernet10"], 1000, ["02:00:00:64:07:01"])
-    args = dict(as_sets=["AFRINIC::AS-TOMBOUCTOU"], contact="noc@tombouctou-telecom.example",
-                connections=[conn], joined=date(2026, 11, 22))
+    args = {"as_sets": ["AFRINIC::AS-TOMBOUCTOU"], "contact": "noc@tombouctou-telecom.example",
+            "connections": [conn], "joined": date(2026, 11, 22)}
     args.update(kw)
     return member_mapping(64507, "Tombouctou Telecom", **args)
 

@@ -24,9 +24,8 @@ def test_failing_ssh_is_a_clear_error(tmp_path):
     fake = tmp_path / "ssh"
     fake.write_text("#!/bin/sh\necho 'Permission denied (publickey).' >&2\nexit 255\n")
     fake.chmod(0o755)
-    with pytest.raises(IxpctlError) as exc:
-        with forwarded_socket("rs1.example", "/run/bird/bird.ctl", ssh=str(fake)):
-            pass
+    with pytest.raises(IxpctlError) as exc, forwarded_socket("rs1.example", "/run/bird/bird.ctl", ssh=str(fake)):
+        pass
     assert "Permission denied" in exc.value.message and exc.value.fix
 
 
