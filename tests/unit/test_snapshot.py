@@ -84,15 +84,22 @@ def test_format_1_snapshots_are_still_read(tmp_path):
     assert snap.read_snapshot(target) == facts
 
 
+def _with_entry_replaced(tmp_path: Path, source: str, old: str, new: str) -> Path:
+    """A snapshot whose ``source`` file has ``old`` replaced by ``new``, re-hashed (so only the
+    decoding can object, not the hash check)."""
+    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    path = target / f"{source}.json"
+    path.write_text(path.read_text().replace(old, new))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["sources"][source]["sha256"] = snap.file_sha256(path)
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
 @pytest.mark.parametrize("entry", ['["198.18.0.0/16", 24, 64496]', '"198.18.0.0/16-x AS64496"',
                                    '"198.18.0.0/16 64496"', '"198.18.0.0-24 AS64496"'])
 def test_a_malformed_vrp_entry_names_the_file(tmp_path, entry):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
-    path = target / "rpki.json"
-    path.write_text(path.read_text().replace('"198.18.0.0/16-24 AS64496"', entry))
-    manifest = json.loads((target / "manifest.json").read_text())
-    manifest["sources"]["rpki"]["sha256"] = snap.file_sha256(path)
-    (target / "manifest.json").write_text(json.dumps(manifest))
+    target = _with_entry_replaced(tmp_path, "rpki", '"198.18.0.0/16-24 AS64496"', entry)
     with pytest.raises(SourceError, match=r"rpki\.json has a malformed entry") as err:
         snap.read_snapshot(target)
     assert "refresh" in (err.value.fix or "")
@@ -100,12 +107,7 @@ def test_a_malformed_vrp_entry_names_the_file(tmp_path, entry):
 
 @pytest.mark.parametrize("entry", ['"198.18.0.0"', '["203.0.113.0/24", 24, 24]', '"203.0.113.0/24^24"'])
 def test_a_malformed_prefix_entry_names_the_file(tmp_path, entry):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
-    path = target / "irr.json"
-    path.write_text(path.read_text().replace('"203.0.113.0/24"', entry))
-    manifest = json.loads((target / "manifest.json").read_text())
-    manifest["sources"]["irr"]["sha256"] = snap.file_sha256(path)
-    (target / "manifest.json").write_text(json.dumps(manifest))
+    target = _with_entry_replaced(tmp_path, "irr", '"203.0.113.0/24"', entry)
     with pytest.raises(SourceError, match=r"irr\.json has a malformed entry"):
         snap.read_snapshot(target)
 
