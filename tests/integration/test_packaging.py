@@ -36,6 +36,14 @@ def test_installed_package_finds_its_templates(tmp_path, monkeypatch):
 
     package = tmp_path / "site-packages" / "ixpctl"
     (package / "_templates" / "bird").mkdir(parents=True)
+    (package.parent / "templates" / "bird").mkdir(parents=True)  # another distribution's stray directory
     monkeypatch.delenv("IXPCTL_TEMPLATES", raising=False)
     monkeypatch.setattr(paths, "PACKAGE_DIR", package)
     assert paths.templates_dir() == package / "_templates"
+
+
+def test_a_checkout_uses_the_repository_templates(monkeypatch):
+    from ixpctl import paths
+
+    monkeypatch.delenv("IXPCTL_TEMPLATES", raising=False)
+    assert paths.templates_dir().resolve() == (REPO / "templates").resolve()
