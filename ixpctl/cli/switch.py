@@ -17,18 +17,10 @@ from rich.table import Table
 from ..errors import DeployError
 from ..switch.build import build_switches, render_switches
 from ..switch.credentials import load_secrets_file
-from ..switch.intent import Options
 from ..switch.limit import parse_limits
 from ..switch.platforms import CAPABILITIES
 from ..switch.push import DEFAULT_TIMEOUT, PushReport, SwitchResult, run
 from .common import Context, console, console_err, json_option, print_json
-
-lldp_option = click.option("--lldp-transmit", is_flag=True,
-                           help="Keep LLDP transmit on toward members (default: off, Euro-IX hygiene).")
-
-
-def _options(lldp_transmit: bool) -> Options:
-    return Options(lldp_transmit=lldp_transmit)
 
 
 @click.group()
@@ -40,12 +32,11 @@ def switch() -> None:
 @click.option("-o", "--out", "out_dir", default="build", show_default=True, type=click.Path(path_type=Path),
               help="Output directory (configs go to <out>/switch/<name>.cfg).")
 @click.option("--switch", "only", multiple=True, help="Build only this switch (repeatable).")
-@lldp_option
 @json_option
 @click.pass_obj
-def build(ctx: Context, out_dir: Path, only: tuple[str, ...], lldp_transmit: bool, as_json: bool) -> None:
+def build(ctx: Context, out_dir: Path, only: tuple[str, ...], as_json: bool) -> None:
     """Render one config per switch from the inventory (validated first), written atomically."""
-    built = build_switches(ctx.loaded_inventory(), out_dir, _options(lldp_transmit), list(only) or None)
+    built = build_switches(ctx.loaded_inventory(), out_dir, None, list(only) or None)
     if as_json:
         print_json({"ok": True, "switches": [b.summary() for b in built]})
         return
@@ -77,7 +68,6 @@ def _common_push_options(f):
                      help="Switch credentials file (YAML/JSON; default: $IXPCTL_SWITCH_SECRETS)."),
         click.option("--timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.IntRange(1, 600),
                      help="Connection/command timeout per device, seconds."),
-        lldp_option,
         json_option,
     ]):
         f = option(f)
@@ -123,9 +113,9 @@ def _output(report: PushReport, as_json: bool) -> None:
     report.raise_for_failures()
 
 
-def _prepare(ctx: Context, limits: tuple[str, ...], secrets: str | None, lldp_transmit: bool):
+def _prepare(ctx: Context, limits: tuple[str, ...], secrets: str | None):
     loaded = ctx.loaded_inventory()
-    rendered = render_switches(loaded, _options(lldp_transmit))
+    rendered = render_switches(loaded)
     parsed = parse_limits(loaded.inventory, limits)
     return rendered, parsed, load_secrets_file(secrets)
 
@@ -133,10 +123,9 @@ def _prepare(ctx: Context, limits: tuple[str, ...], secrets: str | None, lldp_tr
 @switch.command()
 @_common_push_options
 @click.pass_obj
-def diff(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: int, lldp_transmit: bool,
-         as_json: bool) -> None:
+def diff(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: int, as_json: bool) -> None:
     """Show what a push would change on each switch (load, compare, discard; never commits)."""
-    rendered, parsed, secrets_data = _prepare(ctx, limits, secrets, lldp_transmit)
+    rendered, parsed, secrets_data = _prepare(ctx, limits, secrets)
     report = run(rendered, mode="diff", limits=parsed, secrets=secrets_data, timeout=timeout,
                  on_diff=None if as_json else _show_diff)
     _output(report, as_json)
@@ -149,14 +138,14 @@ def diff(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: in
               help="Revert timer in seconds where the driver supports it (EOS, Junos: rounded up to minutes); "
                    "0 = plain commit.")
 @click.pass_obj
-def push(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: int, lldp_transmit: bool,
-         as_json: bool, yes: bool, commit_confirm: int) -> None:
+def push(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: int, as_json: bool, yes: bool,
+         commit_confirm: int) -> None:
     """Diff, then commit each switch whose diff is not empty; verify; roll back on failure."""
     if not yes and not sys.stdin.isatty():
         raise DeployError("refusing to push without a terminal to confirm on", fix="pass --yes in CI")
     if as_json and not yes:
         raise DeployError("--json needs --yes (there is no one to answer the confirmation)", fix="add --yes")
-    rendered, parsed, secrets_data = _prepare(ctx, limits, secrets, lldp_transmit)
+    rendered, parsed, secrets_data = _prepare(ctx, limits, secrets)
 
     def confirm(result: SwitchResult) -> bool:
         return yes or click.confirm(f"commit this change to {result.switch}?", default=False)

@@ -123,6 +123,9 @@ class Switch(Strict):
     site: str | None = None
     ports: list[SwitchPort] = []
     uplinks: list[str] = []  # ports that are core links, never member ports
+    # LLDP toward member ports: off by default (Euro-IX hygiene: no control protocols toward members).
+    # An inventory setting, not a command-line flag, so every operator's diff and push agree.
+    lldp_transmit: bool = False
 
     def port(self, name: str) -> SwitchPort | None:
         return next((p for p in self.ports if p.name == name), None)

@@ -21,7 +21,6 @@ PortState = Literal["active", "disabled", "planned"]
 class Options:
     """Rendering knobs that are not (yet) inventory fields. Shared by build, diff and push."""
 
-    lldp_transmit: bool = False  # LLDP toward members: off by default (Euro-IX: no control protocols)
     storm_level_percent: int = 1
 
 
@@ -77,6 +76,7 @@ class SwitchIntent:
     unused: tuple[PhysicalPort, ...]
     uplinks: tuple[str, ...]
     options: Options = field(default_factory=Options)
+    lldp_transmit: bool = False  # the inventory's switches[].lldp_transmit
 
 
 def acl_name(interface: str) -> str:
@@ -106,7 +106,7 @@ def switch_intent(inv: Inventory, switch: Switch, options: Options | None = None
     return SwitchIntent(name=switch.name, platform=platform,
                         napalm_driver=switch.napalm_driver or platform.napalm_driver, mgmt_host=switch.mgmt_host, site=switch.site,
                         ixp_name=inv.ixp.name, lans=lans, groups=tuple(groups), unused=unused,
-                        uplinks=tuple(switch.uplinks), options=options)
+                        uplinks=tuple(switch.uplinks), options=options, lldp_transmit=switch.lldp_transmit)
 
 
 def _group(inv: Inventory, switch: Switch, platform: Platform, member: Member, conn) -> PortGroup:

@@ -190,8 +190,8 @@ def _header(intent: SwitchIntent) -> str:
         "",
         "uplinks (not managed here): " + (", ".join(intent.uplinks) or "none"),
     ]
-    if intent.options.lldp_transmit:
-        lines.append("LLDP transmit toward members: ON (Options.lldp_transmit)")
+    if intent.lldp_transmit:
+        lines.append("LLDP transmit toward members: ON (inventory switches[].lldp_transmit)")
     return "".join(f"{c} {line}".rstrip() + "\n" for line in lines)
 
 

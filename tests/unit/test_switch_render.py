@@ -54,6 +54,23 @@ def test_rendering_is_pure_and_deterministic(platform, tmp_path):
     assert render(platform, tmp_path / "a").text == render(platform, tmp_path / "b").text
 
 
+# the port-level line that keeps LLDP off (not the capability table in the header comment)
+LLDP_OFF = {"eos": r"^\s+no lldp transmit$", "nxos": r"^\s+no lldp transmit$", "ios": r"^\s+no lldp transmit$",
+            "junos": r"^set protocols lldp interface \S+ disable$"}
+
+
+@pytest.mark.parametrize("platform", sorted(LLDP_OFF))
+def test_lldp_transmit_is_an_inventory_setting(platform, tmp_path):
+    """Off toward members by default; `switches[].lldp_transmit: true` turns it on for that switch."""
+    off = re.compile(LLDP_OFF[platform], re.MULTILINE)
+    assert off.search(render(platform, tmp_path / "default").text)
+    data = platform_inventory(platform)
+    data["switches"][0]["lldp_transmit"] = True
+    text = render_switches(load_inventory(write_inventory(tmp_path / "on", data)))[0].text
+    assert not off.search(text)
+    assert "LLDP transmit toward members: ON" in text
+
+
 def _member_text_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if "Evil" in line or "root-authentication" in line]
 
