@@ -98,6 +98,14 @@ def write_report(raw: dict, path: Path) -> str:
             text += (f"\nOnboarding one member at N={n} (full re-build, N+1 members): wall "
                      f"{_fmt_s(_med(s['ixpctl_onboard'], 'wall'))} ({_span(s['ixpctl_onboard'], 'wall')}), "
                      f"peak RSS {_fmt_mb(_med(s['ixpctl_onboard'], 'rss_mb'))}.\n")
+        if s.get("ixpctl_rtr"):
+            r = s["ixpctl_rtr"]
+            text += (f"\nVRPs over RTR at N={n} (`sources.rpki.rtr_servers`, StayRTR serving the same "
+                     f"{sum(r['vrps'].values()):,} VRPs; median of {len(r['runs']['live'])}): config "
+                     f"{r['bytes'] / 1e6:.1f} MB / {r['lines']:,} lines, build {_fmt_s(r['build_wall'])} "
+                     f"({_fmt_mb(r['build_rss_mb'])}), `bird -p` {_fmt_s(r['parse_wall'])}, BIRD answers after "
+                     f"{_fmt_s(r['startup'])} and holds every VRP after {_fmt_s(r['roas_loaded'])}; BIRD RSS "
+                     f"{_fmt_mb(r['rss_start_mb'])} at start, {_fmt_mb(r['rss_loaded_mb'])} with all VRPs.\n")
         if s.get("selfcheck"):
             c = s["selfcheck"]
             text += (f"\nSelf-check at N={n}: {c['routes']:,} routes, {c['vrps']:,} VRPs, {c['irr_entries']:,} IRR "

@@ -247,7 +247,8 @@ def main() -> None:
     ap.add_argument("--slow", type=float, default=120.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ixbench"))
-    ap.add_argument("--stages", nargs="+", default=["build", "parse", "live", "selfcheck", "onboard", "agreement", "lab"])
+    ap.add_argument("--stages", nargs="+",
+                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab"])
     ap.add_argument("--tools", nargs="+", default=["ixpctl", "ars"])
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args()
@@ -299,6 +300,12 @@ def main() -> None:
             if "onboard" in args.stages:
                 log(f"N={n} onboarding one member + rebuild")
                 res["ixpctl_onboard"] = repeat(lambda b=base: onboard(b), args.runs, args.slow)
+                save()
+            if "rtr" in args.stages and "ixpctl" in args.tools:
+                log(f"N={n} ixpctl with VRPs over RTR (StayRTR) instead of static ROA tables")
+                r = subprocess.run([PY, str(REPO / "bench" / "rtr_variant.py"), str(base), "--runs", str(args.runs)],
+                                   capture_output=True, text=True, check=True)
+                res["ixpctl_rtr"] = json.loads(r.stdout)
                 save()
             if "selfcheck" in args.stages:
                 log(f"N={n} self-check of a full table")
