@@ -13,9 +13,10 @@ keeps it (the reference), and that it is sent through another channel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -30,6 +31,9 @@ from .policy.chain import CHAIN
 from .policy.intent import RouteServerIntent
 from .policy.loader import LoadedPolicy
 from .selfcheck import CheckReport
+
+if TYPE_CHECKING:
+    from .onboard.model import CheckResult
 
 LANGS: tuple[str, ...] = ("en", "fr")
 FORMATS: tuple[str, ...] = ("md", "html")
@@ -52,7 +56,8 @@ class WelcomePack:
     info: list[dict[str, Any]]  # informational communities the route servers add
     well_known: list[dict[str, Any]]
     self_check: dict[str, Any] | None  # counts + per-prefix verdicts (None: no session)
-    todo: list[str] = field(default_factory=list)  # pre-flight warnings, for the member to fix
+    # pre-flight warnings, for the member to fix: {"name", "verdict", "code", "en", "fr"}, one line per language
+    todo: list[dict[str, Any]] = field(default_factory=list)
     demo_mode: bool = False
     version: str = __version__
 
@@ -119,9 +124,20 @@ def _policy_and_communities(inv: Inventory, lpolicy: LoadedPolicy) -> tuple[list
     return checks, comms(doc.control), comms(doc.info), comms(doc.well_known)
 
 
+def _todo(item: CheckResult | str) -> dict[str, Any]:
+    """A to-do line in every language: a pre-flight result words itself; a plain string stays as it is."""
+    if isinstance(item, str):
+        return {"name": None, "verdict": None, "code": None, **{lang: item for lang in LANGS}}
+    return {"name": item.name, "verdict": item.verdict, "code": item.code or None,
+            **{lang: item.line(lang) for lang in LANGS}}
+
+
 def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: RouteServerIntent | None,
-                  report: CheckReport | None, *, todo: list[str] | None = None) -> WelcomePack:
-    """The pack for member ``asn`` of ``inv`` (which must list it), from the first route server's intent."""
+                  report: CheckReport | None, *, todo: Sequence[CheckResult | str] | None = None) -> WelcomePack:
+    """The pack for member ``asn`` of ``inv`` (which must list it), from the first route server's intent.
+
+    ``todo``: the pre-flight results still to fix (warn/fail), printed in each pack's language.
+    """
     member = inv.member(asn)
     if member is None:
         raise ValueError(f"AS{asn} is not in the inventory")
@@ -141,7 +157,7 @@ def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: Route
         route_servers=[{"name": rs.name, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
                         "ipv6": str(rs.ipv6) if rs.ipv6 else None} for rs in inv.route_servers],
         session=_session(member, intent), policy=checks, control=control, info=info, well_known=well_known,
-        self_check=self_check, todo=list(todo or []),
+        self_check=self_check, todo=[_todo(t) for t in todo or []],
         demo_mode=bool(ixp.fictional_resources and ixp.fictional_resources.enabled))
 
 

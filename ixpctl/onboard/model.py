@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ..errors import IxpctlError
 from ..facts import PdbNetIxLan, PdbNetwork
+from .messages import CATALOG, CHECKS, Message, Param, check_id, check_title, render
 
 Verdict = Literal["pass", "warn", "fail"]
 
@@ -41,12 +42,37 @@ class NetworkRecord:
 
 @dataclass
 class CheckResult:
-    """One pre-flight check: a verdict and a sentence that says why (and what to do on warn/fail)."""
+    """One pre-flight check: a verdict and a sentence that says why (and what to do on warn/fail).
+
+    ``code`` and ``params`` name the sentence in ``ixpctl.onboard.messages``; ``name`` and
+    ``explanation`` are its English rendering (what the CLI and ``--json`` show), so the welcome pack
+    can print the same result in French. Make one with :meth:`of`. ``details`` are raw data lines.
+    """
 
     name: str
     verdict: Verdict
     explanation: str
     details: list[str] = field(default_factory=list)
+    code: str = ""  # "" only for a result made by hand, without the catalog: English everywhere
+    params: dict[str, Param] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, verdict: Verdict, message: Message, details: list[str] | None = None) -> CheckResult:
+        """The result whose explanation is ``message``; its check is the code's prefix (``as_set.…``)."""
+        if message.code not in CATALOG or check_id(message.code) not in CHECKS:
+            raise ValueError(f"{message.code!r} is not a check message of ixpctl.onboard.messages")
+        return cls(check_title(check_id(message.code)), verdict, message.render("en"), list(details or []),
+                   message.code, dict(message.params))
+
+    def title(self, lang: str = "en") -> str:
+        return check_title(check_id(self.code), lang) if self.code else self.name
+
+    def text(self, lang: str = "en") -> str:
+        return render(self.code, self.params, lang) if self.code else self.explanation
+
+    def line(self, lang: str = "en") -> str:
+        """Title and explanation in ``lang``, as one to-do item of the welcome pack."""
+        return render("common.line", {"check": self.title(lang), "text": self.text(lang)}, lang)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

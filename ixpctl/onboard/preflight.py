@@ -8,11 +8,14 @@ IRR data comes from the facts snapshot when it holds the member's queries (``ixp
 refresh`` expands the AS-SETs of networks registered at the IXP in PeeringDB, so a prospective member
 is usually there); otherwise bgpq4 expands them live against ``sources.irr``, which ``--offline``
 forbids.
+
+The sentences live in ``ixpctl.onboard.messages`` (English and French), so the welcome pack can
+print each verdict in the member's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from ipaddress import ip_network
 from typing import Any
 
@@ -20,14 +23,17 @@ from ..errors import SourceError
 from ..facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
 from ..inventory.models import Inventory
 from ..selfcheck import CheckReport
-from .model import CheckResult
+from .messages import Message
+from .model import CheckResult, Verdict
 
 LARGE_AS_SET = 1000  # origin ASNs: more than this at a small IXP is usually a transit's whole cone
 MAX_PREFIX_SLACK = 50  # PeeringDB max-prefix more than 50 × the IRR count is not a useful limit
 
+SNAPSHOT = "facts snapshot"  # an origin of IRR data (irr_data)
+
 
 def irr_data(queries: list[str], snapshot: Facts, inv: Inventory, *, offline: bool,
-             options: dict[str, Any]) -> tuple[dict[str, IrrExpansion], str, list[str]]:
+             options: dict[str, Any]) -> tuple[dict[str, IrrExpansion], str, list[Message]]:
     """Expansions of ``queries``: from the snapshot, else live with bgpq4 (not ``offline``).
 
     Returns (expansions, where they came from, problems). A query that could not be expanded is
@@ -36,12 +42,9 @@ def irr_data(queries: list[str], snapshot: Facts, inv: Inventory, *, offline: bo
     found = {q: snapshot.irr[q] for q in queries if q in snapshot.irr}
     missing = [q for q in queries if q not in found]
     if not missing:
-        return found, "facts snapshot", []
+        return found, SNAPSHOT, []
     if offline:
-        return found, "facts snapshot", [
-            (f"{', '.join(missing)} not in the facts snapshot and --offline forbids a live bgpq4 query "
-             "(run without --offline, or `ixpctl sources refresh --irr` first: it expands the AS-SETs of "
-             "networks registered at the IXP in PeeringDB)")]
+        return found, SNAPSHOT, [Message("irr.offline_missing", {"queries": ", ".join(missing)})]
     from ..sources import irr
 
     try:
@@ -49,46 +52,54 @@ def irr_data(queries: list[str], snapshot: Facts, inv: Inventory, *, offline: bo
     except SourceError as err:
         partial = getattr(err, "results", None) or {}
         found.update(partial)
-        return found, f"bgpq4 ({', '.join(inv.sources.irr.hosts)})", [err.message]
+        return found, f"bgpq4 ({', '.join(inv.sources.irr.hosts)})", [Message("irr.error", {"text": err.message})]
     found.update(live)
     origin = "bgpq4 " + ", ".join(inv.sources.irr.hosts) if not (set(queries) - set(missing)) else \
-        "facts snapshot + bgpq4 " + ", ".join(inv.sources.irr.hosts)
+        f"{SNAPSHOT} + bgpq4 " + ", ".join(inv.sources.irr.hosts)
     return found, origin, []
 
 
+def origin_message(origin: str) -> Message:
+    """The origin string of :func:`irr_data` as a message (the snapshot is named in each language)."""
+    if origin == SNAPSHOT:
+        return Message("irr.origin.snapshot")
+    if origin.startswith(f"{SNAPSHOT} + bgpq4 "):
+        return Message("irr.origin.mixed", {"hosts": origin.removeprefix(f"{SNAPSHOT} + bgpq4 ")})
+    return Message("irr.origin.live", {"origin": origin})
+
+
+def _problem(problem: str | Message) -> Message:
+    return problem if isinstance(problem, Message) else Message("irr.error", {"text": problem})
+
+
 def check_as_set(asn: int, queries: list[str], from_pdb: bool, expansions: dict[str, IrrExpansion],
-                 origin: str, problems: list[str]) -> CheckResult:
+                 origin: str, problems: Sequence[str | Message]) -> CheckResult:
     """The AS-SET resolves, is not empty, contains the member and is of a plausible size."""
+    problems = [_problem(p) for p in problems]
+    what = ", ".join(queries)
     if problems and not expansions:
-        return CheckResult("AS-SET", "fail", f"{', '.join(queries)} could not be expanded: " + "; ".join(problems))
+        return CheckResult.of("fail", Message("as_set.unexpandable", {"queries": what, "problems": list(problems)}))
     exps = list(expansions.values())
     asns = sorted({a for e in exps for a in e.asns})
     p4 = sum(len(e.prefixes4) for e in exps)
     p6 = sum(len(e.prefixes6) for e in exps)
-    details = [f"{e.query}: {w}" for e in exps for w in e.warnings] + problems
-    what = ", ".join(queries)
+    details = [f"{e.query}: {w}" for e in exps for w in e.warnings] + [p.render("en") for p in problems]
     if not from_pdb and queries == [f"AS{asn}"]:
-        prefix = f"no AS-SET in PeeringDB, so the aut-num AS{asn} is used (only its own routes are accepted)"
+        subject = Message("as_set.subject.autnum", {"asn": asn})
     else:
-        prefix = f"{what} ({origin})"
+        subject = Message("as_set.subject.sets", {"queries": what, "origin": origin_message(origin)})
     if all(e.empty for e in exps):
-        return CheckResult("AS-SET", "fail", f"{prefix} expands to nothing: every route of AS{asn} would be "
-                           "rejected; the member must create or fix its AS-SET and route objects in its IRR",
-                           details)
-    summary = f"{prefix}: {len(asns)} origin ASN(s), {p4} IPv4 + {p6} IPv6 prefixes; nesting and loops are " \
-              "resolved by bgpq4 (it reports neither depth nor loops)"
+        return CheckResult.of("fail", Message("as_set.empty", {"subject": subject, "asn": asn}), details)
+    summary = Message("as_set.summary", {"subject": subject, "asns": len(asns), "prefixes4": p4, "prefixes6": p6})
     if problems:
-        return CheckResult("AS-SET", "fail", summary + "; some queries failed", details)
+        return CheckResult.of("fail", Message("as_set.partial_failure", {"summary": summary}), details)
     if any(e.truncated for e in exps):
-        return CheckResult("AS-SET", "warn", summary + "; a size limit cut the expansion (sources.irr.max_*)",
-                           details)
+        return CheckResult.of("warn", Message("as_set.truncated", {"summary": summary}), details)
     if asn not in asns:
-        return CheckResult("AS-SET", "warn", summary + f"; AS{asn} itself is not in it (its own routes would "
-                           "be rejected): ask the member to add it", details)
+        return CheckResult.of("warn", Message("as_set.member_missing", {"summary": summary, "asn": asn}), details)
     if len(asns) > LARGE_AS_SET:
-        return CheckResult("AS-SET", "warn", summary + f"; more than {LARGE_AS_SET} ASNs: check it is the "
-                           "customer cone, not a transit provider's full set", details)
-    return CheckResult("AS-SET", "warn" if not from_pdb else "pass", summary, details)
+        return CheckResult.of("warn", Message("as_set.large", {"summary": summary, "limit": LARGE_AS_SET}), details)
+    return CheckResult.of("warn" if not from_pdb else "pass", summary, details)
 
 
 def check_route_objects(expansions: dict[str, IrrExpansion], families: set[int]) -> CheckResult:
@@ -97,11 +108,11 @@ def check_route_objects(expansions: dict[str, IrrExpansion], families: set[int])
     p6 = sum(len(e.prefixes6) for e in expansions.values())
     missing = [f"IPv{f}" for f, n in ((4, p4), (6, p6)) if f in families and n == 0]
     if not expansions or (p4 == 0 and p6 == 0):
-        return CheckResult("route objects", "fail", "no route/route6 objects: nothing would be accepted")
-    if missing:
-        return CheckResult("route objects", "warn", f"{p4} route + {p6} route6 objects; none for "
-                           f"{' and '.join(missing)} although it peers over it: create route objects")
-    return CheckResult("route objects", "pass", f"{p4} route + {p6} route6 objects")
+        return CheckResult.of("fail", Message("route_objects.none"))
+    if missing:  # one family: none at all returned above
+        return CheckResult.of("warn", Message("route_objects.family_missing",
+                                              {"routes": p4, "routes6": p6, "family": missing[0]}))
+    return CheckResult.of("pass", Message("route_objects.ok", {"routes": p4, "routes6": p6}))
 
 
 def roa_states(expansions: dict[str, IrrExpansion], vrps: Iterable[tuple[str, int, int]]) -> dict[str, str]:
@@ -122,36 +133,36 @@ def roa_states(expansions: dict[str, IrrExpansion], vrps: Iterable[tuple[str, in
 
 def check_roa_coverage(states: dict[str, str]) -> CheckResult:
     if not states:
-        return CheckResult("ROA coverage", "warn", "no IRR prefixes to check")
+        return CheckResult.of("warn", Message("roa_coverage.no_prefixes"))
     valid = sum(s == "valid" for s in states.values())
     pct = 100 * valid / len(states)
     details = [f"{p}: RPKI {s}" for p, s in sorted(states.items()) if s != "valid"]
-    text = f"{valid} of {len(states)} IRR prefixes covered by a matching ROA ({pct:.0f} %)"
+    summary = Message("roa_coverage.summary", {"valid": valid, "total": len(states), "percent": pct})
     if valid == len(states):
-        return CheckResult("ROA coverage", "pass", text)
-    return CheckResult("ROA coverage", "warn", text + "; create ROAs for the others at the RIR", details)
+        return CheckResult.of("pass", summary)
+    return CheckResult.of("warn", Message("roa_coverage.partial", {"summary": summary}), details)
 
 
 def check_rpki_invalid(report: CheckReport | None) -> CheckResult:
     if report is None:
-        return CheckResult("RPKI invalid", "warn", "self-check not run (no route-server session)")
+        return CheckResult.of("warn", Message("rpki_invalid.not_run"))
     bad = [r for r in report.results if r.check == "rpki_invalid"]
     if not bad:
-        return CheckResult("RPKI invalid", "pass", f"none of the {len(report.results)} IRR routes is RPKI invalid")
+        return CheckResult.of("pass", Message("rpki_invalid.none", {"total": len(report.results)}))
     details = [f"{r.prefix} from AS{r.origin}" + (f" ({'; '.join(r.details)})" if r.details else "") for r in bad]
-    return CheckResult("RPKI invalid", "warn", f"{len(bad)} IRR route(s) are RPKI invalid and will be rejected: "
-                       "fix the ROA or withdraw the route object", details)
+    return CheckResult.of("warn", Message("rpki_invalid.found", {"count": len(bad)}), details)
 
 
 def check_self(report: CheckReport | None) -> CheckResult:
     if report is None:
-        return CheckResult("self-check", "warn", "not run: the member has no route-server session")
+        return CheckResult.of("warn", Message("self_check.not_run"))
     c = report.counts
     rejected = [f"{r.prefix}: {r.reason}" for r in report.results if not r.accepted]
-    text = f"{c['accepted']} of {c['total']} IRR routes accepted by {report.route_server}'s policy"
+    summary = Message("self_check.summary", {"accepted": c["accepted"], "total": c["total"],
+                                             "route_server": report.route_server})
     if c["total"] and c["rejected"] == c["total"]:
-        return CheckResult("self-check", "fail", text + ": nothing would be accepted", rejected)
-    return CheckResult("self-check", "pass" if not rejected else "warn", text, rejected)
+        return CheckResult.of("fail", Message("self_check.nothing", {"summary": summary}), rejected)
+    return CheckResult.of("pass" if not rejected else "warn", summary, rejected)
 
 
 def check_max_prefix(network: PdbNetwork, expansions: dict[str, IrrExpansion],
@@ -160,12 +171,12 @@ def check_max_prefix(network: PdbNetwork, expansions: dict[str, IrrExpansion],
     p4 = sum(len(e.prefixes4) for e in expansions.values())
     p6 = sum(len(e.prefixes6) for e in expansions.values())
     m4, m6 = network.info_prefixes4, network.info_prefixes6
-    eff = f"; route-server limit {limits[0]}/{limits[1]} ({limits[2]})" if limits else ""
+    eff: str | Message = Message("max_prefix.limits", {"limit4": limits[0], "limit6": limits[1],
+                                                       "source": limits[2]}) if limits else ""
     details: list[str] = []
-    verdict = "pass"
+    verdict: Verdict = "pass"
     if not m4 and not m6:
-        return CheckResult("max-prefix", "warn", "not set in PeeringDB (info_prefixes4/6): the policy default "
-                           f"applies{eff}; ask the member to set it", [])
+        return CheckResult.of("warn", Message("max_prefix.unset", {"limits": eff}), [])
     for fam, pdb_value, irr_count in ((4, m4, p4), (6, m6, p6)):
         if irr_count and not pdb_value:
             verdict = "warn"
@@ -178,38 +189,30 @@ def check_max_prefix(network: PdbNetwork, expansions: dict[str, IrrExpansion],
             verdict = "warn"
             details.append(f"IPv{fam}: PeeringDB says {pdb_value} for {irr_count} IRR prefixes: too loose "
                            "to protect anyone; ask the member for a realistic value")
-    return CheckResult("max-prefix", verdict, f"PeeringDB {m4 or '-'} IPv4 / {m6 or '-'} IPv6, IRR {p4}/{p6}{eff}",
-                       details)
+    return CheckResult.of(verdict, Message("max_prefix.summary", {"pdb4": m4 or "-", "pdb6": m6 or "-", "irr4": p4,
+                                                                  "irr6": p6, "limits": eff}), details)
 
 
 def check_rs_peer(rows: list[PdbNetIxLan], ix_known: bool) -> CheckResult:
     if not ix_known:
-        return CheckResult("is_rs_peer", "warn", "ixp.peeringdb_ix_id is not set: registration not checked")
+        return CheckResult.of("warn", Message("rs_peer.ix_unknown"))
     if not rows:
-        return CheckResult("is_rs_peer", "warn", "not registered at this IXP in PeeringDB: ask the member "
-                           "to add the exchange (netixlan) with is_rs_peer once connected")
+        return CheckResult.of("warn", Message("rs_peer.not_registered"))
     if any(r.is_rs_peer for r in rows):
-        return CheckResult("is_rs_peer", "pass", "PeeringDB registration at this IXP says it peers with the "
-                           "route servers")
-    return CheckResult("is_rs_peer", "warn", "PeeringDB says is_rs_peer: false: confirm the member wants "
-                       "route-server sessions (and ask it to update PeeringDB)")
+        return CheckResult.of("pass", Message("rs_peer.ok"))
+    return CheckResult.of("warn", Message("rs_peer.off"))
 
 
 def check_contacts(network: PdbNetwork, contact: str | None) -> CheckResult:
     public = [f"{c.role}: {c.email}" for c in network.contacts if c.email]
     if public:
-        return CheckResult("contacts", "pass", f"{len(public)} public contact(s) in PeeringDB; inventory "
-                           f"contact: {contact}", public)
+        return CheckResult.of("pass", Message("contacts.ok", {"count": len(public), "contact": contact}), public)
     if contact:
-        return CheckResult("contacts", "warn", f"no public contact in PeeringDB; inventory contact {contact} "
-                           "(from --contact): ask the member to publish a NOC contact")
-    return CheckResult("contacts", "warn", "no contact: neither PeeringDB (public) nor --contact; the IXP "
-                       "cannot reach the NOC in an incident: pass --contact noc@...")
+        return CheckResult.of("warn", Message("contacts.not_public", {"contact": contact}))
+    return CheckResult.of("warn", Message("contacts.none"))
 
 
 def check_never_via_rs(network: PdbNetwork) -> CheckResult:
     if network.never_via_route_servers:
-        return CheckResult("never via RS", "warn", "PeeringDB says this network never peers via route "
-                           "servers: the connection is recorded with route_server: false (no sessions); "
-                           "its routes would be rejected everywhere else on the route servers anyway")
-    return CheckResult("never via RS", "pass", "not flagged 'never via route servers' in PeeringDB")
+        return CheckResult.of("warn", Message("never_via_rs.flagged"))
+    return CheckResult.of("pass", Message("never_via_rs.ok"))

@@ -35,6 +35,7 @@ from ..sources.snapshot import copy_facts, max_ages, read_snapshot
 from ..validate import validate
 from ..yamlio import to_plain
 from . import allocate, lookup, preflight
+from .messages import Message
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused
 from .yamledit import Insertion, choose_file, insert_member, member_mapping
 
@@ -275,7 +276,7 @@ def _config_diffs(old: LoadedInventory, new: LoadedInventory, lpolicy: LoadedPol
 
 
 def _checks(req: OnboardRequest, inv: Inventory, record: NetworkRecord, network: PdbNetwork, queries: list[str],
-            fallback: bool, expansions: dict, irr_origin: str, problems: list[str], facts: Facts,
+            fallback: bool, expansions: dict, irr_origin: str, problems: list[Message], facts: Facts,
             intent: RouteServerIntent | None, report: CheckReport | None,
             contact: str | None, families: set[int]) -> list[CheckResult]:
     """Every pre-flight verdict; ``network`` is PeeringDB's (or the --force stand-in)."""
@@ -376,7 +377,7 @@ def plan(req: OnboardRequest, lpolicy: LoadedPolicy, *, progress: Progress | Non
 
     from ..welcome import build_welcome, render_all
 
-    todo = [f"{c.name}: {c.explanation}" for c in checks if c.verdict != "pass"]
+    todo = [c for c in checks if c.verdict != "pass"]  # each language of the pack words them itself
     pack = build_welcome(new_loaded.inventory, lpolicy, req.asn, intent, report, todo=todo)
     result.welcome = render_all(pack)
     return result
