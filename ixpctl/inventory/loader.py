@@ -8,7 +8,7 @@ Loading is all or nothing: any problem in any file raises one InputError listing
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from ..yamlio import (
     UseSlowPath,
     YamlDoc,
     fast_load_with_lines,
-    line_of,
     load_yaml,
     parse_yaml,
     problems_from_validation,
@@ -104,10 +103,9 @@ def _load_fast(files: list[Path]) -> LoadedInventory | None:
         if not isinstance(data, dict):
             return None
         docs.append((YamlDoc(file, parse=_ruamel_node(text, file), lines=lines), data))
-    merged = _merge_plain(docs, SourceMap(files=files))
-    if merged is None:
-        return None
-    plain, smap = merged
+    plain, smap, problems = _merge(docs, files)
+    if problems:
+        return None  # the ruamel path reports them, worded and located as always
     try:
         inventory = Inventory.model_validate(plain)
     except ValidationError:
@@ -120,31 +118,46 @@ def _ruamel_node(text: str, file: Path) -> Callable[[], Any]:
     return lambda: parse_yaml(text, file, what="inventory file").node
 
 
-def _merge_plain(docs: list[tuple[YamlDoc, dict]], smap: SourceMap) -> tuple[dict, SourceMap] | None:
-    """Merge plain file data exactly as _load_checked merges nodes; None on anything it would report."""
+def _merge(docs: list[tuple[YamlDoc, Mapping]], files: list[Path]) -> tuple[dict, SourceMap, list[Problem]]:
+    """Merge the files' top-level sections (``data`` is a file's content: the ruamel node, or the
+    fast path's plain dict); every problem is located through the doc, whichever path read it."""
+    smap = SourceMap(files=files)
+    problems: list[Problem] = []
     merged: dict = {k: [] for k in LIST_KEYS}
     for doc, data in docs:
-        if any(key not in TOP_KEYS for key in data):
-            return None
+        for key in data:
+            if key not in TOP_KEYS:
+                close = difflib.get_close_matches(str(key), TOP_KEYS, n=1)
+                problems.append(Problem(
+                    f"unknown top-level key '{key}'", str(doc.path), doc.line_of((key,)), str(key),
+                    (f"did you mean '{close[0]}'? " if close else "")
+                    + f"an inventory file may contain: {', '.join(TOP_KEYS)}"))
         for key in SINGLE_KEYS:
             if key not in data:
                 continue
             if key in smap.single:
-                return None
-            smap.single[key] = doc
-            merged[key] = data[key]
+                first = smap.single[key]
+                problems.append(Problem(
+                    f"'{key}' is already defined in {first.path}:{first.line_of((key,))}",
+                    str(doc.path), doc.line_of((key,)), key, f"keep the '{key}' section in one file only"))
+            else:
+                smap.single[key] = doc
+                merged[key] = data[key]
         for key in LIST_KEYS:
             value = data.get(key)
             if value is None:
                 continue
             if not isinstance(value, list):
-                return None
+                problems.append(Problem(f"'{key}' must be a list (items start with '- ')", str(doc.path),
+                                        doc.line_of((key,)), key, f"write '{key}:' followed by '- ...' items"))
+                continue
             for index, item in enumerate(value):
                 smap.items[key].append((doc, index))
                 merged[key].append(item)
     if "ixp" not in smap.single:
-        return None
-    return merged, smap
+        problems.append(Problem("no file defines the 'ixp' section", str(files[0]), None, "ixp",
+                                "add an 'ixp:' section with name, rs_asn and lans"))
+    return merged, smap, problems
 
 
 def _load_checked(files: list[Path]) -> LoadedInventory:
@@ -159,44 +172,7 @@ def _load_checked(files: list[Path]) -> LoadedInventory:
     if problems:
         raise _failed(problems)
 
-    smap = SourceMap(files=files)
-    merged: dict = {k: [] for k in LIST_KEYS}
-    for doc in docs:
-        for key in doc.node:
-            if key not in TOP_KEYS:
-                close = difflib.get_close_matches(str(key), TOP_KEYS, n=1)
-                problems.append(Problem(
-                    f"unknown top-level key '{key}'", str(doc.path), line_of(doc.node, (key,)), str(key),
-                    (f"did you mean '{close[0]}'? " if close else "")
-                    + f"an inventory file may contain: {', '.join(TOP_KEYS)}"))
-        for key in SINGLE_KEYS:
-            if key not in doc.node:
-                continue
-            if key in smap.single:
-                first = smap.single[key]
-                problems.append(Problem(
-                    f"'{key}' is already defined in {first.path}:{line_of(first.node, (key,))}",
-                    str(doc.path), line_of(doc.node, (key,)), key,
-                    f"keep the '{key}' section in one file only"))
-            else:
-                smap.single[key] = doc
-                merged[key] = doc.node[key]
-        for key in LIST_KEYS:
-            if key not in doc.node:
-                continue
-            value = doc.node[key]
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                problems.append(Problem(f"'{key}' must be a list (items start with '- ')", str(doc.path),
-                                        line_of(doc.node, (key,)), key, f"write '{key}:' followed by '- ...' items"))
-                continue
-            for index, item in enumerate(value):
-                smap.items[key].append((doc, index))
-                merged[key].append(item)
-    if "ixp" not in smap.single:
-        problems.append(Problem("no file defines the 'ixp' section", str(files[0]), None, "ixp",
-                                "add an 'ixp:' section with name, rs_asn and lans"))
+    merged, smap, problems = _merge([(doc, doc.node) for doc in docs], files)
     if problems:
         raise _failed(problems)
 
