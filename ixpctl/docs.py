@@ -304,18 +304,12 @@ def control_communities(policy: Policy, rs: int) -> list[CommunityDoc]:
                          f"Annoncer à peer-as, avec 0:{rs} (ASN de pair sur 16 bits uniquement)."),
         ]
     if c.prepend and c.large:
-        for n in (1, 2, 3):
-            times_en = {1: "once", 2: "twice", 3: "three times"}[n]
-            times_fr = {1: "une fois", 2: "deux fois", 3: "trois fois"}[n]
-            out.append(CommunityDoc(f"{rs}:{100 + n}:peer-as", "large",
-                                    f"Prepend the announcing ASN {times_en} towards peer-as.",
-                                    f"Ajouter {times_fr} l'ASN annonceur (prepend) vers peer-as."))
-        for n in (1, 2, 3):
-            times_en = {1: "once", 2: "twice", 3: "three times"}[n]
-            times_fr = {1: "une fois", 2: "deux fois", 3: "trois fois"}[n]
-            out.append(CommunityDoc(f"{rs}:{100 + n}:0", "large",
-                                    f"Prepend the announcing ASN {times_en} towards every peer.",
-                                    f"Ajouter {times_fr} l'ASN annonceur (prepend) vers tous les pairs."))
+        times = {1: ("once", "une fois"), 2: ("twice", "deux fois"), 3: ("three times", "trois fois")}
+        for target, to_en, to_fr in (("peer-as", "peer-as", "peer-as"), ("0", "every peer", "tous les pairs")):
+            for n, (times_en, times_fr) in times.items():
+                out.append(CommunityDoc(f"{rs}:{100 + n}:{target}", "large",
+                                        f"Prepend the announcing ASN {times_en} towards {to_en}.",
+                                        f"Ajouter {times_fr} l'ASN annonceur (prepend) vers {to_fr}."))
     return out
 
 

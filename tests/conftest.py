@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.diff_repo import repo  # noqa: F401 - fixture: a git repo for `ixpctl diff` / `ci` tests
+
 REPO = Path(__file__).resolve().parent.parent
 
 

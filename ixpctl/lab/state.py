@@ -123,11 +123,7 @@ class LabState:
         done: list[str] = []
         live = [r for r in self.processes if self.alive(r)]
         for rec in live:
-            try:
-                os.kill(rec.pid, signal.SIGTERM)
-                done.append(f"stopped {rec.name} (pid {rec.pid})")
-            except ProcessLookupError:
-                pass
+            _signal(rec, signal.SIGTERM, "stopped", done)
         deadline = time.monotonic() + timeout
         while live and time.monotonic() < deadline:
             live = [r for r in live if self.alive(r)]
@@ -140,11 +136,7 @@ class LabState:
             if live:
                 time.sleep(0.05)
         for rec in live:
-            try:
-                os.kill(rec.pid, signal.SIGKILL)
-                done.append(f"killed {rec.name} (pid {rec.pid})")
-            except ProcessLookupError:
-                pass
+            _signal(rec, signal.SIGKILL, "killed", done)
         existing = set(list_namespaces())
         for ns in reversed(self.namespaces):
             if ns in existing:
@@ -156,6 +148,15 @@ class LabState:
         if current.exists() and current.read_text().strip() == self.run_id:
             current.unlink()
         return done
+
+
+def _signal(rec: ProcessRecord, sig: int, verb: str, done: list[str]) -> None:
+    """Send ``sig`` to a recorded process; note it in ``done`` unless the process is already gone."""
+    try:
+        os.kill(rec.pid, sig)
+        done.append(f"{verb} {rec.name} (pid {rec.pid})")
+    except ProcessLookupError:
+        pass
 
 
 def _zombie(pid: int) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ixpctl.cli import main
-from tests.support.diff_repo import DiffRepo, baseline_inventory
+from tests.support.diff_repo import baseline_inventory
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,14 +47,6 @@ def test_ci_passes_on_the_mlix_example(tmp_path, monkeypatch):
     assert got["semantic diff"]["status"] in ("pass", "warn")
     assert (tmp_path / "build" / "rs1.conf").is_file() and (tmp_path / "build" / "rs2.conf").is_file()
     assert md.read_text().startswith("## ixpctl ci: PASS") and "## ixpctl diff:" in md.read_text()
-
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch) -> DiffRepo:
-    r = DiffRepo.create(tmp_path / "ixp")
-    r.commit("baseline")
-    monkeypatch.chdir(r.root)
-    return r
 
 
 def test_ci_fails_on_a_broken_change_with_a_readable_reason(repo):

@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ixpctl.facts import Facts, IrrExpansion, Provenance
 from ixpctl.sources.snapshot import write_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory
@@ -85,3 +87,12 @@ class DiffRepo:
 
     def cli_args(self) -> list[str]:
         return ["-i", "inventory", "-p", "policies/default.yml"]
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> DiffRepo:
+    """A git repository with the baseline inventory committed, the working directory inside it."""
+    r = DiffRepo.create(tmp_path / "ixp")
+    r.commit("baseline")
+    monkeypatch.chdir(r.root)
+    return r

@@ -104,22 +104,22 @@ def test_force_needs_a_reason(mlix):
     assert_refused(mlix, run(mlix, "64507", "--yes", "--force"), "--force needs --reason")
 
 
-def test_empty_as_set_fails_the_preflight(mlix, tmp_path):
+def empty_as_set_snapshot(tmp_path: Path) -> Path:
+    """The bundled snapshot with AS64507's AS-SET expanding to nothing."""
     facts = snap.read_snapshot(REPO / "snapshots" / "mlix")
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].asns = []
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].prefixes4 = []
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].prefixes6 = []
-    snapshot = snap.write_snapshot(facts, tmp_path / "snap-empty")
+    expansion = facts.irr["AFRINIC::AS-TOMBOUCTOU"]
+    expansion.asns, expansion.prefixes4, expansion.prefixes6 = [], [], []
+    return snap.write_snapshot(facts, tmp_path / "snap-empty")
+
+
+def test_empty_as_set_fails_the_preflight(mlix, tmp_path):
+    snapshot = empty_as_set_snapshot(tmp_path)
     result = run(mlix, "64507", "--yes", snapshot=snapshot)
     assert_refused(mlix, result, "pre-flight check(s) failed", "expands to nothing")
 
 
 def test_empty_as_set_json_lists_the_verdicts(mlix, tmp_path):
-    facts = snap.read_snapshot(REPO / "snapshots" / "mlix")
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].asns = []
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].prefixes4 = []
-    facts.irr["AFRINIC::AS-TOMBOUCTOU"].prefixes6 = []
-    snapshot = snap.write_snapshot(facts, tmp_path / "snap-empty")
+    snapshot = empty_as_set_snapshot(tmp_path)
     result = run(mlix, "64507", "--yes", "--json", snapshot=snapshot)
     assert result.exit_code == 1
     data = json.loads(result.stdout)

@@ -25,14 +25,6 @@ def run(repo: DiffRepo, *args: str):
     return CliRunner().invoke(main, [*repo.cli_args(), *args], catch_exceptions=False)
 
 
-@pytest.fixture
-def repo(tmp_path, monkeypatch) -> DiffRepo:
-    r = DiffRepo.create(tmp_path / "ixp")
-    r.commit("baseline")
-    monkeypatch.chdir(r.root)
-    return r
-
-
 def changed_inventory() -> dict:
     data = copy.deepcopy(baseline_inventory())
     m1, m2, m3 = data["members"]
