@@ -56,6 +56,9 @@ def test_build_writes_checked_configs_for_every_route_server(tmp_path):
     assert "ASPA path verification (needs BIRD >= 2.16)" in summary["configs"][0]["left_out"]
     members = {m["asn"]: m for m in summary["members"]}
     assert members[64501]["prefixes4"] == 4 and members[64501]["sessions"] == 2
+    assert members[64501]["prefixes6"] > 0 and members[64501]["origins"] > 0
+    raw = (tmp_path / "build" / "rs1.conf").read_bytes()
+    assert summary["configs"][0]["bytes"] == len(raw) and summary["configs"][0]["lines"] == raw.count(b"\n")
 
 
 def test_invalid_inventory_builds_nothing(tmp_path):
