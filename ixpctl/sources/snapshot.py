@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -108,11 +108,14 @@ def facts_parts(facts: Facts) -> dict[str, dict[str, Any]]:
 
 
 def file_parts(facts: Facts) -> dict[str, dict[str, Any]]:
-    """``facts_parts`` as the snapshot files hold them: prefix entries and VRPs in compact form."""
-    parts = facts_parts(facts)
-    for expansion in parts["irr"]["irr"].values():
-        for key in ("prefixes4", "prefixes6"):
-            expansion[key] = [encode_range(entry) for entry in expansion[key]]
+    """``facts_parts`` as the snapshot files hold them: prefix entries and VRPs in compact form,
+    encoded straight from the tuples (not via ``to_json``'s list copies of 1.3 M entries)."""
+    parts = facts_parts(replace(facts, irr={}, vrps=[]))
+    parts["irr"]["irr"] = {
+        query: {**asdict(replace(e, prefixes4=[], prefixes6=[])),  # same keys, same order as asdict(e)
+                "prefixes4": [encode_range(p) for p in e.prefixes4],
+                "prefixes6": [encode_range(p) for p in e.prefixes6]}
+        for query, e in sorted(facts.irr.items())}
     parts["rpki"]["vrps"] = [encode_vrp(vrp) for vrp in facts.vrps]
     return parts
 
