@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ixpctl.fsutil import write_text_chunked
+from ixpctl.base.fsutil import write_text_chunked
 from ixpctl.inventory.loader import load_inventory
 from ixpctl.policy.intent import compile_route_server
 from ixpctl.policy.loader import load_policy

@@ -18,9 +18,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .base.fsutil import write_text_chunked
 from .errors import BuildError, Problem, ValidationFailed
 from .facts import Facts
-from .fsutil import write_text_chunked
 from .inventory.loader import LoadedInventory
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy

@@ -22,8 +22,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
+from .base.paths import templates_dir
 from .inventory.models import Inventory
-from .paths import templates_dir
 from .policy.chain import (
     BLACKHOLE,
     BY_NAME,

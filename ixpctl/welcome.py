@@ -23,10 +23,10 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
+from .base.fsutil import write_atomic
+from .base.paths import templates_dir
 from .docs import md_code, md_escape, md_finalize
-from .fsutil import write_atomic
 from .inventory.models import Inventory, Member
-from .paths import templates_dir
 from .policy.chain import CHAIN
 from .policy.intent import RouteServerIntent
 from .policy.loader import LoadedPolicy

@@ -109,9 +109,9 @@ def _relative(path: str | Path, top: Path, what: str) -> str:
 def templates_from(directory: Path | None) -> Iterator[None]:
     """Render with another ``templates/`` tree (the base ref's) for the duration of the block.
 
-    The renderers look templates up through ``ixpctl.paths.templates_dir`` imported by name; we swap
+    The renderers look templates up through ``ixpctl.base.paths.templates_dir`` imported by name; we swap
     that name in the modules that use it and restore it on exit. TODO(paths): a ``templates_dir``
-    override in ixpctl/paths.py would make this swap unnecessary.
+    override in ixpctl/base/paths.py would make this swap unnecessary.
     """
     if directory is None:
         yield
@@ -164,8 +164,8 @@ def parse_routes_options(items: tuple[str, ...]) -> dict[int, list[Announcement]
 
 def run_diff(ctx: Context, inputs: DiffInputs, facts: Facts | None = None) -> SemanticDiff:
     """Build the working tree and ``inputs.ref`` from the same facts and compare them."""
+    from ..base.paths import templates_dir
     from ..inventory import load_inventory
-    from ..paths import templates_dir
     from ..policy.loader import load_policy
 
     cwd = Path.cwd()

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from ..base.fsutil import write_atomic
 from ..docs import FORMATS, LANGS, build_policy_doc, render_all
-from ..fsutil import write_atomic
 from .common import Context, console, json_option, print_json
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from ..fsutil import write_atomic
+from ..base.fsutil import write_atomic
 from .common import Context, console_err
 from .facts import facts_options, load_facts
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
-from ..yamlio import (
+from ..base.yamlio import (
     Loc,
     UseSlowPath,
     YamlDoc,
@@ -27,6 +26,7 @@ from ..yamlio import (
     read_yaml_text,
     to_plain,
 )
+from ..errors import InputError, Problem
 from .models import Inventory
 
 LIST_KEYS = ("route_servers", "switches", "members")

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..base.yamlio import load_yaml, to_plain
 from ..errors import IxpctlError
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..render.bird import Capabilities, parse_version, render_route_server
 from ..verify.client import RouteServerClient
-from ..yamlio import load_yaml, to_plain
 from .model import Announcement
 from .speakers import TIMERS, Speaker, speaker_for
 from .state import LabState, current_state, run

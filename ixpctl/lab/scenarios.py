@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..base.yamlio import load_yaml, to_plain
 from ..errors import InputError, IxpctlError
 from ..policy.chain import BY_NAME
-from ..yamlio import load_yaml, to_plain
 from .model import Announcement, parse_community, parse_path
 
 EXPECT_KEYS = {"prefix", "from", "rs", "result", "reason", "local_pref", "received_by", "not_received_by",

@@ -23,9 +23,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..base.fsutil import write_atomic as _atomic_write
+from ..base.yamlio import to_plain
 from ..errors import IxpctlError, Problem, ValidationFailed
 from ..facts import Facts, PdbNetwork
-from ..fsutil import write_atomic as _atomic_write
 from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
 from ..policy.intent import RouteServerIntent, compile_route_server
@@ -33,7 +34,6 @@ from ..policy.loader import LoadedPolicy
 from ..selfcheck import CheckReport, self_check
 from ..sources.snapshot import copy_facts, max_ages, read_snapshot
 from ..validate import validate
-from ..yamlio import to_plain
 from . import allocate, lookup, preflight
 from .messages import Message
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused

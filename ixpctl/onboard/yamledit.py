@@ -20,9 +20,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from ..base.yamlio import load_yaml, to_plain
 from ..errors import InputError
 from ..inventory.loader import inventory_files
-from ..yamlio import load_yaml, to_plain
 from .model import ConnectionPlan
 
 

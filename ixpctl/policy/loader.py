@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..base.yamlio import Loc, YamlDoc, line_of, load_yaml, problems_from_validation, to_plain
 from ..errors import InputError, Problem
-from ..yamlio import Loc, YamlDoc, line_of, load_yaml, problems_from_validation, to_plain
 from .model import MEMBER_OVERRIDABLE, Policy
 
 

@@ -18,9 +18,9 @@ from typing import Any
 import jinja2
 
 from .. import __version__
+from ..base.paths import templates_dir
 from ..errors import BuildError
 from ..facts import PrefixRange
-from ..paths import templates_dir
 from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base.fsutil import write_atomic
 from ..errors import ValidationFailed
-from ..fsutil import write_atomic
 from ..inventory.loader import LoadedInventory
 from ..validate import validate
 from .intent import Options, switch_intent

@@ -22,8 +22,8 @@ from typing import Any, Literal
 import jinja2
 
 from .. import __version__
+from ..base.paths import templates_dir
 from ..errors import BuildError
-from ..paths import templates_dir
 from .intent import PortGroup, SwitchIntent
 from .platforms import CAPABILITIES, capability_lines
 

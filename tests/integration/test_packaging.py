@@ -32,7 +32,7 @@ def test_wheel_ships_every_template(tmp_path):
 
 def test_installed_package_finds_its_templates(tmp_path, monkeypatch):
     """Without a checkout around the package, templates_dir() is the packaged copy."""
-    from ixpctl import paths
+    from ixpctl.base import paths
 
     package = tmp_path / "site-packages" / "ixpctl"
     (package / "_templates" / "bird").mkdir(parents=True)
@@ -43,7 +43,7 @@ def test_installed_package_finds_its_templates(tmp_path, monkeypatch):
 
 
 def test_a_checkout_uses_the_repository_templates(monkeypatch):
-    from ixpctl import paths
+    from ixpctl.base import paths
 
     monkeypatch.delenv("IXPCTL_TEMPLATES", raising=False)
     assert paths.templates_dir().resolve() == (REPO / "templates").resolve()

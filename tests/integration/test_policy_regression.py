@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from ixpctl.paths import templates_dir
+from ixpctl.base.paths import templates_dir
 from ixpctl.policy.evaluate import PolicyEngine
 from tests.support.bird_harness import BirdHarness
 from tests.support.policy_cases import CASES, policy_intent

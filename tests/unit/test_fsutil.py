@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ixpctl.fsutil import _CHUNK, write_text_chunked
+from ixpctl.base.fsutil import _CHUNK, write_text_chunked
 
 
 def test_chunked_write_is_byte_exact_across_chunk_boundaries(tmp_path):

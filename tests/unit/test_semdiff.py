@@ -157,8 +157,8 @@ def test_no_temp_dirs_or_worktrees_left_behind(repo, tmp_path, monkeypatch):
 
 def test_base_side_renders_with_the_refs_templates(tmp_path):
     """The swap `ixpctl diff` uses when ixpctl's templates/ live in the repository being diffed."""
+    from ixpctl.base.paths import templates_dir
     from ixpctl.cli.diff import templates_from
-    from ixpctl.paths import templates_dir
     from ixpctl.render import bird
 
     ref_templates = tmp_path / "templates"

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ixpctl import yamlio
+from ixpctl.base import yamlio
+from ixpctl.base.yamlio import UseSlowPath, YamlDoc, fast_load, fast_load_with_lines, line_of, to_plain
 from ixpctl.errors import InputError
 from ixpctl.inventory import loader
 from ixpctl.inventory.loader import load_inventory
 from ixpctl.validate import validate
-from ixpctl.yamlio import UseSlowPath, YamlDoc, fast_load, fast_load_with_lines, line_of, to_plain
 from tests.support.builders import base_inventory, write_yaml
 
 REPO = Path(__file__).resolve().parents[2]

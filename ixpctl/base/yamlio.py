@@ -27,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.resolver import VersionedResolver
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 try:  # libyaml is optional: without it every file goes through ruamel
     import yaml as _pyyaml

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ixpctl/ (this file is ixpctl/base/paths.py)
 
 
 def templates_dir() -> Path:
