@@ -15,11 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..base.yaml_fast import UseSlowPath, fast_load_with_lines
 from ..base.yamlio import (
     Loc,
-    UseSlowPath,
     YamlDoc,
-    fast_load_with_lines,
     load_yaml,
     parse_yaml,
     problems_from_validation,

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ixpctl.base import yamlio
-from ixpctl.base.yamlio import UseSlowPath, YamlDoc, fast_load, fast_load_with_lines, line_of, to_plain
+from ixpctl.base import yaml_fast, yamlio
+from ixpctl.base.yaml_fast import UseSlowPath, fast_load, fast_load_with_lines
+from ixpctl.base.yamlio import YamlDoc, line_of, to_plain
 from ixpctl.errors import InputError
 from ixpctl.inventory import loader
 from ixpctl.inventory.loader import load_inventory
@@ -182,7 +183,7 @@ def test_quoted_scalars_are_strings_on_the_fast_path():
 
 
 def test_without_libyaml_everything_goes_to_ruamel(monkeypatch):
-    monkeypatch.setattr(yamlio, "_CParser", None)
+    monkeypatch.setattr(yaml_fast, "_CParser", None)
     assert_bails("a: 1")
     loaded = load_inventory(REPO / "inventory")
     assert loaded.inventory.ixp.name == "MLIX"
