@@ -38,7 +38,7 @@ class Contact:
 class PdbNetwork:
     asn: int
     name: str
-    irr_as_set: str = ""  # raw PeeringDB field; parse with ixpctl.irr_names.split_irr_as_set
+    irr_as_set: str = ""  # raw PeeringDB field; parse with ixpctl.inventory.irr_names.split_irr_as_set
     info_prefixes4: int | None = None
     info_prefixes6: int | None = None
     never_via_route_servers: bool = False

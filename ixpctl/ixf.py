@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from .facts import Facts
+from .inventory.irr_names import split_irr_as_set
 from .inventory.models import Connection, Inventory, Member
-from .irr_names import split_irr_as_set
 from .policy.intent import max_prefix_limit
 from .policy.loader import LoadedPolicy, effective_policy
 

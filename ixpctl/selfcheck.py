@@ -23,7 +23,7 @@ import pytricia
 
 from .errors import InputError
 from .facts import Facts
-from .irr_names import source_and_name
+from .inventory.irr_names import source_and_name
 from .policy.chain import BY_NAME
 from .policy.evaluate import PolicyEngine, Route, Verdict
 from .policy.intent import RouteServerIntent

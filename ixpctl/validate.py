@@ -12,8 +12,8 @@ from collections import defaultdict
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from .asn import in_ranges, special_asn_reason
 from .errors import InputError, Report
+from .inventory.asn import in_ranges, special_asn_reason
 from .inventory.loader import LoadedInventory
 from .inventory.models import Inventory, PeeringLan
 from .policy.loader import LoadedPolicy, effective_policy

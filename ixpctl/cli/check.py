@@ -32,7 +32,7 @@ def check(ctx: Context, asn: str, prefixes: tuple[str, ...], from_file: Path | N
           rs_name: str | None, snapshot: Path | None, as_json: bool) -> None:
     """Run a member's routes through the route-server policy: accepted, or rejected with the reason
     and how to fix it. Exit 0 when every route is accepted, 1 when some are rejected."""
-    from ..asn import parse_asn
+    from ..inventory.asn import parse_asn
 
     try:
         member_asn = parse_asn(asn)

@@ -147,7 +147,7 @@ class DiffInputs:
 
 def parse_routes_options(items: tuple[str, ...]) -> dict[int, list[Announcement]]:
     """``--routes ASN:FILE`` → announcements per member (the `ixpctl check --from-file` format)."""
-    from ..asn import parse_asn
+    from ..inventory.asn import parse_asn
 
     out: dict[int, list[Announcement]] = {}
     for item in items:

@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ..asn import parse_asn
 from ..errors import InputError
+from ..inventory.asn import parse_asn
 from ..onboard import ChecksFailed, OnboardPlan, OnboardRequest, apply, plan
 from .common import Context, console, console_err, json_option, print_json
 
@@ -76,7 +76,7 @@ def onboard(ctx: Context, asn: str, yes: bool, dry_run: bool, offline: bool, ref
         raise InputError("--json needs --yes (write) or --dry-run (only show): it never asks",
                          fix="add --yes or --dry-run")
     if as_sets:
-        from ..irr_names import AsSetNameError, normalise_as_set
+        from ..inventory.irr_names import AsSetNameError, normalise_as_set
         try:
             as_sets = tuple(normalise_as_set(a) for a in as_sets)
         except AsSetNameError as exc:

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..asn import parse_asn
-from ..irr_names import normalise_as_set
-from ..sources.config import SourcesConfig
+from .asn import parse_asn
+from .irr_names import normalise_as_set
+from .sources_config import SourcesConfig
 
 # Names that end up in generated configs (BIRD protocol names, switch section names) must be simple.
 NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"

@@ -71,8 +71,8 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     RTR mode (``sources.rpki.rtr_servers`` → ``protocol rpki``), lab timers, lab import limits.
     Filtering is untouched: the same chain, sets and VRPs as ``ixpctl build``."""
     from ..inventory import load_inventory
+    from ..inventory.sources_config import RtrServer
     from ..policy.loader import load_policy
-    from ..sources.config import RtrServer
     from ..sources.snapshot import read_snapshot
 
     loaded = load_inventory(config.inventory)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..asn import in_ranges, special_asn_reason
 from ..errors import SourceError
 from ..facts import Facts, PdbNetwork
+from ..inventory.asn import in_ranges, special_asn_reason
 from ..inventory.models import Inventory
 from .model import NetworkRecord, OnboardRefused
 
@@ -119,7 +119,7 @@ def already_member(inv: Inventory, asn: int) -> bool:
 
 def pdb_as_sets(network: PdbNetwork) -> tuple[list[str], list[str]]:
     """PeeringDB's ``irr_as_set`` → (normalised names, unreadable tokens)."""
-    from ..irr_names import split_irr_as_set
+    from ..inventory.irr_names import split_irr_as_set
 
     return split_irr_as_set(network.irr_as_set)
 

@@ -17,8 +17,8 @@ from ipaddress import ip_address
 from typing import Any, Literal
 
 from ..facts import Facts, PdbNetIxLan
+from ..inventory.irr_names import split_irr_as_set
 from ..inventory.models import Inventory, Member
-from ..irr_names import split_irr_as_set
 
 Severity = Literal["info", "warning", "error"]
 

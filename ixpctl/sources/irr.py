@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceError
 from ..facts import IrrExpansion, PdbNetwork, PrefixRange
-from ..irr_names import AsSetNameError, normalise_as_set, source_and_name, split_irr_as_set
-from .config import IrrSource
+from ..inventory.irr_names import AsSetNameError, normalise_as_set, source_and_name, split_irr_as_set
+from ..inventory.sources_config import IrrSource
 
 if TYPE_CHECKING:
     from ..inventory.models import Member

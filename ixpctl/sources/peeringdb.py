@@ -38,7 +38,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..facts import Contact, PdbNetIxLan, PdbNetwork, Provenance
-from .config import PeeringDBSource
+from ..inventory.sources_config import PeeringDBSource
 
 DB_FILE = "peeringdb.sqlite3"
 STATE_FILE = "sync-state.json"

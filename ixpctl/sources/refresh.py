@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 from ..errors import IxpctlError, SourceError
 from ..facts import Facts, IrrExpansion, Provenance
+from ..inventory.sources_config import RpkiSource
 from . import snapshot as snap
-from .config import RpkiSource
 from .rpki import VrpLoad, load_vrps
 
 SOURCE_ORDER: tuple[str, ...] = ("peeringdb", "irr", "rpki")

@@ -14,8 +14,8 @@ import pytest
 
 from ixpctl.errors import SourceError
 from ixpctl.inventory.loader import load_inventory
+from ixpctl.inventory.sources_config import IrrSource
 from ixpctl.sources import irr
-from ixpctl.sources.config import IrrSource
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ixpctl.sources.config import PeeringDBSource
+from ixpctl.inventory.sources_config import PeeringDBSource
 
 from .pdb_server import PdbServer
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from ixpctl.inventory.irr_names import split_irr_as_set
 from ixpctl.inventory.loader import load_inventory
-from ixpctl.irr_names import split_irr_as_set
 from tests.support.pdb_fixtures import MLIX_INVENTORY, MLIX_PDB
 
 

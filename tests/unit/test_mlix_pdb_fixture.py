@@ -6,7 +6,7 @@ import json
 import re
 from ipaddress import ip_address, ip_network
 
-from ixpctl.asn import SPECIAL_ASN_RANGES
+from ixpctl.inventory.asn import SPECIAL_ASN_RANGES
 from ixpctl.inventory.loader import load_inventory
 from tests.support.pdb_fixtures import MLIX_INVENTORY, MLIX_PDB
 from tests.support.pdb_server import TAGS

@@ -11,8 +11,8 @@ import pytest
 
 from ixpctl.errors import SourceError
 from ixpctl.facts import Contact, PdbNetIxLan, PdbNetwork
+from ixpctl.inventory.sources_config import PeeringDBSource
 from ixpctl.sources import peeringdb as pdb
-from ixpctl.sources.config import PeeringDBSource
 
 
 def _state(db_dir: Path, **kw) -> None:
