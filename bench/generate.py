@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from scenario import expansion_asns, make_scenario, stats, write_scenario
 
-from ixpctl.facts import Facts, IrrExpansion, PdbNetwork, Provenance
+from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetwork, Provenance
 from ixpctl.sources.snapshot import data_sha256, write_snapshot
 
 ARS_VENV = REPO / "bench" / ".venv-ars"

@@ -197,7 +197,7 @@ def onboard(base: Path) -> dict:
     rebuild everything (ixpctl has no incremental build: this is a full build of N+1 members)."""
     from ruamel.yaml import YAML
 
-    from ixpctl.facts import IrrExpansion, PdbNetwork
+    from ixpctl.sources.facts import IrrExpansion, PdbNetwork
     from ixpctl.sources.snapshot import read_snapshot, write_snapshot
 
     work = base / "onboard"

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytricia
 
 from .errors import InputError
-from .facts import Facts
 from .inventory.irr_names import source_and_name
 from .policy.chain import BY_NAME
 from .policy.evaluate import PolicyEngine, Route, Verdict
 from .policy.intent import RouteServerIntent
+from .sources.facts import Facts
 
 
 @dataclass

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import Problem
-from .facts import Facts
 from .inventory.loader import LoadedInventory
 from .inventory.models import Inventory, Member
 from .policy.evaluate import PolicyEngine
@@ -34,6 +33,7 @@ from .policy.intent import MemberIntent, RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render.bird import Capabilities, parse_version, render_route_server
 from .selfcheck import Announcement, PrefixResult, VrpIndex, irr_announcements, self_check
+from .sources.facts import Facts
 from .validate import validate
 
 SWITCH_UNAVAILABLE = "switch render: not available"

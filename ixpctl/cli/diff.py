@@ -24,9 +24,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InputError
-from ..facts import Facts
 from ..selfcheck import Announcement, read_announcements
 from ..semdiff import SemanticDiff, build_side, compare
+from ..sources.facts import Facts
 from .common import Context, console, console_err, json_option, print_json
 from .facts import facts_options, load_facts
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..facts import Facts
+from ..sources.facts import Facts
 from .common import Context
 
 facts_options = click.option(

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import TypeVar
 
-from ..facts import PdbNetIxLan
 from ..inventory.models import MAC_RE, Inventory, PeeringLan, Switch
+from ..sources.facts import PdbNetIxLan
 from .model import ConnectionPlan, OnboardRefused
 
 Addr = TypeVar("Addr", IPv4Address, IPv6Address)

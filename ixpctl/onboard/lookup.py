@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import SourceError
-from ..facts import Facts, PdbNetwork
 from ..inventory.asn import in_ranges, special_asn_reason
 from ..inventory.models import Inventory
+from ..sources.facts import Facts, PdbNetwork
 from .model import NetworkRecord, OnboardRefused
 
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ..errors import IxpctlError
-from ..facts import PdbNetIxLan, PdbNetwork
+from ..sources.facts import PdbNetIxLan, PdbNetwork
 from .messages import CATALOG, CHECKS, Message, Param, check_id, check_title, render
 
 Verdict = Literal["pass", "warn", "fail"]

@@ -20,9 +20,9 @@ from ipaddress import ip_network
 from typing import Any
 
 from ..errors import SourceError
-from ..facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
 from ..inventory.models import Inventory
 from ..selfcheck import CheckReport
+from ..sources.facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
 from .messages import Message
 from .model import CheckResult, Verdict
 

@@ -26,12 +26,12 @@ from typing import Any
 from ..base.fsutil import write_atomic as _atomic_write
 from ..base.yamlio import to_plain
 from ..errors import IxpctlError, Problem, ValidationFailed
-from ..facts import Facts, PdbNetwork
 from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
 from ..selfcheck import CheckReport, self_check
+from ..sources.facts import Facts, PdbNetwork
 from ..sources.snapshot import copy_facts, max_ages, read_snapshot
 from ..validate import validate
 from . import allocate, lookup, preflight

@@ -16,7 +16,7 @@ from typing import Literal
 
 import pytricia
 
-from ..facts import PrefixRange, Vrp
+from ..sources.facts import PrefixRange, Vrp
 from .chain import (
     BLACKHOLE,
     BY_NAME,

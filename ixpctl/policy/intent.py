@@ -19,11 +19,11 @@ from ipaddress import IPv4Address, ip_network
 from itertools import chain
 from typing import Any
 
-from ..facts import Facts, IrrExpansion, PrefixRange
 from ..inventory.asn import SPECIAL_ASN_RANGES
 from ..inventory.irr_names import split_irr_as_set
 from ..inventory.loader import LoadedInventory
 from ..inventory.models import Member, RouteServer
+from ..sources.facts import Facts, IrrExpansion, PrefixRange
 from .loader import LoadedPolicy, effective_policy
 from .model import Policy
 

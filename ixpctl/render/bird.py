@@ -20,9 +20,9 @@ import jinja2
 from .. import __version__
 from ..base.paths import templates_dir
 from ..errors import BuildError
-from ..facts import PrefixRange
 from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
+from ..sources.facts import PrefixRange
 
 
 @dataclass(frozen=True)

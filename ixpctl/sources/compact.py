@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import repeat
 
-from ..facts import PrefixRange, Vrp
+from .facts import PrefixRange, Vrp
 
 
 def encode_range(entry: PrefixRange) -> str:

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from ipaddress import ip_address
 from typing import Any, Literal
 
-from ..facts import Facts, PdbNetIxLan
 from ..inventory.irr_names import split_irr_as_set
 from ..inventory.models import Inventory, Member
+from .facts import Facts, PdbNetIxLan
 
 Severity = Literal["info", "warning", "error"]
 

@@ -40,9 +40,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceError
-from ..facts import IrrExpansion, PdbNetwork, PrefixRange
 from ..inventory.irr_names import AsSetNameError, normalise_as_set, source_and_name, split_irr_as_set
 from ..inventory.sources_config import IrrSource
+from .facts import IrrExpansion, PdbNetwork, PrefixRange
 
 if TYPE_CHECKING:
     from ..inventory.models import Member

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
-from ..facts import Contact, PdbNetIxLan, PdbNetwork, Provenance
 from ..inventory.sources_config import PeeringDBSource
+from .facts import Contact, PdbNetIxLan, PdbNetwork, Provenance
 
 DB_FILE = "peeringdb.sqlite3"
 STATE_FILE = "sync-state.json"

@@ -23,9 +23,9 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from ..errors import IxpctlError, SourceError
-from ..facts import Facts, IrrExpansion, Provenance
 from ..inventory.sources_config import RpkiSource
 from . import snapshot as snap
+from .facts import Facts, IrrExpansion, Provenance
 from .rpki import VrpLoad, load_vrps
 
 SOURCE_ORDER: tuple[str, ...] = ("peeringdb", "irr", "rpki")

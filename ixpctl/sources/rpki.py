@@ -33,7 +33,7 @@ from typing import Any, Literal
 import pytricia
 
 from ..errors import SourceError
-from ..facts import Vrp
+from .facts import Vrp
 
 RovState = Literal["valid", "invalid", "not-found"]
 

@@ -36,9 +36,9 @@ from typing import Any, Literal
 
 from .. import __version__
 from ..errors import SourceError
-from ..facts import Facts, IrrExpansion, Provenance
 from ..inventory.sources_config import SourcesConfig
 from .compact import decode_ranges, decode_vrps, encode_range, encode_vrp
+from .facts import Facts, IrrExpansion, Provenance
 
 SOURCES: tuple[str, ...] = ("peeringdb", "irr", "rpki")
 MANIFEST = "manifest.json"

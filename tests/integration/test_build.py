@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ixpctl.cli import main
-from ixpctl.facts import Provenance
+from ixpctl.sources.facts import Provenance
 from ixpctl.sources.snapshot import write_snapshot
 from tests.support.builders import base_inventory, write_inventory
 from tests.support.policy_cases import policy_facts

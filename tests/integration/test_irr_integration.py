@@ -158,7 +158,7 @@ def test_expand_all_keeps_the_good_when_one_fails(irrd_host):
 
 
 def mlix_queries() -> list[str]:
-    from ixpctl.facts import PdbNetwork
+    from ixpctl.sources.facts import PdbNetwork
 
     inventory = load_inventory(REPO / "inventory" / "mlix.yml").inventory
     pdb = {64498: PdbNetwork(asn=64498, name="Kora Content Delivery", irr_as_set="AS-KORA@RIPE")}

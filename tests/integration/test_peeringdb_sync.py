@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from ixpctl.errors import SourceError
-from ixpctl.facts import Facts
 from ixpctl.inventory.loader import load_inventory
 from ixpctl.inventory.sources_config import PeeringDBSource
 from ixpctl.sources import peeringdb as pdb
 from ixpctl.sources.drift import peeringdb_drift
+from ixpctl.sources.facts import Facts
 from tests.support.pdb_fixtures import MLIX_INVENTORY, MLIX_IX_ID, MLIX_PDB, REPO, closed_port, pdb_settings
 from tests.support.pdb_server import TAGS, PdbServer
 

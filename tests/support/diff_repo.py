@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ixpctl.facts import Facts, IrrExpansion, Provenance
+from ixpctl.sources.facts import Facts, IrrExpansion, Provenance
 from ixpctl.sources.snapshot import write_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ixpctl.facts import Facts, IrrExpansion, PdbNetwork
 from ixpctl.inventory import load_inventory
 from ixpctl.policy.evaluate import Route
 from ixpctl.policy.intent import RouteServerIntent, compile_route_server
 from ixpctl.policy.loader import load_policy
+from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetwork
 from tests.support.builders import base_inventory, make_member, write_inventory
 
 REPO = Path(__file__).resolve().parents[2]

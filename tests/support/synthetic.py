@@ -12,7 +12,7 @@ import random
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
-from ixpctl.facts import Facts, IrrExpansion, PdbNetwork
+from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetwork
 
 
 def synthetic_ixp(n: int, seed: int = 1, scale: float = 1.0) -> tuple[dict[str, Any], Facts]:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from ixpctl.errors import SourceError
-from ixpctl.facts import IrrExpansion, PdbNetwork
 from ixpctl.inventory.models import Member
 from ixpctl.inventory.sources_config import IrrSource
 from ixpctl.sources import irr
+from ixpctl.sources.facts import IrrExpansion, PdbNetwork
 
 needs_bgpq4 = pytest.mark.skipif(shutil.which("bgpq4") is None, reason="bgpq4 is not installed (apt: bgpq4)")
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from ixpctl.cli import main
-from ixpctl.facts import PdbNetIxLan, PdbNetwork
 from ixpctl.inventory import load_inventory
 from ixpctl.ixf import member_list
 from ixpctl.policy.loader import load_policy
+from ixpctl.sources.facts import PdbNetIxLan, PdbNetwork
 from ixpctl.sources.snapshot import read_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory
 from tests.support.diff_repo import diff_facts

@@ -6,10 +6,10 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 
 import pytest
 
-from ixpctl.facts import PdbNetIxLan
 from ixpctl.inventory.models import Inventory
 from ixpctl.onboard import allocate
 from ixpctl.onboard.model import OnboardRefused
+from ixpctl.sources.facts import PdbNetIxLan
 from tests.support.builders import base_inventory
 
 

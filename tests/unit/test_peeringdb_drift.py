@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ixpctl.facts import Facts, PdbNetIxLan, PdbNetwork
 from ixpctl.inventory.models import Inventory
 from ixpctl.sources import drift as d
 from ixpctl.sources.drift import peeringdb_drift
+from ixpctl.sources.facts import Facts, PdbNetIxLan, PdbNetwork
 from tests.support.builders import base_inventory, make_member
 
 IX = 7

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ixpctl.errors import SourceError
-from ixpctl.facts import Contact, PdbNetIxLan, PdbNetwork
 from ixpctl.inventory.sources_config import PeeringDBSource
 from ixpctl.sources import peeringdb as pdb
+from ixpctl.sources.facts import Contact, PdbNetIxLan, PdbNetwork
 
 
 def _state(db_dir: Path, **kw) -> None:

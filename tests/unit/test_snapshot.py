@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ixpctl.errors import SourceError
-from ixpctl.facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork, Provenance
 from ixpctl.inventory.sources_config import SourcesConfig
 from ixpctl.sources import snapshot as snap
+from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork, Provenance
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 LIMITS = snap.max_ages(SourcesConfig())  # peeringdb 48 h, irr 24 h, rpki 6 h

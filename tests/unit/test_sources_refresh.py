@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from ixpctl.cli import main
 from ixpctl.errors import SourceError
-from ixpctl.facts import IrrExpansion, PdbNetIxLan, PdbNetwork, Provenance
 from ixpctl.inventory import load_inventory
 from ixpctl.sources import refresh as refresh_mod
 from ixpctl.sources import snapshot as snap
+from ixpctl.sources.facts import IrrExpansion, PdbNetIxLan, PdbNetwork, Provenance
 from tests.support.builders import base_inventory, write_yaml
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
