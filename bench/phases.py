@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO))
 
 from ixpctl.base.fsutil import write_text_chunked
 from ixpctl.inventory.loader import load_inventory
+from ixpctl.inventory.validate import validate
 from ixpctl.policy.intent import compile_route_server
 from ixpctl.policy.loader import load_policy
 from ixpctl.render.bird import render_route_server
 from ixpctl.sources.snapshot import read_snapshot
-from ixpctl.validate import validate
 
 
 def once(base: Path) -> dict[str, float]:

@@ -21,11 +21,11 @@ from pathlib import Path
 from .base.fsutil import write_text_chunked
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
+from .inventory.validate import validate
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords
 from .sources.facts import Facts
-from .validate import validate
 
 
 @dataclass

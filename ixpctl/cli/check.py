@@ -10,9 +10,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..analysis.selfcheck import Announcement, CheckReport, read_announcements, self_check
 from ..errors import InputError
 from ..policy.intent import compile_route_server
-from ..selfcheck import Announcement, CheckReport, read_announcements, self_check
 from .common import Context, console, json_option, print_json
 from .facts import facts_options, load_facts
 
@@ -50,7 +50,7 @@ def check(ctx: Context, asn: str, prefixes: tuple[str, ...], from_file: Path | N
     if from_file:
         announcements = read_announcements(from_file, member_asn)
     if prefixes:
-        from ..selfcheck import parse_announcements
+        from ..analysis.selfcheck import parse_announcements
         announcements = (announcements or []) + parse_announcements("\n".join(prefixes), member_asn,
                                                                     source="--prefix")
     report = self_check(intent, facts, member_asn, announcements)

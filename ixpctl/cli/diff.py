@@ -23,9 +23,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..analysis.diff_compare import SemanticDiff, build_side, compare
+from ..analysis.selfcheck import Announcement, read_announcements
 from ..errors import InputError
-from ..selfcheck import Announcement, read_announcements
-from ..semdiff import SemanticDiff, build_side, compare
 from ..sources.facts import Facts
 from .common import Context, console, console_err, json_option, print_json
 from .facts import facts_options, load_facts

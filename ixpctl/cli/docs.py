@@ -1,6 +1,6 @@
 """`ixpctl docs`: write the published route-server policy (Markdown and HTML, English and French).
 
-The text comes from ``ixpctl.docs`` (a pure function of the inventory and the policy); this module only
+The text comes from ``ixpctl.publish.docs`` (a pure function of the inventory and the policy); this module only
 writes files. Each file is written to a temporary file next to it and renamed, so a web server or a git
 checkout never sees half a document.
 """
@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 
 from ..base.fsutil import write_atomic
-from ..docs import FORMATS, LANGS, build_policy_doc, render_all
+from ..publish.docs import FORMATS, LANGS, build_policy_doc, render_all
 from .common import Context, console, json_option, print_json
 
 

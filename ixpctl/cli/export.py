@@ -36,7 +36,7 @@ def ixf(ctx: Context, version: str, output: Path | None, snapshot: Path | None) 
     policy default); url and peering_policy come from PeeringDB. Set SOURCE_DATE_EPOCH for a
     reproducible timestamp. Exit 0 on success, 2 on unreadable input, 3 when the snapshot is missing.
     """
-    from ..ixf import export_warnings, member_list
+    from ..publish.ixf import export_warnings, member_list
 
     loaded = ctx.loaded_inventory()
     facts = load_facts(ctx, snapshot)

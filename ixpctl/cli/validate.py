@@ -8,8 +8,8 @@ import click
 from rich.table import Table
 
 from ..errors import IxpctlError, Problem
-from ..validate import member_counts
-from ..validate import validate as run_checks
+from ..inventory.validate import member_counts
+from ..inventory.validate import validate as run_checks
 from .common import Context, console, console_err, json_option, print_json
 
 

@@ -1,7 +1,7 @@
 """The inventory: what the IXP is made of (LANs, route servers, switches, members).
 
 Pure data with strict validation (unknown keys are errors, so typos cannot silently be ignored).
-Cross-object checks (duplicates, addresses inside LANs, ports...) live in ``ixpctl.validate``.
+Cross-object checks (duplicates, addresses inside LANs, ports...) live in ``ixpctl.inventory.validate``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import NamedTuple, TypeAlias
 
 
 class Text(NamedTuple):
-    """One template in each language of the welcome pack (``ixpctl.welcome.LANGS``)."""
+    """One template in each language of the welcome pack (``ixpctl.publish.welcome.LANGS``)."""
 
     en: str
     fr: str

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from ipaddress import ip_network
 from typing import Any
 
+from ..analysis.selfcheck import CheckReport
 from ..errors import SourceError
 from ..inventory.models import Inventory
-from ..selfcheck import CheckReport
 from ..sources.facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
 from .messages import Message
 from .model import CheckResult, Verdict

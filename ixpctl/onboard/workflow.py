@@ -23,17 +23,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..analysis.selfcheck import CheckReport, self_check
 from ..base.fsutil import write_atomic as _atomic_write
 from ..base.yamlio import to_plain
 from ..errors import IxpctlError, Problem, ValidationFailed
 from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
+from ..inventory.validate import validate
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
-from ..selfcheck import CheckReport, self_check
 from ..sources.facts import Facts, PdbNetwork
 from ..sources.snapshot import copy_facts, max_ages, read_snapshot
-from ..validate import validate
 from . import allocate, lookup, preflight
 from .messages import Message
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused
@@ -375,7 +375,7 @@ def plan(req: OnboardRequest, lpolicy: LoadedPolicy, *, progress: Progress | Non
         if state == "new":
             result.config_diffs = _config_diffs(loaded, new_loaded, lpolicy, facts, req, tmp, notes)
 
-    from ..welcome import build_welcome, render_all
+    from ..publish.welcome import build_welcome, render_all
 
     todo = [c for c in checks if c.verdict != "pass"]  # each language of the pack words them itself
     pack = build_welcome(new_loaded.inventory, lpolicy, req.asn, intent, report, todo=todo)
@@ -385,7 +385,7 @@ def plan(req: OnboardRequest, lpolicy: LoadedPolicy, *, progress: Progress | Non
 
 def apply(result: OnboardPlan) -> OnboardPlan:
     """Write the inventory (one atomic rename, only if the file is unchanged) and the welcome pack."""
-    from ..welcome import write_all
+    from ..publish.welcome import write_all
 
     ins = result.insertion
     if ins is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..base.fsutil import write_atomic
 from ..errors import ValidationFailed
 from ..inventory.loader import LoadedInventory
-from ..validate import validate
+from ..inventory.validate import validate
 from .intent import Options, switch_intent
 from .platforms import CAPABILITIES
 from .render import RenderedSwitch, render_switch

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from ixpctl.cli import main
-from ixpctl.docs import LANGS, build_policy_doc, render_html, render_markdown
 from ixpctl.inventory import load_inventory
 from ixpctl.policy.chain import CHAIN
 from ixpctl.policy.loader import load_policy
+from ixpctl.publish.docs import LANGS, build_policy_doc, render_html, render_markdown
 from tests.support.builders import base_inventory, write_inventory
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from ixpctl.cli import main
 from ixpctl.inventory import load_inventory
-from ixpctl.ixf import member_list
 from ixpctl.policy.loader import load_policy
+from ixpctl.publish.ixf import member_list
 from ixpctl.sources.facts import PdbNetIxLan, PdbNetwork
 from ixpctl.sources.snapshot import read_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory

@@ -18,17 +18,17 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
+from ixpctl.analysis.selfcheck import CheckReport, PrefixResult
 from ixpctl.cli import main
-from ixpctl.docs import md_escape
 from ixpctl.inventory import load_inventory
 from ixpctl.onboard import messages, preflight
 from ixpctl.onboard.messages import CATALOG, CHECKS, Message, check_id, fields, render
 from ixpctl.onboard.model import CheckResult
 from ixpctl.policy.loader import load_policy
-from ixpctl.selfcheck import CheckReport, PrefixResult
+from ixpctl.publish.docs import md_escape
+from ixpctl.publish.welcome import build_welcome, render_html, render_markdown
 from ixpctl.sources import snapshot as snap
 from ixpctl.sources.facts import Contact, Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
-from ixpctl.welcome import build_welcome, render_html, render_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 ASET = "AFRINIC::AS-TOMBOUCTOU"

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from ixpctl.analysis.selfcheck import parse_announcements, self_check
 from ixpctl.cli import main
 from ixpctl.errors import InputError
-from ixpctl.selfcheck import parse_announcements, self_check
 from tests.support.policy_cases import M1, policy_facts, policy_intent
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ixpctl.inventory import load_inventory
+from ixpctl.inventory.validate import validate
 from ixpctl.policy.loader import load_policy
-from ixpctl.validate import validate
 from tests.support.builders import base_inventory, make_member, write_inventory
 
 

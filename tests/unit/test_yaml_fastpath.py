@@ -22,7 +22,7 @@ from ixpctl.base.yamlio import YamlDoc, line_of, to_plain
 from ixpctl.errors import InputError
 from ixpctl.inventory import loader
 from ixpctl.inventory.loader import load_inventory
-from ixpctl.validate import validate
+from ixpctl.inventory.validate import validate
 from tests.support.builders import base_inventory, write_yaml
 
 REPO = Path(__file__).resolve().parents[2]

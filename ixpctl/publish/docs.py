@@ -21,10 +21,10 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__
-from .base.paths import templates_dir
-from .inventory.models import Inventory
-from .policy.chain import (
+from .. import __version__
+from ..base.paths import templates_dir
+from ..inventory.models import Inventory
+from ..policy.chain import (
     BLACKHOLE,
     BY_NAME,
     CHAIN,
@@ -39,8 +39,8 @@ from .policy.chain import (
     RPKI_VALID,
     WOULD_REJECT,
 )
-from .policy.loader import LoadedPolicy
-from .policy.model import MEMBER_OVERRIDABLE, Policy
+from ..policy.loader import LoadedPolicy
+from ..policy.model import MEMBER_OVERRIDABLE, Policy
 
 LANGS: tuple[str, ...] = ("en", "fr")
 FORMATS: tuple[str, ...] = ("md", "html")
@@ -265,7 +265,7 @@ def check_settings(name: str, policy: Policy, inventory: Inventory) -> tuple[Mod
         return "reject", {"default_enabled": p.blackhole.enabled}
     if name == "black_list":
         return "reject", {}
-    raise KeyError(f"check '{name}' of chain.CHAIN is not documented in ixpctl.docs.check_settings")
+    raise KeyError(f"check '{name}' of chain.CHAIN is not documented in ixpctl.publish.docs.check_settings")
 
 
 def _max_prefix(policy: Policy) -> dict[str, Any]:

@@ -17,11 +17,11 @@ import os
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from .inventory.irr_names import split_irr_as_set
-from .inventory.models import Connection, Inventory, Member
-from .policy.intent import max_prefix_limit
-from .policy.loader import LoadedPolicy, effective_policy
-from .sources.facts import Facts
+from ..inventory.irr_names import split_irr_as_set
+from ..inventory.models import Connection, Inventory, Member
+from ..policy.intent import max_prefix_limit
+from ..policy.loader import LoadedPolicy, effective_policy
+from ..sources.facts import Facts
 
 IxfVersion = Literal["1.0", "0.7"]
 VERSIONS: tuple[str, ...] = ("1.0", "0.7")

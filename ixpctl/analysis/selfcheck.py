@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytricia
 
-from .errors import InputError
-from .inventory.irr_names import source_and_name
-from .policy.chain import BY_NAME
-from .policy.evaluate import PolicyEngine, Route, Verdict
-from .policy.intent import RouteServerIntent
-from .sources.facts import Facts
+from ..errors import InputError
+from ..inventory.irr_names import source_and_name
+from ..policy.chain import BY_NAME
+from ..policy.evaluate import PolicyEngine, Route, Verdict
+from ..policy.intent import RouteServerIntent
+from ..sources.facts import Facts
 
 
 @dataclass

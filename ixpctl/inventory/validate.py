@@ -12,11 +12,11 @@ from collections import defaultdict
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from .errors import InputError, Report
-from .inventory.asn import in_ranges, special_asn_reason
-from .inventory.loader import LoadedInventory
-from .inventory.models import Inventory, PeeringLan
-from .policy.loader import LoadedPolicy, effective_policy
+from ..errors import InputError, Report
+from ..policy.loader import LoadedPolicy, effective_policy
+from .asn import in_ranges, special_asn_reason
+from .loader import LoadedInventory
+from .models import Inventory, PeeringLan
 
 
 def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
@@ -49,7 +49,7 @@ def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
 
 
 def _check_peeringdb_drift(loaded: LoadedInventory, facts, report: Report, at) -> None:
-    from .sources.drift import peeringdb_drift
+    from ..sources.drift import peeringdb_drift
 
     index = {m.asn: i for i, m in enumerate(loaded.inventory.members)}
     for drift in peeringdb_drift(loaded.inventory, facts):

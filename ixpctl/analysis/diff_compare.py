@@ -25,16 +25,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import Problem
-from .inventory.loader import LoadedInventory
-from .inventory.models import Inventory, Member
-from .policy.evaluate import PolicyEngine
-from .policy.intent import MemberIntent, RouteServerIntent, compile_route_server
-from .policy.loader import LoadedPolicy
-from .render.bird import Capabilities, parse_version, render_route_server
+from ..errors import Problem
+from ..inventory.loader import LoadedInventory
+from ..inventory.models import Inventory, Member
+from ..inventory.validate import validate
+from ..policy.evaluate import PolicyEngine
+from ..policy.intent import MemberIntent, RouteServerIntent, compile_route_server
+from ..policy.loader import LoadedPolicy
+from ..render.bird import Capabilities, parse_version, render_route_server
+from ..sources.facts import Facts
 from .selfcheck import Announcement, PrefixResult, VrpIndex, irr_announcements, self_check
-from .sources.facts import Facts
-from .validate import validate
 
 SWITCH_UNAVAILABLE = "switch render: not available"
 RouteKind = Literal["newly_rejected", "newly_accepted", "reason_changed"]
@@ -62,7 +62,7 @@ def render_switch_texts(inventory: Inventory) -> tuple[dict[str, str] | None, st
     where it is not importable, still gets its route-server diff.
     """
     try:
-        from .switch import render_switch, switch_intent
+        from ..switch import render_switch, switch_intent
     except ImportError as exc:  # pragma: no cover - depends on the installed tree
         return None, f"{SWITCH_UNAVAILABLE} ({exc})"
     return {sw.name: render_switch(switch_intent(inventory, sw)).text for sw in inventory.switches}, None

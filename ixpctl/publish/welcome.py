@@ -2,7 +2,7 @@
 
 Like ``ixpctl docs``, nothing here restates configuration by hand: addresses come from the
 inventory, session parameters and max-prefix limits from the compiled route-server intent (what
-BIRD will run), the filtering policy and communities from ``ixpctl.docs`` (computed from the policy
+BIRD will run), the filtering policy and communities from ``ixpctl.publish.docs`` (computed from the policy
 file and the filter chain), and the prefix verdicts from the member self-check — the route server's
 own policy engine. Wording lives in ``templates/welcome/welcome.<lang>.md.j2``; HTML is the same
 Markdown rendered by markdown-it-py with raw HTML disabled, so member-supplied names stay text.
@@ -22,18 +22,18 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__
-from .base.fsutil import write_atomic
-from .base.paths import templates_dir
+from .. import __version__
+from ..analysis.selfcheck import CheckReport
+from ..base.fsutil import write_atomic
+from ..base.paths import templates_dir
+from ..inventory.models import Inventory, Member
+from ..policy.chain import CHAIN
+from ..policy.intent import RouteServerIntent
+from ..policy.loader import LoadedPolicy
 from .docs import md_code, md_escape, md_finalize
-from .inventory.models import Inventory, Member
-from .policy.chain import CHAIN
-from .policy.intent import RouteServerIntent
-from .policy.loader import LoadedPolicy
-from .selfcheck import CheckReport
 
 if TYPE_CHECKING:
-    from .onboard.model import CheckResult
+    from ..onboard.model import CheckResult
 
 LANGS: tuple[str, ...] = ("en", "fr")
 FORMATS: tuple[str, ...] = ("md", "html")
@@ -102,7 +102,7 @@ def _session(member: Member, intent: RouteServerIntent | None) -> dict[str, Any]
 
 
 def _policy_and_communities(inv: Inventory, lpolicy: LoadedPolicy) -> tuple[list, list, list, list]:
-    """From ``ixpctl.docs`` (the published policy) when available, else from the chain alone."""
+    """From ``ixpctl.publish.docs`` (the published policy) when available, else from the chain alone."""
     try:
         from .docs import build_policy_doc
     except ImportError:  # docs not installed: a compact summary from the chain
