@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ixpctl.analysis.validate import validate
 from ixpctl.base.fsutil import write_text_chunked
 from ixpctl.inventory.loader import load_inventory
-from ixpctl.inventory.validate import validate
 from ixpctl.policy.intent import compile_route_server
 from ixpctl.policy.loader import load_policy
 from ixpctl.render.bird import render_route_server

@@ -18,10 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis.validate import validate
 from .base.fsutil import write_text_chunked
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
-from .inventory.validate import validate
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords

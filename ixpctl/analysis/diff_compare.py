@@ -28,13 +28,13 @@ from typing import Any, Literal
 from ..errors import Problem
 from ..inventory.loader import LoadedInventory
 from ..inventory.models import Inventory, Member
-from ..inventory.validate import validate
 from ..policy.evaluate import PolicyEngine
 from ..policy.intent import MemberIntent, RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
 from ..render.bird import Capabilities, parse_version, render_route_server
 from ..sources.facts import Facts
 from .selfcheck import Announcement, PrefixResult, VrpIndex, irr_announcements, self_check
+from .validate import validate
 
 SWITCH_UNAVAILABLE = "switch render: not available"
 RouteKind = Literal["newly_rejected", "newly_accepted", "reason_changed"]

@@ -111,7 +111,7 @@ def _not_run(run: CiRun, names: list[str]) -> None:
 # --- the steps -----------------------------------------------------------------------------------
 
 def step_validate(ctx: Context) -> tuple[Status, str, str | None]:
-    from ..inventory.validate import validate
+    from ..analysis.validate import validate
 
     report = validate(ctx.loaded_inventory(), ctx.loaded_policy())
     if report.errors:

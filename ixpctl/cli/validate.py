@@ -7,9 +7,9 @@ import sys
 import click
 from rich.table import Table
 
+from ..analysis.validate import validate as run_checks
 from ..errors import IxpctlError, Problem
 from ..inventory.validate import member_counts
-from ..inventory.validate import validate as run_checks
 from .common import Context, console, console_err, json_option, print_json
 
 

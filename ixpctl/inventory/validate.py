@@ -1,63 +1,50 @@
-"""`ixpctl validate`: cross-object checks that catch real operator mistakes.
+"""Cross-object checks of the inventory alone: real operator mistakes only the whole file can show.
 
 The models already reject malformed values (types, unknown keys, bad AS-SET names). Here we check
 what only the whole inventory can tell: duplicates, addresses outside their LAN, ports used twice,
-special-purpose ASNs as members, missing secrets, per-member policy overrides.
+special-purpose ASNs as members, missing secrets. Checks that need the policy file or the facts
+(per-member policy overrides, PeeringDB drift) are added by ``ixpctl.analysis.validate``, the
+entry point of ``ixpctl validate`` and the build.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from ..errors import InputError, Report
-from ..policy.loader import LoadedPolicy, effective_policy
+from ..base.yamlio import dotted
+from ..errors import Report
 from .asn import in_ranges, special_asn_reason
 from .loader import LoadedInventory
 from .models import Inventory, PeeringLan
 
+Locator = Callable[..., dict]  # at("members", 3, "asn") -> {"file": ..., "line": ..., "field": ...}
 
-def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
-             base_dir: Path | None = None, facts=None) -> Report:
-    """Run every check; never raises for inventory problems, returns them all in a Report.
 
-    With ``facts`` (the pinned snapshot), disagreements with PeeringDB are reported too: as warnings,
-    since either side may be the stale one (an address registered by another member is an error)."""
+def locator(loaded: LoadedInventory) -> Locator:
+    """``at(*loc)``: the file, line and dotted field of a location, as keyword arguments of a Problem."""
+    def at(*loc):
+        file, line = loaded.locate(tuple(loc))
+        return {"file": file, "line": line, "field": dotted(loc)}
+
+    return at
+
+
+def validate_inventory(loaded: LoadedInventory, *, base_dir: Path | None = None) -> Report:
+    """Run every inventory check; never raises for inventory problems, returns them all in a Report."""
     report = Report()
     inv = loaded.inventory
     base_dir = base_dir or Path.cwd()
-
-    def at(*loc):
-        file, line = loaded.locate(tuple(loc))
-        field = ""
-        for part in loc:
-            field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
-        return {"file": file, "line": line, "field": field}
-
+    at = locator(loaded)
     _check_fictional(inv, report, at)
     _check_lans(inv, report, at)
     _check_route_servers(inv, report, at)
     _check_members(inv, report, at, base_dir)
     _check_switch_ports(inv, report, at)
-    if policy is not None:
-        _check_member_policies(loaded, policy, report)
-    if facts is not None and facts.provenance.get("peeringdb") is not None:
-        _check_peeringdb_drift(loaded, facts, report, at)
     return report
-
-
-def _check_peeringdb_drift(loaded: LoadedInventory, facts, report: Report, at) -> None:
-    from ..sources.drift import peeringdb_drift
-
-    index = {m.asn: i for i, m in enumerate(loaded.inventory.members)}
-    for drift in peeringdb_drift(loaded.inventory, facts):
-        if drift.severity == "info":
-            continue
-        where = at("members", index[drift.asn]) if drift.asn in index else at("ixp")
-        add = report.error if drift.severity == "error" else report.warning
-        add(f"PeeringDB: {drift.message}", fix="update PeeringDB or the inventory, whichever is stale", **where)
 
 
 def _check_fictional(inv: Inventory, report: Report, at) -> None:
@@ -307,16 +294,6 @@ def _check_switch_ports(inv: Inventory, report: Report, at) -> None:
                 if conn.speed and port.speed and conn.speed > port.speed:
                     report.error(f"{label} ordered {conn.speed} Mbit/s but {sw.name} {pname} is {port.speed}",
                                  **pwhere)
-
-
-def _check_member_policies(loaded: LoadedInventory, policy: LoadedPolicy, report: Report) -> None:
-    for i, m in enumerate(loaded.inventory.members):
-        if not m.policy:
-            continue
-        try:
-            effective_policy(policy.policy, m.policy, loaded.locate, ("members", i, "policy"))
-        except InputError as err:
-            report.problems.extend(err.problems)
 
 
 def member_counts(inv: Inventory) -> dict[str, int]:

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.selfcheck import CheckReport, self_check
+from ..analysis.validate import validate
 from ..base.fsutil import write_atomic as _atomic_write
 from ..base.yamlio import to_plain
 from ..errors import IxpctlError, Problem, ValidationFailed
 from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
-from ..inventory.validate import validate
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
 from ..sources.facts import Facts, PdbNetwork

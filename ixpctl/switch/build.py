@@ -13,7 +13,7 @@ from pathlib import Path
 from ..base.fsutil import write_atomic
 from ..errors import ValidationFailed
 from ..inventory.loader import LoadedInventory
-from ..inventory.validate import validate
+from ..inventory.validate import validate_inventory
 from .intent import Options, switch_intent
 from .platforms import CAPABILITIES
 from .render import RenderedSwitch, render_switch
@@ -40,7 +40,7 @@ class BuiltSwitch:
 
 def check_inventory(loaded: LoadedInventory) -> None:
     """Refuse to render from an inventory with errors: a wrong port map is an outage."""
-    report = validate(loaded)
+    report = validate_inventory(loaded)
     if report.errors:
         raise ValidationFailed("the inventory has errors; no switch config was rendered",
                                problems=report.errors, fix="run `ixpctl validate` and fix them")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ixpctl.analysis.validate import validate
 from ixpctl.inventory import load_inventory
-from ixpctl.inventory.validate import validate
 from ixpctl.policy.loader import load_policy
 from tests.support.builders import base_inventory, make_member, write_inventory
 

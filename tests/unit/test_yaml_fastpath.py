@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ixpctl.analysis.validate import validate
 from ixpctl.base import yaml_fast, yamlio
 from ixpctl.base.yaml_fast import UseSlowPath, fast_load, fast_load_with_lines
 from ixpctl.base.yamlio import YamlDoc, line_of, to_plain
 from ixpctl.errors import InputError
 from ixpctl.inventory import loader
 from ixpctl.inventory.loader import load_inventory
-from ixpctl.inventory.validate import validate
 from tests.support.builders import base_inventory, write_yaml
 
 REPO = Path(__file__).resolve().parents[2]
