@@ -1,9 +1,9 @@
 """Semantic policy diff: what a change to the inventory or policy does to routing, not only to text.
 
 Reviewers of an IXP's configuration repository cannot see from a YAML diff that lowering a max
-length, swapping an AS-SET or adding a bogon silently drops a member's routes. This module builds
-both sides of a change from the **same** facts snapshot (so only the change itself can move a
-verdict) and compares them on three levels:
+length, swapping an AS-SET or adding a bogon silently drops a member's routes. Both sides of a
+change are built by ``diff_sides`` from the **same** facts snapshot (so only the change itself can
+move a verdict); this module compares them on three levels:
 
 - routes: every route of each member's IRR data (both sides' expansions, plus optional routes files)
   evaluated with the route servers' own ``PolicyEngine`` on both sides; a route is reported when its
@@ -12,8 +12,7 @@ verdict) and compares them on three levels:
   changes, sessions added/removed/changed, IXP-wide policy changes;
 - text: a unified diff of every route-server (and switch) config, trimmed for a PR comment.
 
-Everything here is pure: the caller materialises the other side (git) and loads the facts. Configs are
-rendered **without MD5 secrets**, so a diff can be posted publicly.
+The result (``SemanticDiff``) and its JSON and Markdown forms are in ``diff_report``.
 """
 
 from __future__ import annotations
@@ -21,211 +20,25 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Any
 
-from ..errors import Problem
-from ..inventory.loader import LoadedInventory
-from ..inventory.models import Inventory, Member
+from ..inventory.models import Member
 from ..policy.evaluate import PolicyEngine
-from ..policy.intent import MemberIntent, RouteServerIntent, compile_route_server
-from ..policy.loader import LoadedPolicy
-from ..render.bird import Capabilities, parse_version, render_route_server
+from ..policy.intent import MemberIntent, RouteServerIntent
 from ..sources.facts import Facts
+from .diff_report import (
+    FieldChange,
+    MemberChange,
+    RouteChange,
+    RouteKind,
+    SemanticDiff,
+    SessionChange,
+    TextDiff,
+    VerdictSummary,
+)
+from .diff_sides import SideBuild
 from .selfcheck import Announcement, PrefixResult, VrpIndex, irr_announcements, self_check
-from .validate import validate
-
-SWITCH_UNAVAILABLE = "switch render: not available"
-RouteKind = Literal["newly_rejected", "newly_accepted", "reason_changed"]
-
-
-# --- one side of the comparison ------------------------------------------------------------------
-
-@dataclass
-class SideBuild:
-    """Everything compiled and rendered for one side (a git ref, or the working tree)."""
-
-    label: str
-    inventory: Inventory
-    intents: dict[str, RouteServerIntent]  # by route-server name
-    configs: dict[str, str]  # rs name -> BIRD config text (no secrets)
-    switch_configs: dict[str, str] | None  # switch name -> text; None when the switch render is unavailable
-    errors: list[Problem] = field(default_factory=list)  # validation errors of this side
-    notes: list[str] = field(default_factory=list)
-
-
-def render_switch_texts(inventory: Inventory) -> tuple[dict[str, str] | None, str | None]:
-    """Switch configs when ``ixpctl.switch`` offers its pure render; (None, why) otherwise.
-
-    The switch package is optional for the diff: an IXP without managed switches, or a checkout
-    where it is not importable, still gets its route-server diff.
-    """
-    try:
-        from ..switch import render_switch, switch_intent
-    except ImportError as exc:  # pragma: no cover - depends on the installed tree
-        return None, f"{SWITCH_UNAVAILABLE} ({exc})"
-    return {sw.name: render_switch(switch_intent(inventory, sw)).text for sw in inventory.switches}, None
-
-
-def build_side(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, label: str, *,
-               base_dir: Path | None = None, switches: bool = True) -> SideBuild:
-    """Compile every route server and render its config (without secrets) and the switch configs.
-
-    Validation errors do not stop the diff (the base of a fix is broken by definition); they are kept
-    on the side so the caller decides (``ixpctl diff`` refuses a head with errors).
-    """
-    report = validate(loaded, lpolicy, base_dir=base_dir)
-    inv = loaded.inventory
-    intents: dict[str, RouteServerIntent] = {}
-    configs: dict[str, str] = {}
-    for rs in inv.route_servers:
-        intent = compile_route_server(loaded, lpolicy, facts, rs)
-        intents[rs.name] = intent
-        configs[rs.name] = render_route_server(intent, capabilities=Capabilities(parse_version(rs.bird_version)),
-                                               passwords={})
-    notes: list[str] = []
-    switch_configs: dict[str, str] | None = None
-    if switches:
-        try:
-            switch_configs, why = render_switch_texts(inv)
-        except Exception as exc:  # noqa: BLE001 - a switch template problem must not hide the routing diff
-            switch_configs, why = None, f"{SWITCH_UNAVAILABLE} ({type(exc).__name__}: {exc})"
-        if why:
-            notes.append(why)
-    return SideBuild(label, inv, intents, configs, switch_configs, report.errors, notes)
-
-
-# --- the result ----------------------------------------------------------------------------------
-
-@dataclass
-class FieldChange:
-    field: str
-    before: Any
-    after: Any
-
-    def text(self) -> str:
-        return f"{self.field}: {_show(self.before)} → {_show(self.after)}"
-
-
-@dataclass
-class VerdictSummary:
-    accepted: bool
-    check: str | None
-    code: int | None
-    reason: str | None
-    fix: str | None = None
-    details: list[str] = field(default_factory=list)
-
-    def text(self) -> str:
-        if self.accepted:
-            return "accepted"
-        return f"rejected ({self.check})" if self.check else "rejected"
-
-
-@dataclass
-class RouteChange:
-    member_asn: int
-    member_name: str
-    prefix: str
-    path: list[int]
-    origin_assumed: bool
-    kind: RouteKind
-    before: VerdictSummary
-    after: VerdictSummary
-    route_servers: list[str]
-
-
-@dataclass
-class MemberChange:
-    asn: int
-    name: str
-    kind: Literal["added", "removed", "changed"]
-    status_before: str | None
-    status_after: str | None
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-@dataclass
-class SessionChange:
-    route_server: str
-    session: str
-    member_asn: int
-    kind: Literal["added", "removed", "changed"]
-    changes: list[FieldChange] = field(default_factory=list)
-    neighbor: str | None = None
-
-
-@dataclass
-class TextDiff:
-    kind: Literal["route-server", "switch"]
-    name: str
-    added: int
-    removed: int
-    lines: list[str]  # unified diff, trimmed
-    truncated: int  # diff lines left out
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.removed)
-
-
-@dataclass
-class SemanticDiff:
-    base: str
-    head: str
-    routes: list[RouteChange]
-    members: list[MemberChange]
-    sessions: list[SessionChange]
-    global_changes: list[FieldChange]
-    texts: list[TextDiff]
-    notes: list[str] = field(default_factory=list)
-    evaluated_routes: int = 0
-
-    @property
-    def newly_rejected(self) -> list[RouteChange]:
-        return [r for r in self.routes if r.kind == "newly_rejected"]
-
-    @property
-    def routing_changed(self) -> bool:
-        return bool(self.routes or self.sessions or any(m.kind != "changed" or m.changes for m in self.members)
-                    or self.global_changes)
-
-    @property
-    def exit_code(self) -> int:
-        """0: nothing a member announces today is rejected after the change; 1: something is."""
-        return 1 if self.newly_rejected else 0
-
-    def counts(self) -> dict[str, int]:
-        kinds = [r.kind for r in self.routes]
-        return {
-            "newly_rejected": kinds.count("newly_rejected"), "newly_accepted": kinds.count("newly_accepted"),
-            "reason_changed": kinds.count("reason_changed"), "evaluated_routes": self.evaluated_routes,
-            "members_added": sum(m.kind == "added" for m in self.members),
-            "members_removed": sum(m.kind == "removed" for m in self.members),
-            "members_changed": sum(m.kind == "changed" for m in self.members),
-            "sessions_added": sum(s.kind == "added" for s in self.sessions),
-            "sessions_removed": sum(s.kind == "removed" for s in self.sessions),
-            "sessions_changed": sum(s.kind == "changed" for s in self.sessions),
-            "global_changes": len(self.global_changes),
-            "configs_changed": sum(t.changed for t in self.texts),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "base": self.base, "head": self.head, "exit_code": self.exit_code,
-            "routing_changed": self.routing_changed, "counts": self.counts(),
-            "routes": [asdict(r) for r in self.routes],
-            "members": [asdict(m) for m in self.members],
-            "sessions": [asdict(s) for s in self.sessions],
-            "global_changes": [asdict(g) for g in self.global_changes],
-            "texts": [asdict(t) for t in self.texts],
-            "notes": self.notes,
-        }
-
-    def to_markdown(self, max_lines: int = 200) -> str:
-        return render_markdown(self, max_lines)
-
 
 # --- comparing -----------------------------------------------------------------------------------
 
@@ -598,151 +411,5 @@ def _plain_item(value: Any) -> Any:
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, (list, tuple)):
-        if value and all(isinstance(v, (list, tuple)) and len(v) == 2 for v in value):
-            return ", ".join(f"{v[0]}-{v[1]}" for v in value)
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# --- Markdown (PR / MR comment) ------------------------------------------------------------------
-
-def _md(text: Any) -> str:
-    """Table-cell safe text: member names and reasons must not break the table or inject HTML."""
-    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return s.replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
-
-
-def _fence(lines: list[str]) -> str:
-    """A code fence longer than any backtick run in the content (a comment in a config could hold one)."""
-    ticks = 3
-    joined = "\n".join(lines)
-    while "`" * ticks in joined:
-        ticks += 1
-    return "`" * ticks
-
-
-def _md_summary(diff: SemanticDiff) -> list[str]:
-    c = diff.counts()
-    if diff.newly_rejected:
-        head = (f"> [!WARNING]\n> **{c['newly_rejected']} route(s) members announce today would be rejected "
-                "after this change.** Check they are meant to be.")
-    elif diff.routing_changed:
-        head = "**No route accepted today is rejected after this change.**"
-    else:
-        head = "**No routing change.**"
-    configs = ", ".join(f"`{_md(t.name)}` +{t.added} −{t.removed}" for t in diff.texts if t.changed)
-    return [
-        head, "", "| | |", "|---|---|",
-        (f"| routes | {c['newly_rejected']} newly rejected, {c['newly_accepted']} newly accepted, "
-         f"{c['reason_changed']} reject reason changed ({c['evaluated_routes']} evaluated) |"),
-        f"| members | {c['members_added']} added, {c['members_removed']} removed, {c['members_changed']} changed |",
-        (f"| sessions | {c['sessions_added']} added, {c['sessions_removed']} removed, "
-         f"{c['sessions_changed']} changed |"),
-        f"| IXP-wide policy | {c['global_changes']} change(s) |",
-        f"| configs | {configs or 'unchanged'} |", "",
-    ]
-
-
-def _md_routes(diff: SemanticDiff) -> list[str]:
-    if not diff.routes:
-        return []
-    out = ["### Routes whose verdict changes", "",
-           "| member | prefix | AS path | before | after | why / fix | route servers |",
-           "|---|---|---|---|---|---|---|"]
-    mark = {"newly_rejected": "❌ ", "newly_accepted": "✅ ", "reason_changed": "↔️ "}
-    for r in diff.routes:
-        why = (r.after if not r.after.accepted else r.before).reason or ""
-        if not r.after.accepted and r.after.fix:
-            why += f" — fix: {r.after.fix}"
-        if r.after.details:
-            why += " (" + "; ".join(r.after.details) + ")"
-        path = " ".join(map(str, r.path)) + (" *(origin assumed)*" if r.origin_assumed else "")
-        out.append(f"| AS{r.member_asn} {_md(r.member_name)} | `{r.prefix}` | {path} | {r.before.text()} | "
-                   f"{mark[r.kind]}{r.after.text()} | {_md(why)} | {', '.join(r.route_servers)} |")
-    return [*out, ""]
-
-
-def _md_members(diff: SemanticDiff) -> list[str]:
-    if not diff.members:
-        return []
-    out = ["### Members", ""]
-    for m in diff.members:
-        line = f"- **AS{m.asn} {_md(m.name)}** {m.kind}"
-        if m.kind == "added":
-            line += f" (status {m.status_after})"
-        if m.kind == "removed":
-            line += f" (was {m.status_before})"
-        out.append(line)
-        out += [f"  - `{_md(ch.field)}`: {_md(_show(ch.before))} → {_md(_show(ch.after))}" for ch in m.changes]
-    return [*out, ""]
-
-
-def _md_sessions_and_globals(diff: SemanticDiff) -> list[str]:
-    out: list[str] = []
-    if diff.sessions:
-        out += ["### Sessions", "", "| route server | session | neighbor | change |", "|---|---|---|---|"]
-        for s in diff.sessions:
-            what = s.kind if s.kind != "changed" else "; ".join(_md(ch.text()) for ch in s.changes)
-            out.append(f"| {s.route_server} | `{s.session}` | {s.neighbor or ''} | {what} |")
-        out.append("")
-    if diff.global_changes:
-        out += ["### IXP-wide", ""]
-        out += [f"- `{_md(g.field)}`: {_md(_show(g.before))} → {_md(_show(g.after))}" for g in diff.global_changes]
-        out.append("")
-    return out
-
-
-def _md_texts(diff: SemanticDiff, max_lines: int) -> list[str]:
-    changed = [t for t in diff.texts if t.changed]
-    if not changed:
-        return []
-    out = ["### Config text", ""]
-    for t in changed:
-        lines = t.lines[:max_lines]
-        cut = t.truncated + (len(t.lines) - len(lines))
-        fence = _fence(lines)
-        out += [f"<details><summary>{t.kind} <code>{_md(t.name)}</code> (+{t.added} −{t.removed})</summary>", "",
-                f"{fence}diff", *lines, fence]
-        if cut:
-            out.append(f"*… {cut} more diff line(s) left out; run `ixpctl diff` locally for all of them.*")
-        out += ["", "</details>", ""]
-    return out
-
-
-def render_markdown(diff: SemanticDiff, max_lines: int = 200) -> str:
-    """The report as a pull-request comment: verdict first, then routes, objects, and the text last."""
-    out = [f"## ixpctl diff: `{_md(diff.base)}` → `{_md(diff.head)}`", ""]
-    out += _md_summary(diff) + _md_routes(diff) + _md_members(diff) + _md_sessions_and_globals(diff)
-    out += _md_texts(diff, max_lines)
-    out += [f"- note: {_md(note)}" for note in diff.notes]
-    out += ["", ("<sub>Generated by ixpctl from the same facts snapshot on both sides; MD5 secrets are never "
-                 "rendered into this diff.</sub>")]
-    return "\n".join(out) + "\n"
-
-
-__all__ = [
-    "SWITCH_UNAVAILABLE",
-    "FieldChange",
-    "MemberChange",
-    "RouteChange",
-    "SemanticDiff",
-    "SessionChange",
-    "SideBuild",
-    "TextDiff",
-    "VerdictSummary",
-    "build_side",
-    "compare",
-    "compare_globals",
-    "compare_members",
-    "compare_routes",
-    "compare_sessions",
-    "compare_texts",
-    "flatten",
-    "render_markdown",
-]
+__all__ = ["compare", "compare_globals", "compare_members", "compare_routes", "compare_sessions", "compare_texts",
+           "flatten", "unified"]

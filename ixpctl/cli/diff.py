@@ -23,7 +23,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ..analysis.diff_compare import SemanticDiff, build_side, compare
+from ..analysis.diff_compare import compare
+from ..analysis.diff_report import SemanticDiff
+from ..analysis.diff_sides import build_side
 from ..analysis.selfcheck import Announcement, read_announcements
 from ..errors import InputError
 from ..sources.facts import Facts
