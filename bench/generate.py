@@ -38,7 +38,8 @@ sys.path.insert(0, str(REPO / "bench"))
 from scenario import expansion_asns, make_scenario, stats, write_scenario
 
 from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetwork, Provenance
-from ixpctl.sources.snapshot import data_sha256, write_snapshot
+from ixpctl.sources.snapshot import data_sha256
+from ixpctl.sources.snapshot_write import write_snapshot
 
 ARS_VENV = REPO / "bench" / ".venv-ars"
 ARS_TARGET = "2.0.11"  # newest arouteserver BIRD target not newer than Debian 12's BIRD 2.0.12

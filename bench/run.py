@@ -198,7 +198,8 @@ def onboard(base: Path) -> dict:
     from ruamel.yaml import YAML
 
     from ixpctl.sources.facts import IrrExpansion, PdbNetwork
-    from ixpctl.sources.snapshot import read_snapshot, write_snapshot
+    from ixpctl.sources.snapshot import read_snapshot
+    from ixpctl.sources.snapshot_write import write_snapshot
 
     work = base / "onboard"
     shutil.rmtree(work, ignore_errors=True)

@@ -25,6 +25,7 @@ from rich.table import Table
 
 from ..errors import SourceError
 from ..sources import snapshot as snap
+from ..sources.snapshot_write import copy_snapshot
 from .common import Context, console, console_err, json_option, print_json
 
 _HEALTH_STYLE = {"ok": "green", "stale": "yellow", "missing": "dim", "corrupt": "bold red"}
@@ -196,7 +197,7 @@ def _print_outcome(outcome: Any) -> None:
 def snapshot_cmd(ctx: Context, target: Path, force: bool, as_json: bool) -> None:
     """Copy the current snapshot (after checking its hashes) to DIR, to pin a build to it."""
     _, directory = _snapshot_dir(ctx)
-    snap.copy_snapshot(directory, target, overwrite=force)
+    copy_snapshot(directory, target, overwrite=force)
     manifest = snap.read_manifest(target)
     if as_json:
         print_json({"from": str(directory), "to": str(target), "created_at": manifest.get("created_at"),

@@ -33,7 +33,8 @@ from ..inventory.models import Inventory, Member
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
 from ..sources.facts import Facts, PdbNetwork
-from ..sources.snapshot import copy_facts, max_ages, read_snapshot
+from ..sources.last_good import copy_facts
+from ..sources.snapshot import max_ages, read_snapshot
 from . import allocate, lookup, preflight
 from .messages import Message
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused

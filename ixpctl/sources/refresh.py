@@ -3,7 +3,7 @@
 The order matters: PeeringDB first (a member's AS-SET may come from PeeringDB), then IRR (queries
 built from the inventory and the PeeringDB facts), then RPKI. A source that is not refreshed keeps
 its data from the current snapshot; a source whose refresh fails keeps its last good data with a
-loud warning (see ``snapshot.merge_with_last_good``).
+loud warning (see ``last_good.merge_with_last_good``).
 
 The PeeringDB and IRR fetchers are imported lazily (they pull in Django and subprocess machinery)
 and can be injected, so this orchestration is unit-tested with fakes; the fetchers have their own
@@ -26,7 +26,9 @@ from ..errors import IxpctlError, SourceError
 from ..inventory.sources_config import RpkiSource
 from . import snapshot as snap
 from .facts import Facts, IrrExpansion, Provenance
+from .last_good import copy_facts, merge_with_last_good
 from .rpki import VrpLoad, load_vrps
+from .snapshot_write import write_snapshot
 
 SOURCE_ORDER: tuple[str, ...] = ("peeringdb", "irr", "rpki")
 
@@ -238,7 +240,7 @@ def refresh(inventory: Any, which: Iterable[str], *, snapshot_dir: Path, repo_ro
     now = now or snap.utc_now()
     notes: list[str] = []
     last_good = _last_good(snapshot_dir, notes)
-    new = snap.copy_facts(last_good)
+    new = copy_facts(last_good)
     new.warnings = [w for w in last_good.warnings if _warning_source(w) not in wanted]
     failed: dict[str, str] = {}
     refreshed: list[str] = []
@@ -261,8 +263,8 @@ def refresh(inventory: Any, which: Iterable[str], *, snapshot_dir: Path, repo_ro
         else:
             refreshed.append(source)
     short = {what: _first_line(why) for what, why in failed.items()}  # warnings stay one line each
-    merged = snap.merge_with_last_good(new, last_good, short, keep_on_empty=not accept_empty, now=now)
+    merged = merge_with_last_good(new, last_good, short, keep_on_empty=not accept_empty, now=now)
     without = [s for s in wanted if s in failed and s not in merged.provenance]
     without += [q for q in failed if q.startswith("irr:") and q.removeprefix("irr:") not in merged.irr]
-    snap.write_snapshot(merged, snapshot_dir, now=now)
+    write_snapshot(merged, snapshot_dir, now=now)
     return RefreshOutcome(merged, snapshot_dir, refreshed, failed, without, notes)

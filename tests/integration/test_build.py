@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ixpctl.cli import main
 from ixpctl.sources.facts import Provenance
-from ixpctl.sources.snapshot import write_snapshot
+from ixpctl.sources.snapshot_write import write_snapshot
 from tests.support.builders import base_inventory, write_inventory
 from tests.support.policy_cases import policy_facts
 from tests.support.synthetic import synthetic_ixp

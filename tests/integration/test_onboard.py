@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from ixpctl.cli import main
 from ixpctl.inventory import load_inventory
 from ixpctl.sources import snapshot as snap
+from ixpctl.sources.snapshot_write import write_snapshot
 from tests.support.pdb_server import PdbServer
 
 pytestmark = pytest.mark.integration
@@ -133,7 +134,7 @@ def test_missing_cache_is_synced_from_the_configured_peeringdb(mlix, pdb_server:
 def test_live_irr_when_the_snapshot_lacks_the_as_set(mlix, mlix_pdb_cache, irrd_host, tmp_path):
     facts = snap.read_snapshot(REPO / "snapshots" / "mlix")
     del facts.irr["AFRINIC::AS-TOMBOUCTOU"]
-    snapshot = snap.write_snapshot(facts, tmp_path / "snap")
+    snapshot = write_snapshot(facts, tmp_path / "snap")
     path = mlix / "inventory" / "mlix.yml"
     path.write_text(path.read_text().replace('hosts: ["127.0.0.1:8043"]', f'hosts: ["{irrd_host}"]'))
     offline = onboard(mlix, "64507", "--dry-run", "--offline", cache=mlix_pdb_cache, snapshot=snapshot)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ixpctl.sources.facts import Facts, IrrExpansion, Provenance
-from ixpctl.sources.snapshot import write_snapshot
+from ixpctl.sources.snapshot_write import write_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory
 
 REPO = Path(__file__).resolve().parents[2]

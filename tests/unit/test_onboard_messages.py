@@ -29,6 +29,7 @@ from ixpctl.publish.docs import md_escape
 from ixpctl.publish.welcome import build_welcome, render_html, render_markdown
 from ixpctl.sources import snapshot as snap
 from ixpctl.sources.facts import Contact, Facts, IrrExpansion, PdbNetIxLan, PdbNetwork
+from ixpctl.sources.snapshot_write import write_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 ASET = "AFRINIC::AS-TOMBOUCTOU"
@@ -380,7 +381,7 @@ def test_onboard_with_warnings_writes_a_french_todo(tmp_path, monkeypatch):
     net = facts.peeringdb[64507]
     net.info_prefixes4 = net.info_prefixes6 = None  # no max-prefix in PeeringDB
     net.contacts = []  # no public contact
-    snapshot = snap.write_snapshot(facts, tmp_path / "snap")
+    snapshot = write_snapshot(facts, tmp_path / "snap")
     argv = ["-i", str(tmp_path / "inventory"), "-p", str(REPO / "policies" / "default.yml"), "onboard", "64507",
             "--yes", "--contact", "noc_x*y@t.example", "--offline", "--peeringdb-cache", str(tmp_path / "no-cache"),
             "--snapshot", str(snapshot), "--welcome-dir", str(tmp_path / "welcome")]

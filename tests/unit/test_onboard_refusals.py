@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from ixpctl.cli import main
 from ixpctl.sources import snapshot as snap
+from ixpctl.sources.snapshot_write import write_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,7 +110,7 @@ def empty_as_set_snapshot(tmp_path: Path) -> Path:
     facts = snap.read_snapshot(REPO / "snapshots" / "mlix")
     expansion = facts.irr["AFRINIC::AS-TOMBOUCTOU"]
     expansion.asns, expansion.prefixes4, expansion.prefixes6 = [], [], []
-    return snap.write_snapshot(facts, tmp_path / "snap-empty")
+    return write_snapshot(facts, tmp_path / "snap-empty")
 
 
 def test_empty_as_set_fails_the_preflight(mlix, tmp_path):

@@ -11,7 +11,10 @@ import pytest
 from ixpctl.errors import SourceError
 from ixpctl.inventory.sources_config import SourcesConfig
 from ixpctl.sources import snapshot as snap
+from ixpctl.sources import snapshot_write
 from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetIxLan, PdbNetwork, Provenance
+from ixpctl.sources.last_good import merge_with_last_good
+from ixpctl.sources.snapshot_write import copy_snapshot, write_snapshot
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 LIMITS = snap.max_ages(SourcesConfig())  # peeringdb 48 h, irr 24 h, rpki 6 h
@@ -38,13 +41,13 @@ def sample_facts(hours_ago: float = 1) -> Facts:
 
 def test_write_read_round_trip(tmp_path):
     facts = sample_facts()
-    target = snap.write_snapshot(facts, tmp_path / "current", now=NOW)
+    target = write_snapshot(facts, tmp_path / "current", now=NOW)
     assert sorted(p.name for p in target.iterdir()) == ["irr.json", "manifest.json", "peeringdb.json", "rpki.json"]
     assert snap.read_snapshot(target) == facts
 
 
 def test_manifest_records_version_hashes_counts_and_provenance(tmp_path):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["ixpctl_version"] and manifest["created_at"] == "2026-11-22T12:00:00Z"
     rpki = manifest["sources"]["rpki"]
@@ -55,7 +58,7 @@ def test_manifest_records_version_hashes_counts_and_provenance(tmp_path):
 
 
 def test_data_files_hold_one_entry_per_line_for_reviewable_diffs(tmp_path):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     lines = (target / "rpki.json").read_text().splitlines()
     assert lines[2] == '"198.18.0.0/16-24 AS64496",'
     assert json.loads((target / "irr.json").read_text())["irr"]["RIPE::AS-DJOLIBA"]["prefixes4"] == ["198.18.0.0/16^16-24"]
@@ -66,7 +69,7 @@ def _as_format_1(target: Path) -> None:
     """Rewrite a snapshot the way ixpctl <= 0.1 wrote it: prefix entries and VRPs as JSON arrays."""
     manifest = json.loads((target / "manifest.json").read_text())
     facts = snap.read_snapshot(target)
-    texts = {name: snap._dumps_lines(part) for name, part in
+    texts = {name: snapshot_write._dumps_lines(part) for name, part in
              zip(("peeringdb.json", "irr.json", "rpki.json"), snap.facts_parts(facts).values(), strict=True)}
     for name, text in texts.items():
         (target / name).write_text(text)
@@ -78,7 +81,7 @@ def _as_format_1(target: Path) -> None:
 def test_format_1_snapshots_are_still_read(tmp_path):
     """Snapshots committed or pinned (`sources snapshot --to`) before format 2 must keep building."""
     facts = sample_facts()
-    target = snap.write_snapshot(facts, tmp_path / "current", now=NOW)
+    target = write_snapshot(facts, tmp_path / "current", now=NOW)
     _as_format_1(target)
     assert json.loads((target / "rpki.json").read_text())["vrps"][0] == ["198.18.0.0/16", 24, 64496]
     assert snap.read_snapshot(target) == facts
@@ -87,7 +90,7 @@ def test_format_1_snapshots_are_still_read(tmp_path):
 def _with_entry_replaced(tmp_path: Path, source: str, old: str, new: str) -> Path:
     """A snapshot whose ``source`` file has ``old`` replaced by ``new``, re-hashed (so only the
     decoding can object, not the hash check)."""
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     path = target / f"{source}.json"
     path.write_text(path.read_text().replace(old, new))
     manifest = json.loads((target / "manifest.json").read_text())
@@ -113,38 +116,38 @@ def test_a_malformed_prefix_entry_names_the_file(tmp_path, entry):
 
 
 def test_writing_is_deterministic(tmp_path):
-    a = snap.write_snapshot(sample_facts(), tmp_path / "a", now=NOW)
-    b = snap.write_snapshot(sample_facts(), tmp_path / "b", now=NOW)
+    a = write_snapshot(sample_facts(), tmp_path / "a", now=NOW)
+    b = write_snapshot(sample_facts(), tmp_path / "b", now=NOW)
     for name in ("manifest.json", "peeringdb.json", "irr.json", "rpki.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
 
 
 def test_rewrite_replaces_the_snapshot_and_leaves_no_temp_dirs(tmp_path):
     target = tmp_path / "current"
-    snap.write_snapshot(sample_facts(), target, now=NOW)
+    write_snapshot(sample_facts(), target, now=NOW)
     facts = sample_facts()
     facts.vrps = [("203.0.113.0/24", 24, 64502)]
-    snap.write_snapshot(facts, target, now=NOW)
+    write_snapshot(facts, target, now=NOW)
     assert snap.read_snapshot(target).vrps == [("203.0.113.0/24", 24, 64502)]
     assert [p.name for p in tmp_path.iterdir()] == ["current"]
 
 
 def test_rewrite_without_renameat2_falls_back_to_two_renames(tmp_path, monkeypatch):
-    monkeypatch.setattr(snap, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(snapshot_write, "_exchange", lambda a, b: False)
     target = tmp_path / "current"
-    snap.write_snapshot(sample_facts(), target, now=NOW)
+    write_snapshot(sample_facts(), target, now=NOW)
     facts = sample_facts()
     facts.vrps = [("203.0.113.0/24", 24, 64502)]
-    snap.write_snapshot(facts, target, now=NOW)
+    write_snapshot(facts, target, now=NOW)
     assert snap.read_snapshot(target).vrps == facts.vrps
     assert [p.name for p in tmp_path.iterdir()] == ["current"]
 
 
 def test_failed_write_keeps_the_old_snapshot_and_leaves_nothing_half_written(tmp_path, monkeypatch):
     target = tmp_path / "current"
-    snap.write_snapshot(sample_facts(), target, now=NOW)
+    write_snapshot(sample_facts(), target, now=NOW)
     before = {p.name: p.read_bytes() for p in target.iterdir()}
-    real_write = snap._write_file
+    real_write = snapshot_write._write_file
     calls = []
 
     def failing_write(path: Path, text: str) -> None:
@@ -153,11 +156,11 @@ def test_failed_write_keeps_the_old_snapshot_and_leaves_nothing_half_written(tmp
             raise OSError(28, "No space left on device")
         real_write(path, text)
 
-    monkeypatch.setattr(snap, "_write_file", failing_write)
+    monkeypatch.setattr(snapshot_write, "_write_file", failing_write)
     facts = sample_facts()
     facts.vrps = [("203.0.113.0/24", 24, 64502)]
     with pytest.raises(SourceError, match="No space left on device"):
-        snap.write_snapshot(facts, target, now=NOW)
+        write_snapshot(facts, target, now=NOW)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["current"]  # the temp dir was removed
 
@@ -167,12 +170,12 @@ def test_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path):
     target.mkdir()
     (target / "precious.txt").write_text("do not delete")
     with pytest.raises(SourceError, match="not an ixpctl snapshot"):
-        snap.write_snapshot(sample_facts(), target, now=NOW)
+        write_snapshot(sample_facts(), target, now=NOW)
     assert (target / "precious.txt").exists()
 
 
 def test_hash_mismatch_names_the_file_and_the_fix(tmp_path):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     path = target / "rpki.json"
     path.write_text(path.read_text().replace("64496", "64511"))
     with pytest.raises(SourceError) as exc:
@@ -182,7 +185,7 @@ def test_hash_mismatch_names_the_file_and_the_fix(tmp_path):
 
 
 def test_missing_file_and_missing_snapshot(tmp_path):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     (target / "irr.json").unlink()
     with pytest.raises(SourceError, match="irr.json is missing"):
         snap.read_snapshot(target)
@@ -192,7 +195,7 @@ def test_missing_file_and_missing_snapshot(tmp_path):
 
 
 def test_truncated_manifest_is_reported(tmp_path):
-    target = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
     (target / "manifest.json").write_text('{"format": 1, "sour')
     with pytest.raises(SourceError, match="cannot be read as JSON"):
         snap.read_snapshot(target)
@@ -201,7 +204,7 @@ def test_truncated_manifest_is_reported(tmp_path):
 def test_stale_sources_warn_loudly_but_still_load(tmp_path):
     facts = sample_facts()
     facts.provenance["rpki"] = prov("rpki", hours_ago=30)  # max age 6 h
-    target = snap.write_snapshot(facts, tmp_path / "current", now=NOW)
+    target = write_snapshot(facts, tmp_path / "current", now=NOW)
     loaded = snap.read_snapshot(target, max_ages=LIMITS, now=NOW)
     stale = [w for w in loaded.warnings if w.startswith("STALE")]
     assert len(stale) == 1 and "RPKI data is 30 h old" in stale[0] and "refresh --rpki" in stale[0]
@@ -213,7 +216,7 @@ def test_status_reports_ok_stale_missing_and_corrupt(tmp_path):
     facts.provenance["irr"] = prov("irr", hours_ago=30)
     del facts.provenance["peeringdb"]
     facts.peeringdb, facts.netixlan = {}, []
-    target = snap.write_snapshot(facts, tmp_path / "current", now=NOW)
+    target = write_snapshot(facts, tmp_path / "current", now=NOW)
     rows = {r.source: r for r in snap.status(target, LIMITS, now=NOW)}
     assert rows["peeringdb"].health == "missing"
     assert rows["irr"].health == "stale" and rows["irr"].age_seconds == 30 * 3600
@@ -229,16 +232,16 @@ def test_status_without_a_snapshot(tmp_path):
 
 
 def test_copy_snapshot_verifies_and_copies_byte_for_byte(tmp_path):
-    source = snap.write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
-    target = snap.copy_snapshot(source, tmp_path / "pinned" / "2026-11-22")
+    source = write_snapshot(sample_facts(), tmp_path / "current", now=NOW)
+    target = copy_snapshot(source, tmp_path / "pinned" / "2026-11-22")
     for name in ("manifest.json", "peeringdb.json", "irr.json", "rpki.json"):
         assert (target / name).read_bytes() == (source / name).read_bytes()
     with pytest.raises(SourceError, match="already holds a snapshot"):
-        snap.copy_snapshot(source, target)
-    snap.copy_snapshot(source, target, overwrite=True)
+        copy_snapshot(source, target)
+    copy_snapshot(source, target, overwrite=True)
     (source / "irr.json").write_text("{}")
     with pytest.raises(SourceError, match="irr.json"):
-        snap.copy_snapshot(source, tmp_path / "other")
+        copy_snapshot(source, tmp_path / "other")
     assert not (tmp_path / "other").exists()
 
 
@@ -249,7 +252,7 @@ def test_failed_source_keeps_last_good_data_and_provenance_with_a_warning():
     last_good = sample_facts(hours_ago=10)
     new = sample_facts()
     new.vrps = []
-    merged = snap.merge_with_last_good(new, last_good, {"rpki": "HTTP 502"}, now=NOW)
+    merged = merge_with_last_good(new, last_good, {"rpki": "HTTP 502"}, now=NOW)
     assert merged.vrps == last_good.vrps
     assert merged.provenance["rpki"] == last_good.provenance["rpki"]
     warning = next(w for w in merged.warnings if w.startswith("FAILED: RPKI"))
@@ -258,7 +261,7 @@ def test_failed_source_keeps_last_good_data_and_provenance_with_a_warning():
 
 
 def test_failed_source_without_last_good_data_says_so():
-    merged = snap.merge_with_last_good(sample_facts(), Facts(), {"peeringdb"}, now=NOW)
+    merged = merge_with_last_good(sample_facts(), Facts(), {"peeringdb"}, now=NOW)
     assert any("no last-good PeeringDB data" in w for w in merged.warnings)
 
 
@@ -267,7 +270,7 @@ def test_failed_irr_query_keeps_its_own_last_good_expansion_only():
     new = sample_facts()
     new.irr["AS64502"] = IrrExpansion("AS64502", [64502], [("203.0.113.0/24", 24, 25)])
     del new.irr["RIPE::AS-DJOLIBA"]
-    merged = snap.merge_with_last_good(new, last_good, {"irr:RIPE::AS-DJOLIBA": "timeout"}, now=NOW)
+    merged = merge_with_last_good(new, last_good, {"irr:RIPE::AS-DJOLIBA": "timeout"}, now=NOW)
     assert merged.irr["RIPE::AS-DJOLIBA"] == last_good.irr["RIPE::AS-DJOLIBA"]
     assert merged.irr["AS64502"].prefixes4 == [("203.0.113.0/24", 24, 25)]  # the fresh one
     assert merged.provenance["irr"].detail["last_good_queries"] == ["RIPE::AS-DJOLIBA"]
@@ -278,16 +281,16 @@ def test_an_irr_expansion_that_became_empty_never_replaces_a_prefix_list():
     last_good = sample_facts()
     new = sample_facts()
     new.irr["AS64502"] = IrrExpansion("AS64502")
-    merged = snap.merge_with_last_good(new, last_good, set(), now=NOW)
+    merged = merge_with_last_good(new, last_good, set(), now=NOW)
     assert merged.irr["AS64502"] == last_good.irr["AS64502"]
     assert any("AS64502" in w and "expands to nothing" in w for w in merged.warnings)
-    accepted = snap.merge_with_last_good(new, last_good, set(), keep_on_empty=False, now=NOW)
+    accepted = merge_with_last_good(new, last_good, set(), keep_on_empty=False, now=NOW)
     assert accepted.irr["AS64502"].empty
 
 
 def test_failed_query_without_last_good_is_loud():
     new = sample_facts()
-    merged = snap.merge_with_last_good(new, Facts(), {"irr:AS-NEW"}, now=NOW)
+    merged = merge_with_last_good(new, Facts(), {"irr:AS-NEW"}, now=NOW)
     assert "AS-NEW" not in merged.irr
     assert any("AS-NEW" in w and "no last-good expansion" in w for w in merged.warnings)
 
@@ -295,5 +298,5 @@ def test_failed_query_without_last_good_is_loud():
 def test_merge_does_not_mutate_its_inputs():
     last_good, new = sample_facts(), sample_facts()
     new.vrps = []
-    snap.merge_with_last_good(new, last_good, {"rpki"}, now=NOW)
+    merge_with_last_good(new, last_good, {"rpki"}, now=NOW)
     assert new.vrps == [] and not any(w.startswith("FAILED") for w in new.warnings)
