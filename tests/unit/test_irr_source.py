@@ -1,4 +1,4 @@
-"""Unit tests of the IRR source (ixpctl.sources.irr): parsing, limits, empty results, failover.
+"""Unit tests of the IRR source (ixpctl.sources.irr, irr_parse): parsing, limits, empty results, failover.
 
 No IRRd here: the failover tests run the real bgpq4 against hosts on 127.0.0.1 that refuse, hang,
 or are a tiny fake IRRd speaking just enough of the '!' protocol. The real-IRRd tests are in
@@ -21,7 +21,7 @@ import pytest
 from ixpctl.errors import SourceError
 from ixpctl.inventory.models import Member
 from ixpctl.inventory.sources_config import IrrSource
-from ixpctl.sources import irr
+from ixpctl.sources import irr, irr_parse
 from ixpctl.sources.facts import IrrExpansion, PdbNetwork
 
 needs_bgpq4 = pytest.mark.skipif(shutil.which("bgpq4") is None, reason="bgpq4 is not installed (apt: bgpq4)")
@@ -149,7 +149,7 @@ REAL_V4 = r"""{ "ixpctl": [
 
 
 def test_parse_prefix_json_exact_and_ranges():
-    got = irr.parse_prefix_json(REAL_V4, family=4, query="AS-X", host="h:43")
+    got = irr_parse.parse_prefix_json(REAL_V4, family=4, query="AS-X", host="h:43")
     assert got == [("100.64.0.0/24", 24, 24), ("100.64.2.0/23", 24, 24),
                    ("198.51.100.0/24", 24, 25), ("203.0.113.0/24", 24, 24)]
 
@@ -157,14 +157,14 @@ def test_parse_prefix_json_exact_and_ranges():
 def test_parse_prefix_json_ge_only_means_up_to_family_max_and_v6():
     text = json.dumps({"pl": [{"prefix": "2001:db8::/32", "exact": False, "greater-equal": 40},
                               {"prefix": "2001:db8:1::/48", "exact": True}]})
-    assert irr.parse_prefix_json(text, family=6, query="Q", host="h") == [
+    assert irr_parse.parse_prefix_json(text, family=6, query="Q", host="h") == [
         ("2001:db8::/32", 40, 128), ("2001:db8:1::/48", 48, 48)]
 
 
 def test_parse_prefix_json_empty_list_and_duplicates():
-    assert irr.parse_prefix_json('{ "ixpctl": [\n] }', family=4, query="Q", host="h") == []
+    assert irr_parse.parse_prefix_json('{ "ixpctl": [\n] }', family=4, query="Q", host="h") == []
     dup = json.dumps({"x": [{"prefix": "192.0.2.0/24", "exact": True}] * 2})
-    assert irr.parse_prefix_json(dup, family=4, query="Q", host="h") == [("192.0.2.0/24", 24, 24)]
+    assert irr_parse.parse_prefix_json(dup, family=4, query="Q", host="h") == [("192.0.2.0/24", 24, 24)]
 
 
 @pytest.mark.parametrize("text, needle", [
@@ -181,19 +181,19 @@ def test_parse_prefix_json_empty_list_and_duplicates():
 ])
 def test_parse_prefix_json_garbage_names_query_and_host(text, needle):
     with pytest.raises(SourceError) as err:
-        irr.parse_prefix_json(text, family=4, query="RIPE::AS-FOO", host="rr.example:43")
+        irr_parse.parse_prefix_json(text, family=4, query="RIPE::AS-FOO", host="rr.example:43")
     assert needle in err.value.message
     assert "RIPE::AS-FOO" in err.value.message and "rr.example:43" in err.value.message
     assert err.value.fix
 
 
 def test_parse_asn_json():
-    assert irr.parse_asn_json('{"ixpctl": [\n  100602,100600,100601\n]}', query="Q", host="h") == [
+    assert irr_parse.parse_asn_json('{"ixpctl": [\n  100602,100600,100601\n]}', query="Q", host="h") == [
         100600, 100601, 100602]
-    assert irr.parse_asn_json('{"ixpctl": [\n]}', query="Q", host="h") == []
+    assert irr_parse.parse_asn_json('{"ixpctl": [\n]}', query="Q", host="h") == []
     for bad in ('{"x": ["AS1"]}', '{"x": [true]}', '{"x": [-1]}', '{"x": [4294967296]}'):
         with pytest.raises(SourceError, match="not an AS number"):
-            irr.parse_asn_json(bad, query="Q", host="h")
+            irr_parse.parse_asn_json(bad, query="Q", host="h")
 
 
 # --- limits, emptiness, stderr --------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_limits_keep_first_n_and_warn_loudly():
     exp = IrrExpansion("AS-BIG", asns=list(range(100600, 100610)),
                        prefixes4=[(f"100.64.{i}.0/24", 24, 24) for i in range(5)],
                        prefixes6=[("2001:db8::/48", 48, 48)])
-    irr.apply_limits(exp, IrrSource(max_asns=3, max_prefixes4=2, max_prefixes6=1))
+    irr_parse.apply_limits(exp, IrrSource(max_asns=3, max_prefixes4=2, max_prefixes6=1))
     assert exp.truncated
     assert exp.asns == [100600, 100601, 100602]
     assert exp.prefixes4 == [("100.64.0.0/24", 24, 24), ("100.64.1.0/24", 24, 24)]
@@ -215,20 +215,20 @@ def test_limits_keep_first_n_and_warn_loudly():
 
 def test_limits_untouched_when_within():
     exp = IrrExpansion("AS-OK", asns=[1, 2])
-    irr.apply_limits(exp, IrrSource(max_asns=2))
+    irr_parse.apply_limits(exp, IrrSource(max_asns=2))
     assert not exp.truncated and exp.warnings == []
 
 
 def test_emptiness_warnings():
-    assert "resolved to nothing" in irr._emptiness_warnings(IrrExpansion("AS-NONE"), "h:43")[0]
-    assert "AS-NONE" in irr._emptiness_warnings(IrrExpansion("AS-NONE"), "h:43")[0]
-    routeless = irr._emptiness_warnings(IrrExpansion("AS-R", asns=[100609]), "h:43")
+    assert "resolved to nothing" in irr_parse._emptiness_warnings(IrrExpansion("AS-NONE"), "h:43")[0]
+    assert "AS-NONE" in irr_parse._emptiness_warnings(IrrExpansion("AS-NONE"), "h:43")[0]
+    routeless = irr_parse._emptiness_warnings(IrrExpansion("AS-R", asns=[100609]), "h:43")
     assert "no route/route6 objects" in routeless[0]
-    assert irr._emptiness_warnings(IrrExpansion("AS-OK", prefixes4=[("192.0.2.0/24", 24, 24)]), "h") == []
+    assert irr_parse._emptiness_warnings(IrrExpansion("AS-OK", prefixes4=[("192.0.2.0/24", 24, 24)]), "h") == []
 
 
 def test_stderr_warnings_name_dropped_special_asns_once():
-    warnings = irr._stderr_warnings("AS-DOC", "h:43", [
+    warnings = irr_parse._stderr_warnings("AS-DOC", "h:43", [
         "ERROR:Invalid AS number: 64500\nERROR:Invalid AS number: 65551\n", "ERROR:Invalid AS number: 64500\n",
         "ERROR:Something else\n"])
     assert len(warnings) == 2
