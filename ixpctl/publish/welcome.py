@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -32,11 +32,25 @@ from ..policy.intent import RouteServerIntent
 from ..policy.loader import LoadedPolicy
 from .docs import md_code, md_escape, md_finalize
 
-if TYPE_CHECKING:
-    from ..onboard.model import CheckResult
-
 LANGS: tuple[str, ...] = ("en", "fr")
 FORMATS: tuple[str, ...] = ("md", "html")
+
+
+class TodoItem(Protocol):
+    """A pre-flight result still to fix, as the pack prints it: one line in each language.
+
+    ``ixpctl.onboard.model.CheckResult`` is one; publish does not import onboard (it sits above)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    def line(self, lang: str = "en") -> str: ...
 
 
 @dataclass
@@ -124,7 +138,7 @@ def _policy_and_communities(inv: Inventory, lpolicy: LoadedPolicy) -> tuple[list
     return checks, comms(doc.control), comms(doc.info), comms(doc.well_known)
 
 
-def _todo(item: CheckResult | str) -> dict[str, Any]:
+def _todo(item: TodoItem | str) -> dict[str, Any]:
     """A to-do line in every language: a pre-flight result words itself; a plain string stays as it is."""
     if isinstance(item, str):
         return {"name": None, "verdict": None, "code": None, **{lang: item for lang in LANGS}}
@@ -133,7 +147,7 @@ def _todo(item: CheckResult | str) -> dict[str, Any]:
 
 
 def build_welcome(inv: Inventory, lpolicy: LoadedPolicy, asn: int, intent: RouteServerIntent | None,
-                  report: CheckReport | None, *, todo: Sequence[CheckResult | str] | None = None) -> WelcomePack:
+                  report: CheckReport | None, *, todo: Sequence[TodoItem | str] | None = None) -> WelcomePack:
     """The pack for member ``asn`` of ``inv`` (which must list it), from the first route server's intent.
 
     ``todo``: the pre-flight results still to fix (warn/fail), printed in each pack's language.
