@@ -3,6 +3,10 @@
 All or nothing: every config is rendered into a temporary directory and checked with ``bird -p``;
 only when all of them pass are they moved into the output directory (one atomic rename each). A
 config BIRD rejects is never written, and the error quotes BIRD's message and the offending line.
+
+The main job, kept at the top of the package where a reader looks first.
+
+May import: errors, base, inventory, sources, policy, render, analysis
 """
 
 from __future__ import annotations

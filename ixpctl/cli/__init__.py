@@ -3,6 +3,10 @@
 Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad input (inventory/policy)
 · 3 data source failed · 4 build rejected (e.g. by bird -p) · 5 deploy failed and was rolled back
 · 70 internal error (a bug: please report it).
+
+Commands only: parse options, call one function of the stage below, print.
+
+May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, verify, deploy, build, lab, onboard
 """
 
 from __future__ import annotations

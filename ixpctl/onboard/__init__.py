@@ -4,6 +4,8 @@ Public API: :func:`plan` (check and prepare everything, write nothing) and :func
 inventory atomically and the welcome pack). The pieces are usable on their own: ``allocate``
 (addresses, ports, MACs), ``yamledit`` (comment-preserving insertion), ``preflight`` (verdicts),
 ``lookup`` (ASN gate, PeeringDB).
+
+May import: errors, base, inventory, sources, policy, switch, analysis, publish, build
 """
 
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused

@@ -1,1 +1,5 @@
-"""The route-server filtering policy: knobs (model), the ordered filter chain, and its evaluator."""
+"""The route-server filtering policy: knobs (model, loader), the ordered filter chain, the intent
+compiler (inventory + policy + facts → per-session rules) and its Python evaluator.
+
+May import: errors, base, inventory, sources
+"""

@@ -7,6 +7,8 @@ Public API:
 - ``build.build_switches(loaded, out_dir)`` → files ``<out>/switch/<name>.cfg`` (validated, atomic).
 - ``push.run(rendered, mode="diff"|"push", limits=...)`` → ``PushReport``.
 - ``linux_bridge.LinuxBridgeDriver``: a NAPALM driver for a Linux bridge (lab and tests).
+
+May import: errors, base, inventory
 """
 
 from .intent import Options, SwitchIntent, switch_intent

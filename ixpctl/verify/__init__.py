@@ -1,4 +1,7 @@
-"""Read what a running route server does: sessions, accepted and filtered routes with reasons."""
+"""Read what a running route server does: sessions, accepted and filtered routes with reasons.
+
+May import: errors, base, inventory, sources, policy
+"""
 
 from .client import RouteServerClient
 from .control import BirdControl, BirdError
