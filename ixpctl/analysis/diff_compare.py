@@ -411,5 +411,5 @@ def _plain_item(value: Any) -> Any:
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
-__all__ = ["compare", "compare_globals", "compare_members", "compare_routes", "compare_sessions", "compare_texts",
-           "flatten", "unified"]
+__all__ = ["compare", "compare_globals", "compare_members", "compare_routes", "compare_sessions",
+           "compare_texts", "flatten", "unified"]

@@ -269,5 +269,5 @@ def render_markdown(diff: SemanticDiff, max_lines: int = 200) -> str:
                  "rendered into this diff.</sub>")]
     return "\n".join(out) + "\n"
 
-__all__ = ["FieldChange", "MemberChange", "RouteChange", "RouteKind", "SemanticDiff", "SessionChange", "TextDiff",
-           "VerdictSummary", "render_markdown"]
+__all__ = ["FieldChange", "MemberChange", "RouteChange", "RouteKind", "SemanticDiff", "SessionChange",
+           "TextDiff", "VerdictSummary", "render_markdown"]

@@ -1,8 +1,8 @@
 """`ixpctl docs`: write the published route-server policy (Markdown and HTML, English and French).
 
-The text comes from ``ixpctl.publish.docs`` (a pure function of the inventory and the policy); this module only
-writes files. Each file is written to a temporary file next to it and renamed, so a web server or a git
-checkout never sees half a document.
+The text comes from ``ixpctl.publish.docs`` (a pure function of the inventory and the policy); this
+module only writes files. Each file is written to a temporary file next to it and renamed, so a web
+server or a git checkout never sees half a document.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Like ``ixpctl docs``, nothing here restates configuration by hand: addresses come from the
 inventory, session parameters and max-prefix limits from the compiled route-server intent (what
-BIRD will run), the filtering policy and communities from ``ixpctl.publish.docs`` (computed from the policy
-file and the filter chain), and the prefix verdicts from the member self-check — the route server's
-own policy engine. Wording lives in ``templates/welcome/welcome.<lang>.md.j2``; HTML is the same
-Markdown rendered by markdown-it-py with raw HTML disabled, so member-supplied names stay text.
+BIRD will run), the filtering policy and communities from ``ixpctl.publish.docs`` (computed from the
+policy file and the filter chain), and the prefix verdicts from the member self-check — the route
+server's own policy engine. Wording lives in ``templates/welcome/welcome.<lang>.md.j2``; HTML is the
+same Markdown rendered by markdown-it-py with raw HTML disabled, so member-supplied names stay text.
 
 Secrets never appear: for TCP MD5 the pack says that a password is configured and where the IXP
 keeps it (the reference), and that it is sent through another channel.
