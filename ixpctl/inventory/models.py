@@ -93,6 +93,23 @@ class DeployTarget(Strict):
     birdc_binary: str = "birdc"
 
 
+class RouteServerLog(Strict):
+    """Where BIRD logs: syslog (production default), a file with a size limit, or stderr (labs)."""
+
+    to: Literal["syslog", "file", "stderr"] = "syslog"
+    # with to: file — absolute path on the route server; BIRD rotates it to <path>.old at size_mb.
+    path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_./-]+$")
+    size_mb: int = Field(default=64, ge=1, le=65536)
+
+    @model_validator(mode="after")
+    def _needs_path(self) -> RouteServerLog:
+        if self.to == "file" and not self.path:
+            raise ValueError("log.to: file needs log.path (an absolute path on the route server)")
+        if self.to != "file" and self.path:
+            raise ValueError(f"log.path is only used with log.to: file (here log.to is {self.to})")
+        return self
+
+
 class RouteServer(Strict):
     name: Name
     router_id: IPv4Address
@@ -101,6 +118,7 @@ class RouteServer(Strict):
     ipv6: IPv6Address | None = None
     bird_version: str = Field(default="2.0.12", pattern=r"^[23]\.\d+(\.\d+)?$")
     deploy: DeployTarget = DeployTarget()
+    log: RouteServerLog = RouteServerLog()
 
     def bird_version_tuple(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.bird_version.split("."))

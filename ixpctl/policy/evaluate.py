@@ -17,21 +17,8 @@ from typing import Literal
 import pytricia
 
 from ..sources.facts import PrefixRange, Vrp
-from .chain import (
-    BLACKHOLE,
-    BY_NAME,
-    CHAIN,
-    GRACEFUL_SHUTDOWN,
-    INFO_IRR,
-    INFO_RPKI,
-    IRR_PREFIX_REGISTERED,
-    IRR_PREFIX_VIA_ROA,
-    NO_EXPORT,
-    REJECT_REASON,
-    RPKI_NOT_FOUND,
-    RPKI_VALID,
-    WOULD_REJECT,
-)
+from .chain import BY_NAME, CHAIN
+from .communities import Communities
 from .intent import MemberIntent, RouteServerIntent, SessionIntent
 
 Segment = tuple[Literal["seq", "set"], tuple[int, ...]]
@@ -46,17 +33,21 @@ class Route:
     next_hop: str
     communities: frozenset[tuple[int, int]] = frozenset()
     large_communities: frozenset[tuple[int, int, int]] = frozenset()
+    ext_communities: frozenset[tuple[str, int, int]] = frozenset()  # ("rt" | "ro", global, local)
+    med: int | None = None
 
     @classmethod
     def make(cls, prefix: str, path: Iterable[int] | Iterable[Segment], next_hop: str,
-             communities: Iterable[tuple[int, int]] = (), large_communities: Iterable[tuple[int, int, int]] = ()):
+             communities: Iterable[tuple[int, int]] = (), large_communities: Iterable[tuple[int, int, int]] = (),
+             ext_communities: Iterable[tuple[str, int, int]] = (), med: int | None = None):
         path = list(path)
         if path and not isinstance(path[0], tuple):
             segments: tuple[Segment, ...] = (("seq", tuple(int(a) for a in path)),)
         else:
             segments = tuple((kind, tuple(asns)) for kind, asns in path)  # type: ignore[misc]
         return cls(str(ip_network(prefix)), segments, str(ip_address(next_hop)), frozenset(communities),
-                   frozenset(large_communities))
+                   frozenset(large_communities), frozenset((str(t), int(a), int(b)) for t, a, b in ext_communities),
+                   med)
 
 
 @dataclass
@@ -71,6 +62,8 @@ class Verdict:
     local_pref: int | None = None
     next_hop: str | None = None
     rpki: str | None = None  # valid / invalid / not-found (when computed)
+    ext_communities: set[tuple[str, int, int]] = field(default_factory=set)
+    member_asn: int | None = None  # the announcing member (the session's)
 
     def to_json(self) -> dict:
         return {"accepted": self.accepted, "check": self.check, "code": self.code, "reason": self.reason,
@@ -168,6 +161,9 @@ class PolicyEngine:
         self.never_via_rs = set(intent.never_via_rs)
         self.origin_sets = {s.name: set(s.asns) for s in intent.asn_sets}
         self.rs = intent.rs_asn
+        self.communities = Communities(self.policy["communities"], self.rs)
+        self.reject_base = self.policy["communities"]["reject_reason_base"]
+        self.tag_base = self.policy["communities"]["tag_reason_base"]
 
     def _matcher(self, name: str | None) -> PrefixMatcher:
         if name is None:
@@ -196,37 +192,47 @@ class PolicyEngine:
         member = self.intent.member(session.member_asn)
         assert member is not None
         state = _State(route)
-        # Members cannot forge the route server's own tags.
-        state.large = {c for c in route.large_communities
-                       if not (c[0] == self.rs and c[1] in (INFO_RPKI, INFO_IRR, REJECT_REASON, WOULD_REJECT))}
-        state.bh_route = member.blackhole and BLACKHOLE in route.communities
+        c = self.communities
+        # Members cannot forge the route server's own tags (the first lines of rs_import_v4/6).
+        held = c.without_info(set(route.communities), {l for l in route.large_communities
+                                                       if not (l[0] == self.rs and l[1] in (self.reject_base,
+                                                                                            self.tag_base))},
+                              set(route.ext_communities))
+        state.std, state.large, state.ext = held
+        state.bh_route = member.blackhole and c.has("blackhole", *held) or \
+            member.blackhole and c.has("blackhole_local", *held)
         try:
             for check in CHAIN:
                 getattr(self, f"_check_{check.name}")(route, session, member, state)
         except _Rejected as rej:
-            c = BY_NAME[rej.name]
-            state.large.add((self.rs, REJECT_REASON, c.code))
-            return Verdict(False, c.name, c.code, c.title, c.fix, state.large, set(route.communities),
-                           None, route.next_hop, state.rpki)
-        communities = set(route.communities)
+            chk = BY_NAME[rej.name]
+            state.large.add((self.rs, self.reject_base, chk.code))
+            return Verdict(False, chk.name, chk.code, chk.title, chk.fix, state.large, state.std,
+                           None, route.next_hop, state.rpki, state.ext, session.member_asn)
         local_pref = None
-        if self.policy["graceful_shutdown"]["enabled"] and GRACEFUL_SHUTDOWN in communities:
+        if self.policy["graceful_shutdown"]["enabled"] and c.has("graceful_shutdown", *held):
             local_pref = self.policy["graceful_shutdown"]["local_pref"]
         next_hop = route.next_hop
         if state.bh_route:
-            if self.policy["blackhole"]["add_no_export"]:
-                communities.add(NO_EXPORT)
+            c.add("blackhole", state.std, state.large, state.ext)
             rewrite = self.policy["blackhole"][f"rewrite_next_hop_ipv{session.afi}"]
             if rewrite:
                 next_hop = str(rewrite)
-        return Verdict(True, None, None, None, None, state.large, communities, local_pref, next_hop, state.rpki)
+        return Verdict(True, None, None, None, None, state.large, state.std, local_pref, next_hop, state.rpki,
+                       state.ext, session.member_asn)
+
+    def export(self, route: Route, verdict: Verdict, receiver_asn: int):
+        """What ``receiver_asn`` gets of this accepted route (``ixpctl.policy.export``), or None."""
+        from .export import export_route
+
+        return export_route(self, route, verdict, receiver_asn)
 
     # --- the checks, one per entry of CHAIN, mirroring templates/bird/checks/<name>.j2 ----------
     def _reject(self, name: str) -> None:
         raise _Rejected(name)
 
     def _tag(self, state: _State, code: int) -> None:
-        state.large.add((self.rs, WOULD_REJECT, code))
+        state.large.add((self.rs, self.tag_base, code))
 
     def _check_next_hop(self, route, session, member, state):
         if route.next_hop not in [session.neighbor, *session.next_hop_allowed]:
@@ -303,10 +309,10 @@ class PolicyEngine:
             (member.prefix_set4 if state.afi == 4 else member.prefix_set6)
         if route.prefix in self._matcher(name):
             if info:
-                state.large.add((self.rs, INFO_IRR, IRR_PREFIX_REGISTERED))
+                self.communities.add("irr_registered", state.std, state.large, state.ext)
         elif member.roas_as_route_objects and not state.bh_route and self._roa(route) == "valid":
             if info:
-                state.large.add((self.rs, INFO_IRR, IRR_PREFIX_VIA_ROA))
+                self.communities.add("irr_via_roa", state.std, state.large, state.ext)
         else:
             if member.enforce_prefix:
                 self._reject("irr_prefix")
@@ -321,10 +327,13 @@ class PolicyEngine:
                 self._reject("rpki_invalid")
             self._tag(state, BY_NAME["rpki_invalid"].code)
         elif self.policy["rpki"]["tag_valid_and_not_found"] and self.policy["communities"]["info_tags"]:
-            state.large.add((self.rs, INFO_RPKI, RPKI_VALID if state.rpki == "valid" else RPKI_NOT_FOUND))
+            self.communities.add("rpki_valid" if state.rpki == "valid" else "rpki_not_found",
+                                 state.std, state.large, state.ext)
 
     def _check_blackhole_not_allowed(self, route, session, member: MemberIntent, state):
-        if BLACKHOLE in route.communities and not member.blackhole:
+        c = self.communities
+        held = (state.std, state.large, state.ext)
+        if (c.has("blackhole", *held) or c.has("blackhole_local", *held)) and not member.blackhole:
             self._reject("blackhole_not_allowed")
 
     def _check_black_list(self, route, session, member: MemberIntent, state):
@@ -338,7 +347,9 @@ class _State:
         net = ip_network(route.prefix)
         self.afi = net.version
         self.length = net.prefixlen
+        self.std: set[tuple[int, int]] = set()
         self.large: set[tuple[int, int, int]] = set()
+        self.ext: set[tuple[str, int, int]] = set()
         self.bh_route = False
         self.rpki: str | None = None
 
@@ -346,3 +357,8 @@ class _State:
 def evaluate(route: Route, intent: RouteServerIntent, session: SessionIntent | str) -> Verdict:
     """One-off evaluation (builds the engine each time: use PolicyEngine for many routes)."""
     return PolicyEngine(intent).evaluate(route, session)
+
+
+from .export import Exported, best_for  # the export half, re-exported for callers
+
+__all__ = ["Exported", "PolicyEngine", "Route", "Verdict", "best_for", "evaluate"]

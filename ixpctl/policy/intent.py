@@ -62,7 +62,8 @@ class MemberIntent:
     enforce_prefix: bool
     roas_as_route_objects: bool
     rpki_reject_invalid: bool
-    blackhole: bool
+    blackhole: bool  # may announce blackholes
+    blackhole_receive: bool  # receives other members' blackholes
     next_hop_policy: str
     next_hop_authorized: list[str]
     length4: tuple[int, int]
@@ -97,6 +98,7 @@ class SessionIntent:
     import_limit: int
     limit_action: str
     next_hop_allowed: list[str]  # empty = strict (the neighbour only)
+    limit_count: str = "accepted"  # accepted (BIRD import limit) | received (receive limit)
 
 
 @dataclass
@@ -125,6 +127,7 @@ class RouteServerIntent:
     fictional: str | None  # the demo banner when fictional resources are on
     facts_provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    log: dict[str, Any] = field(default_factory=lambda: {"to": "syslog"})  # route_servers[].log
 
     def member(self, asn: int) -> MemberIntent | None:
         return next((m for m in self.members if m.asn == asn), None)
@@ -301,8 +304,6 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
     if policy.as_path.never_via_route_servers.peeringdb:
         never |= set(facts.never_via_rs)
         never |= {asn for asn, net in facts.peeringdb.items() if net.never_via_route_servers}
-    member_asns = {m.asn for m in inv.members if m.is_active}
-
     registry = _SetRegistry()
     members: list[MemberIntent] = []
     sessions: list[SessionIntent] = []
@@ -348,7 +349,8 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
             enforce_origin=mp.irr.enforce_origin, enforce_prefix=mp.irr.enforce_prefix,
             roas_as_route_objects=mp.irr.rpki_roas_as_route_objects and mp.rpki.enabled,
             rpki_reject_invalid=mp.rpki.reject_invalid,
-            blackhole=bh, next_hop_policy=mp.next_hop.policy,
+            blackhole=bh, blackhole_receive=_receives_blackholes(mp),
+            next_hop_policy=mp.next_hop.policy,
             next_hop_authorized=[str(a) for a in mp.next_hop.authorized],
             length4=(l4.min, l4.max), length6=(l6.min, l6.max), max_path_length=mp.as_path.max_length,
             max_prefix4=mp4, max_prefix6=mp6, max_prefix_source=src4,
@@ -377,7 +379,7 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
                     bfd=mp.session.bfd, ttl_security=mp.session.ttl_security,
                     hold_time=mp.session.hold_time, keepalive_time=mp.session.keepalive_time,
                     import_limit=mi.max_prefix4 if afi == 4 else mi.max_prefix6,
-                    limit_action=mi.limit_action, next_hop_allowed=allowed,
+                    limit_action=mi.limit_action, next_hop_allowed=allowed, limit_count=mp.max_prefix.count,
                 ))
 
     vrps4 = [v for v in facts.vrps if ":" not in v[0]]
@@ -388,7 +390,9 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         name=rs.name, router_id=str(rs.router_id), rs_asn=inv.ixp.rs_asn, ixp_name=inv.ixp.name,
         bird_version=rs.bird_version, lan_prefixes4=lan_v4, lan_prefixes6=lan_v6,
         bogons4=bogons4, bogons6=bogons6, invalid_asn_ranges=invalid,
-        transit_free=sorted(set(policy.as_path.transit_free.asns) - member_asns),
+        # A transit-free network that is a member stays in the list: the check skips the announcing
+        # peer itself (its own routes are fine), but the same ASN behind another member is a leak.
+        transit_free=sorted(set(policy.as_path.transit_free.asns)),
         transit_free_action=policy.as_path.transit_free.action,
         never_via_rs=sorted(never),
         policy=policy.model_dump(mode="json"),
@@ -399,7 +403,15 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         fictional=fictional,
         facts_provenance={k: asdict(v) for k, v in facts.provenance.items()},
         warnings=warnings,
+        log=rs.log.model_dump(mode="json"),
     )
+
+
+def _receives_blackholes(mp: Policy) -> bool:
+    """blackhole.receive, or by default what blackhole.announce_to says for this member."""
+    if mp.blackhole.receive is not None:
+        return mp.blackhole.receive
+    return mp.blackhole.announce_to == "all" or mp.blackhole.enabled
 
 
 def lpolicy_rtr(loaded: LoadedInventory) -> bool:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from ..base.yamlio import Loc, YamlDoc, line_of, load_yaml, problems_from_validation, to_plain
 from ..errors import InputError, Problem
+from .communities import overlap_problems
 from .model import MEMBER_OVERRIDABLE, Policy
 
 
@@ -34,6 +35,12 @@ def load_policy(path: str | Path) -> LoadedPolicy:
     except ValidationError as exc:
         problems = problems_from_validation(exc, Policy, lambda loc: (str(path), line_of(doc.node, loc)))
         raise InputError(f"policy is invalid ({len(problems)} problem(s)):", problems=problems) from None
+    community_problems = [Problem(msg, str(path), line, ".".join(loc), fix) for msg, loc, line, fix in
+                          overlap_problems(policy.communities.values, policy.communities.reject_reason_base,
+                                           policy.communities.tag_reason_base,
+                                           lambda loc: line_of(doc.node, loc))]
+    if community_problems:
+        raise InputError(f"policy is invalid ({len(community_problems)} problem(s)):", problems=community_problems)
     bogons_path = (path.parent / policy.prefixes.bogons_file).resolve()
     bogons4, bogons6 = load_bogons(bogons_path, policy_file=path, policy_line=line_of(
         doc.node, ("prefixes", "bogons_file")))

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .communities import CommunityValues
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -97,7 +99,11 @@ class MaxPrefix(_Strict):
     default_ipv4: int = Field(default=100, ge=1)  # when neither inventory nor PeeringDB has a value
     default_ipv6: int = Field(default=50, ge=1)
     action: Literal["restart", "block", "disable", "warn"] = "restart"
-    restart_after: int = Field(default=15, ge=1, description="minutes, with action 'restart'")
+    restart_after: int = Field(default=15, ge=1, le=10080, description="minutes, with action 'restart'")
+    # accepted: count the routes that pass the filters (BIRD 'import limit');
+    # received: count every route the member sends, filtered ones too ('receive limit'; arouteserver's
+    # count_rejected_routes). Needs reject_policy.keep_filtered, where BIRD keeps the rejected routes.
+    count: Literal["accepted", "received"] = "accepted"
 
 
 class GracefulShutdown(_Strict):
@@ -113,6 +119,9 @@ class Blackhole(_Strict):
     rewrite_next_hop_ipv6: IPv6Address | None = None
     add_no_export: bool = True
     announce_to: Literal["all", "opted_in"] = "all"
+    # Per member: whether it receives other members' blackholes. null = follow announce_to (all
+    # members, or only those that may announce blackholes). Independent of 'enabled' (announcing).
+    receive: bool | None = None
 
 
 class Lists(_Strict):
@@ -129,6 +138,15 @@ class Communities(_Strict):
     prepend: bool = True  # rs:101..103:peer|0
     scrub_own: bool = True  # remove the RS's own control/info communities before export
     info_tags: bool = True  # tag accepted routes with the IRR/RPKI check results
+    values: CommunityValues = CommunityValues()  # every community's value (ixpctl.policy.communities)
+    reject_reason_base: int = Field(default=65520, ge=1, le=0xFFFFFFFF)  # (rs, base, code): rejected
+    tag_reason_base: int = Field(default=65521, ge=1, le=0xFFFFFFFF)  # (rs, base, code): failed, tag mode
+
+    @model_validator(mode="after")
+    def _bases(self) -> Communities:
+        if self.reject_reason_base == self.tag_reason_base:
+            raise ValueError("reject_reason_base and tag_reason_base must differ")
+        return self
 
 
 class Session(_Strict):
@@ -138,8 +156,15 @@ class Session(_Strict):
     add_path_tx: bool = False
     bfd: bool = False
     ttl_security: bool = False
-    hold_time: int = Field(default=90, ge=3)
-    keepalive_time: int = Field(default=30, ge=1)
+    hold_time: int = Field(default=90, ge=3, le=65535)
+    keepalive_time: int = Field(default=30, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _timers(self) -> Session:
+        if self.keepalive_time >= self.hold_time:
+            raise ValueError(f"keepalive_time ({self.keepalive_time}) must be shorter than hold_time "
+                             f"({self.hold_time}); RFC 4271 suggests a third of it")
+        return self
 
 
 class RejectPolicy(_Strict):
@@ -161,6 +186,13 @@ class Policy(_Strict):
     session: Session = Session()
     reject_policy: RejectPolicy = RejectPolicy()
 
+    @model_validator(mode="after")
+    def _receive_limit_needs_kept_routes(self) -> Policy:
+        if self.max_prefix.count == "received" and not self.reject_policy.keep_filtered:
+            raise ValueError("max_prefix.count: received needs reject_policy.keep_filtered: true "
+                             "(BIRD counts rejected routes only while it keeps them)")
+        return self
+
 
 # Sections (or keys inside a section) a member override may change. Everything else is IXP-wide.
 MEMBER_OVERRIDABLE: dict[str, set[str] | None] = {
@@ -169,8 +201,8 @@ MEMBER_OVERRIDABLE: dict[str, set[str] | None] = {
     "as_path": {"max_length"},
     "irr": {"enforce_origin", "enforce_prefix", "allow_more_specifics", "empty_as_set"},
     "rpki": {"reject_invalid"},
-    "max_prefix": {"action", "restart_after"},
-    "blackhole": {"enabled"},
+    "max_prefix": {"action", "restart_after", "count"},
+    "blackhole": {"enabled", "receive"},
     "lists": None,
     "session": None,
 }

@@ -23,6 +23,7 @@ from ..errors import BuildError
 from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
 from ..sources.facts import PrefixRange
+from .bird_communities import BirdCommunities
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities
         sessions_of.setdefault(s.member_asn, []).append(s)
     return template.render(
         rs=intent, sessions_of=sessions_of, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
-        version=__version__, passwords=passwords or {}, std_ok=intent.rs_asn <= 65535,
+        version=__version__, passwords=passwords or {}, c=BirdCommunities(intent.rs_asn, intent.policy, _SafeText),
         disable_sessions=disable_sessions, timers=_Obj(timers) if timers else None,
     )
 

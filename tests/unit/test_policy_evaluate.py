@@ -38,9 +38,16 @@ def test_graceful_shutdown_sets_local_pref_zero(engine):
     assert engine.evaluate(case.route, case.session).local_pref == 0
 
 
-def test_blackhole_gets_no_export(engine):
+def test_blackhole_gets_no_export_on_export_not_import(engine):
+    """NO_EXPORT added on import would make BIRD keep the blackhole from every member (interpret
+    communities runs before the export filter): it is added when the route goes out."""
     case = next(c for c in CASES if c.label.startswith("blackhole /32"))
-    assert NO_EXPORT in engine.evaluate(case.route, case.session).communities
+    verdict = engine.evaluate(case.route, case.session)
+    assert verdict.accepted and NO_EXPORT not in verdict.communities
+    receivers = {s.member_asn for s in engine.intent.sessions if s.afi == 4} - {verdict.member_asn}
+    delivered = {asn: engine.export(case.route, verdict, asn) for asn in receivers}
+    assert delivered and all(out is not None and NO_EXPORT in out.communities and (65535, 666) in out.communities
+                             for out in delivered.values())
 
 
 def test_bird_path_semantics():
