@@ -285,7 +285,7 @@ def overlap_problems(values: CommunityValues, reject_base: int, tag_base: int,
                 continue
             p = parse_pattern(kind, text)  # type: ignore[arg-type]
             path = ("communities", "values", d.name, kind)
-            where = f"communities.values.{d.name}.{kind}: '{text}'"
+            where = f"'{text}'"
             problem = _value_problem(d, p, where, reject_base, tag_base)
             if problem is None:
                 clash = next(((name, t) for name, t, other in seen if patterns_overlap(p, other)), None)
