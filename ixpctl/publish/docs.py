@@ -24,21 +24,9 @@ from markupsafe import Markup
 from .. import __version__
 from ..base.paths import templates_dir
 from ..inventory.models import Inventory
-from ..policy.chain import (
-    BLACKHOLE,
-    BY_NAME,
-    CHAIN,
-    GRACEFUL_SHUTDOWN,
-    INFO_IRR,
-    INFO_RPKI,
-    IRR_PREFIX_REGISTERED,
-    IRR_PREFIX_VIA_ROA,
-    NO_EXPORT,
-    REJECT_REASON,
-    RPKI_NOT_FOUND,
-    RPKI_VALID,
-    WOULD_REJECT,
-)
+from ..policy import communities
+from ..policy.chain import BY_NAME, CHAIN
+from ..policy.communities import CONTROL, active_patterns
 from ..policy.loader import LoadedPolicy
 from ..policy.model import MEMBER_OVERRIDABLE, Policy
 
@@ -105,7 +93,7 @@ class CommunityDoc:
     """One community and what it means, in both languages (like the texts of chain.CHAIN)."""
 
     value: str
-    kind: Literal["standard", "large"]
+    kind: Literal["standard", "large", "extended"]
     en: str
     fr: str
 
@@ -134,6 +122,8 @@ class PolicyDoc:
     graceful_shutdown: dict[str, Any]
     blackhole: dict[str, Any]
     well_known: list[CommunityDoc]
+    reject_base: int
+    tag_base: int
     bogons4: list[str]
     bogons6: list[str]
     demo_mode: bool
@@ -170,7 +160,8 @@ def build_policy_doc(inventory: Inventory, loaded: LoadedPolicy) -> PolicyDoc:
         scrub_own=policy.communities.scrub_own,
         graceful_shutdown=policy.graceful_shutdown.model_dump(mode="json"),
         blackhole=policy.blackhole.model_dump(mode="json"),
-        well_known=well_known_communities(policy),
+        well_known=well_known_communities(policy, rs),
+        reject_base=policy.communities.reject_reason_base, tag_base=policy.communities.tag_reason_base,
         bogons4=[str(p) for p in loaded.bogons4], bogons6=[str(p) for p in loaded.bogons6],
         demo_mode=bool(ixp.fictional_resources and ixp.fictional_resources.enabled),
     )
@@ -198,8 +189,8 @@ def _check_doc(position: int, name: str, policy: Policy, inventory: Inventory) -
     return CheckDoc(
         position=position, name=name, code=c.code, mode=mode, params=params, per_member=_per_member(name),
         title=c.title, title_fr=c.title_fr, explain=c.explain, explain_fr=c.explain_fr, fix=c.fix, fix_fr=c.fix_fr,
-        reject_community=f"{rs}:{REJECT_REASON}:{c.code}",
-        tag_community=f"{rs}:{WOULD_REJECT}:{c.code}" if name in TAG_CAPABLE else None,
+        reject_community=f"{rs}:{policy.communities.reject_reason_base}:{c.code}",
+        tag_community=f"{rs}:{policy.communities.tag_reason_base}:{c.code}" if name in TAG_CAPABLE else None,
     )
 
 
@@ -280,78 +271,60 @@ def _per_member_key(section: str, key: str) -> bool:
     return section in MEMBER_OVERRIDABLE and (keys is None or key in keys)
 
 
-def control_communities(policy: Policy, rs: int) -> list[CommunityDoc]:
-    """Announcement control, exactly the branches of rs_export_to in templates/bird/functions.j2."""
-    c = policy.communities
+def _community_docs(policy: Policy, rs: int, names: tuple[str, ...]) -> list[CommunityDoc]:
+    """The forms in force of these communities, with their values as members type them: exactly
+    the forms the BIRD config tests (``policy.communities.active_patterns``), so docs and config
+    cannot drift apart."""
+    comm = policy.communities.model_dump(mode="json")
     out: list[CommunityDoc] = []
-    if c.large:
-        out += [
-            CommunityDoc(f"{rs}:0:peer-as", "large", "Do not announce to peer-as.",
-                         "Ne pas annoncer à peer-as."),
-            CommunityDoc(f"{rs}:0:0", "large", "Do not announce to any peer (except those named with "
-                         f"{rs}:1:peer-as).", "N'annoncer à aucun pair (sauf ceux désignés par "
-                         f"{rs}:1:peer-as)."),
-            CommunityDoc(f"{rs}:1:peer-as", "large", f"Announce to peer-as, with {rs}:0:0.",
-                         f"Annoncer à peer-as, avec {rs}:0:0."),
-        ]
-    if c.standard and rs <= 65535:
-        out += [
-            CommunityDoc("0:peer-as", "standard", "Do not announce to peer-as (16-bit peer ASNs only).",
-                         "Ne pas annoncer à peer-as (ASN de pair sur 16 bits uniquement)."),
-            CommunityDoc(f"0:{rs}", "standard", f"Do not announce to any peer (except those named with "
-                         f"{rs}:peer-as).", f"N'annoncer à aucun pair (sauf ceux désignés par {rs}:peer-as)."),
-            CommunityDoc(f"{rs}:peer-as", "standard", f"Announce to peer-as, with 0:{rs} (16-bit peer ASNs only).",
-                         f"Annoncer à peer-as, avec 0:{rs} (ASN de pair sur 16 bits uniquement)."),
-        ]
-    if c.prepend and c.large:
-        times = {1: ("once", "une fois"), 2: ("twice", "deux fois"), 3: ("three times", "trois fois")}
-        for target, to_en, to_fr in (("peer-as", "peer-as", "peer-as"), ("0", "every peer", "tous les pairs")):
-            for n, (times_en, times_fr) in times.items():
-                out.append(CommunityDoc(f"{rs}:{100 + n}:{target}", "large",
-                                        f"Prepend the announcing ASN {times_en} towards {to_en}.",
-                                        f"Ajouter {times_fr} l'ASN annonceur (prepend) vers {to_fr}."))
+    for name in names:
+        d = communities.BY_NAME[name]
+        for p in active_patterns(comm, name, rs):
+            value = ":".join("peer-as" if f == "peer" else str(rs) if f == "rs" else str(f) for f in p.fields)
+            value = f"{p.ext_type}:{value}" if p.ext_type else value
+            out.append(CommunityDoc(value, _KIND[p.kind], d.meaning[0].upper() + d.meaning[1:] + ".",
+                                    d.meaning_fr[0].upper() + d.meaning_fr[1:] + "."))
     return out
+
+
+_KIND: dict[str, Literal["standard", "large", "extended"]] = {"std": "standard", "large": "large",
+                                                              "ext": "extended"}
+
+
+def control_communities(policy: Policy, rs: int) -> list[CommunityDoc]:
+    """Announcement control: every community rs_export_to (templates/bird/functions.j2) acts on."""
+    return _community_docs(policy, rs, CONTROL)
 
 
 def info_communities(policy: Policy, rs: int) -> list[CommunityDoc]:
     """The informational tags the import checks add (rpki_invalid.j2, irr_prefix.j2)."""
     if not policy.communities.info_tags:
         return []
-    out: list[CommunityDoc] = []
+    names = []
     if policy.rpki.enabled and policy.rpki.tag_valid_and_not_found:
-        out += [CommunityDoc(f"{rs}:{INFO_RPKI}:{RPKI_VALID}", "large", "RPKI valid.", "RPKI valide."),
-                CommunityDoc(f"{rs}:{INFO_RPKI}:{RPKI_NOT_FOUND}", "large", "RPKI not found (no covering ROA).",
-                             "RPKI inconnu (aucun ROA ne couvre le préfixe).")]
-    out.append(CommunityDoc(f"{rs}:{INFO_IRR}:{IRR_PREFIX_REGISTERED}", "large",
-                            "Prefix registered in the IRR (route/route6 object of the AS-SET).",
-                            "Préfixe enregistré dans l'IRR (objet route/route6 de l'AS-SET)."))
-    if policy.irr.rpki_roas_as_route_objects:
-        out.append(CommunityDoc(f"{rs}:{INFO_IRR}:{IRR_PREFIX_VIA_ROA}", "large",
-                                "Prefix not in the IRR but authorised by a ROA (RPKI valid).",
-                                "Préfixe absent de l'IRR mais autorisé par un ROA (RPKI valide)."))
-    return out
+        names += ["rpki_valid", "rpki_not_found"]
+    names.append("irr_registered")
+    if policy.irr.rpki_roas_as_route_objects and policy.rpki.enabled:
+        names.append("irr_via_roa")
+    return _community_docs(policy, rs, tuple(names))
 
 
-def well_known_communities(policy: Policy) -> list[CommunityDoc]:
-    """RFC 8326 / RFC 7999 communities as the import function treats them."""
+def well_known_communities(policy: Policy, rs: int) -> list[CommunityDoc]:
+    """RFC 8326 / RFC 7999 communities (and the IXP's own blackhole form) as the import treats them."""
     out: list[CommunityDoc] = []
     if policy.graceful_shutdown.enabled:
         lp = policy.graceful_shutdown.local_pref
-        out.append(CommunityDoc(_std(GRACEFUL_SHUTDOWN), "standard",
-                                f"GRACEFUL_SHUTDOWN (RFC 8326): the route server sets local-pref {lp}.",
-                                f"GRACEFUL_SHUTDOWN (RFC 8326) : le serveur de routes fixe la local-pref à {lp}."))
-    out.append(CommunityDoc(_std(BLACKHOLE), "standard",
-                            "BLACKHOLE (RFC 7999): accepted only from members with blackholing enabled.",
-                            "BLACKHOLE (RFC 7999) : accepté uniquement des membres ayant le blackholing activé."))
+        out += [CommunityDoc(c.value, c.kind, f"GRACEFUL_SHUTDOWN (RFC 8326): the route server sets local-pref {lp}.",
+                             f"GRACEFUL_SHUTDOWN (RFC 8326) : le serveur de routes fixe la local-pref à {lp}.")
+                for c in _community_docs(policy, rs, ("graceful_shutdown",))]
+    out += [CommunityDoc(c.value, c.kind, "BLACKHOLE (RFC 7999): accepted only from members with blackholing "
+                         "enabled.", "BLACKHOLE (RFC 7999) : accepté uniquement des membres ayant le blackholing "
+                         "activé.") for c in _community_docs(policy, rs, ("blackhole", "blackhole_local"))]
     if policy.blackhole.add_no_export:
-        out.append(CommunityDoc(_std(NO_EXPORT), "standard",
-                                "NO_EXPORT: added by the route server to every blackhole route.",
-                                "NO_EXPORT : ajouté par le serveur de routes à chaque route blackhole."))
+        out.append(CommunityDoc("65535:65281", "standard",
+                                "NO_EXPORT: added by the route server to every blackhole route it announces.",
+                                "NO_EXPORT : ajouté par le serveur de routes à chaque route blackhole annoncée."))
     return out
-
-
-def _std(pair: tuple[int, int]) -> str:
-    return f"{pair[0]}:{pair[1]}"
 
 
 # --- rendering --------------------------------------------------------------------------------------

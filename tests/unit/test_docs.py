@@ -106,12 +106,15 @@ def test_standard_communities_follow_policy(tmp_path, default_policy_path):
     assert "not used at this IXP" in off
 
 
-def test_standard_communities_hidden_for_32bit_rs_asn(tmp_path, default_policy_path):
+def test_standard_communities_naming_a_32bit_rs_asn_are_hidden(tmp_path, default_policy_path):
+    """With a 32-bit RS ASN, the standard forms that name it (0:RS, RS:peer, 65501:RS) cannot
+    exist; those that name only the peer (0:peer, 65511:peer) still work, as in the config."""
     inv = base_inventory()
     inv["ixp"]["rs_asn"] = 4200000000
     doc = _doc(tmp_path, default_policy_path, inv)
     en, fr = (" ".join(render_markdown(doc, lang).split()) for lang in ("en", "fr"))
-    assert "`0:peer-as`" not in en and "`4200000000:0:peer-as`" in en
+    assert "`0:peer-as`" in en and "`65511:peer-as`" in en and "`4200000000:0:peer-as`" in en
+    assert "`0:4200000000`" not in en and "`65501:4200000000`" not in en
     assert "does not fit in 16 bits" in en and "ne tient pas sur 16 bits" in fr
 
 
