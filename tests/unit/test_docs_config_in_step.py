@@ -47,7 +47,7 @@ CUSTOM = {"communities": {"standard": True, "prepend": False, "values": {
 def test_docs_list_exactly_what_the_config_does(tmp_path, default_policy_path, changes):
     path = _policy_with(tmp_path, default_policy_path, **changes) if changes else default_policy_path
     doc, config, rs = _setup(tmp_path, path)
-    functions = "\n".join(re.findall(r"^function community_\w+\(.*?^}", config, re.S | re.M))
+    functions = "\n".join(re.findall(r"^function community_\w+\(.*?^}", config, re.DOTALL | re.MULTILINE))
     for cm in doc.control:
         assert _bird_literal(cm.value, cm.kind, rs) in functions, (cm.value, cm.kind)
     tested = re.findall(r"\(([^()]*?)\) ~ (bgp_\w+)", functions)
