@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from ixpctl.docs import build_policy_doc
 from ixpctl.inventory import load_inventory
 from ixpctl.policy.intent import compile_route_server
 from ixpctl.policy.loader import load_policy
+from ixpctl.publish.docs import build_policy_doc
 from ixpctl.render.bird import render_route_server
 from tests.support.builders import base_inventory, write_inventory
 from tests.support.policy_cases import policy_facts
