@@ -1,4 +1,4 @@
-"""`ixpctl lab up | test | down | status | export containerlab`: the route-server lab."""
+"""`ixpctl lab up | test | conformance | down | status | export containerlab`: the route-server lab."""
 
 from __future__ import annotations
 
@@ -137,6 +137,47 @@ def test(lab_file: Path, scenario_dir: Path, only: tuple[str, ...], no_destructi
         passed = sum(r.ok for r in results)
         console.print(f"{passed}/{len(results)} expectations hold")
     if failed:
+        raise SystemExit(1)
+
+
+@lab.command()
+@click.option("--lab", "lab_file", default="lab/conformance.lab.yml", show_default=True,
+              type=click.Path(path_type=Path), help="The conformance lab.")
+@click.option("--cases", "cases_path", default="lab/conformance/cases", show_default=True,
+              type=click.Path(path_type=Path), help="Catalogue directory (or one file).")
+@click.option("--rtr", is_flag=True, help="RPKI over RTR (StayRTR) instead of the static ROA tables of a build.")
+@click.option("-k", "only", multiple=True, help="Run only cases whose name contains this (repeatable).")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds a round may take to converge.")
+@json_option
+def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ...], timeout: float,
+                as_json: bool) -> None:
+    """Run the member-perspective conformance catalogue in its own lab (brought up and torn down).
+
+    Exit 0 when every case passes (known bugs marked xfail_reason must still fail), 1 otherwise."""
+    from ..lab import Lab
+    from ..lab.conformance import run_conformance
+
+    if Lab.current() is not None:
+        raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
+    report = run_conformance(lab_file, cases_path, rtr=rtr, only=only, timeout=timeout)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        colour = {"PASS": "green", "FAIL": "red", "XFAIL": "yellow", "XPASS": "red"}
+        table = Table(title=f"Conformance, RPKI {report.mode} ({report.seconds:.1f} s)", title_justify="left")
+        for col in ("result", "case", "ref", "mismatches"):
+            table.add_column(col, overflow="fold")
+        for r in report.results:
+            detail = "\n".join(m.text() for m in r.mismatches[:6]) + (
+                f"\n… {len(r.mismatches) - 6} more" if len(r.mismatches) > 6 else "")
+            if r.xfail_reason:
+                detail = f"known: {r.xfail_reason}\n{detail}".strip()
+            table.add_row(f"[{colour[r.status]}]{r.status}[/]", r.case, r.ref, detail)
+        console.print(table)
+        for note in report.notes:
+            console_err.print(f"note: {note}")
+        console.print(", ".join(f"{n} {s}" for s, n in report.counts().items()))
+    if not report.ok:
         raise SystemExit(1)
 
 

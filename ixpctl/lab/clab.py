@@ -84,7 +84,7 @@ def export_containerlab(config: LabConfig, out: Path, config_dir: Path, *,
         label = f"as{m.asn}-{i}"
         d = (config_dir / label)
         d.mkdir(exist_ok=True)
-        kind = config.speakers.get(m.asn, config.default_speaker)
+        kind = config.speaker_of(m.asn, i)
         v4 = str(conn.ipv4) if conn.ipv4 else None
         v6 = str(conn.ipv6) if conn.ipv6 else None
         node = {"label": label, "asn": m.asn, "ipv4": v4, "ipv6": v6, "dir": str(d.resolve()),

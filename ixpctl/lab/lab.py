@@ -43,6 +43,14 @@ class LabConfig:
     rtr_port: int = 8282
     rtr_refresh: int = 1
     path: Path | None = None
+    # one router of a member on another implementation than its others: {(asn, connection): kind}
+    connection_speakers: dict[tuple[int, int], str] = field(default_factory=dict)
+    # "rtr": VRPs from StayRTR (editable while the lab runs); "static": the ROA tables `ixpctl build`
+    # renders when no rtr_servers are configured (what an offline build deploys)
+    rpki: str = "rtr"
+
+    def speaker_of(self, asn: int, connection: int) -> str:
+        return self.connection_speakers.get((asn, connection), self.speakers.get(asn, self.default_speaker))
 
     @classmethod
     def load(cls, path: str | Path, base: Path | None = None) -> LabConfig:
@@ -51,24 +59,30 @@ class LabConfig:
         data = to_plain(load_yaml(path, what="lab file").node) or {}
         base = base or Path.cwd()
         unknown = set(data) - {"inventory", "policy", "snapshot", "speakers", "default_speaker", "max_prefix",
-                               "baseline", "rtr"}
+                               "baseline", "rtr", "rpki"}
         if unknown:
             raise IxpctlError(f"{path}: unknown key(s) {sorted(unknown)}")
-        speakers = {int(k): str(v) for k, v in (data.get("speakers") or {}).items()}
-        bad = {v for v in speakers.values()} - {"bird", "gobgp", "exabgp"}
+        raw = {str(k): str(v) for k, v in (data.get("speakers") or {}).items()}
+        speakers = {int(k): v for k, v in raw.items() if "/" not in k}  # "64499/2": that router only
+        per_router = {(int(k.split("/")[0]), int(k.split("/")[1])): v for k, v in raw.items() if "/" in k}
+        bad = set(raw.values()) - {"bird", "gobgp", "exabgp"}
         if bad:
             raise IxpctlError(f"{path}: unknown speaker(s) {sorted(bad)}: use bird, gobgp or exabgp")
+        if data.get("rpki", "rtr") not in ("rtr", "static"):
+            raise IxpctlError(f"{path}: rpki is `rtr` (StayRTR) or `static` (ROA tables in the config)")
         rtr = data.get("rtr") or {}
         return cls(base / data.get("inventory", "inventory"), base / data.get("policy", "policies/default.yml"),
                    base / data["snapshot"] if data.get("snapshot") else None,  # type: ignore[arg-type]
                    speakers, data.get("default_speaker", "bird"),
                    {int(k): dict(v) for k, v in (data.get("max_prefix") or {}).items()},
-                   bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path)
+                   bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path,
+                   per_router, str(data.get("rpki", "rtr")))
 
 
 def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, list[RouteServerIntent], Any]:
     """Inventory + policy + snapshot → one Intent per route server, prepared for the lab:
-    RTR mode (``sources.rpki.rtr_servers`` → ``protocol rpki``), lab timers, lab import limits.
+    RTR mode (``sources.rpki.rtr_servers`` → ``protocol rpki``; ``rpki: static`` keeps the static ROA
+    tables of an offline build), lab timers, lab import limits.
     Filtering is untouched: the same chain, sets and VRPs as ``ixpctl build``."""
     from ..inventory import load_inventory
     from ..inventory.sources_config import RtrServer
@@ -80,7 +94,7 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     inv = loaded.inventory
     snapshot = config.snapshot or (Path.cwd() / inv.sources.snapshot_dir)
     facts = read_snapshot(snapshot, max_ages=None)
-    inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)]
+    inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)] if config.rpki == "rtr" else []
     intents = []
     for rs in inv.route_servers:
         intent = compile_route_server(loaded, policy, facts, rs)
@@ -143,7 +157,7 @@ class Lab:
         lan = inv.ixp.lans[0]
         plen4 = lan.ipv4.prefixlen if lan.ipv4 else None
         plen6 = lan.ipv6.prefixlen if lan.ipv6 else None
-        st.info.update(rs_asn=inv.ixp.rs_asn, lab_file=str(config.path) if config.path else None,
+        st.info.update(rs_asn=inv.ixp.rs_asn, lab_file=str(config.path) if config.path else None, rpki=config.rpki,
                        route_servers=[], members=[], vrp_file=str(run_dir / "vrps.json"),
                        intents={i.name: str(run_dir / i.name / "intent.json") for i in intents})
         (run_dir / "vrps.json").write_text(json.dumps(vrps_json(facts.vrps)))
@@ -189,19 +203,20 @@ class Lab:
             d.mkdir()
             node = {"label": label, "asn": m.asn, "name": m.name, "ns": ns, "ipv4": v4, "ipv6": v6,
                     "router_id": v4 or f"10.255.{(m.asn >> 8) & 255}.{m.asn & 255}", "dir": str(d),
-                    "speaker": config.speakers.get(m.asn, config.default_speaker), "connection": i}
+                    "speaker": config.speaker_of(m.asn, i), "connection": i}
             members.append(node)
         st.info["members"] = members
         st.save()
 
         # RPKI first (so BIRD's rpki protocol connects at once), then the route servers, then members.
-        for rs in st.info["route_servers"]:
+        for rs in st.info["route_servers"] if config.rpki == "rtr" else []:
             st.spawn(f"{rs['name']}-stayrtr", rs["ns"],
                      ["stayrtr", "-cache", str(run_dir / "vrps.json"), "-checktime=false", "-bind",
                       f"127.0.0.1:{config.rtr_port}", "-metrics.addr", "127.0.0.1:9847",
                       "-refresh", str(config.rtr_refresh), "-log.verbose=false"])
         for rs in st.info["route_servers"]:
-            _wait_port(rs["ns"], config.rtr_port)
+            if config.rpki == "rtr":
+                _wait_port(rs["ns"], config.rtr_port)
             st.spawn(f"{rs['name']}-bird", rs["ns"], ["bird", "-f", "-c", rs["config"], "-s", rs["socket"]])
         intent_by_rs = {i.name: i for i in intents}
         first = intents[0]
@@ -249,6 +264,8 @@ class Lab:
 
     def write_vrps(self, vrps: list[tuple[str, int, int]]) -> None:
         """Edit the file StayRTR serves (atomic replace); BIRD gets it via RTR Serial Notify."""
+        if self.state.info.get("rpki", "rtr") != "rtr":
+            raise IxpctlError("this lab runs static ROA tables (rpki: static): VRPs cannot change while it runs")
         path = Path(self.state.info["vrp_file"])
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(vrps_json(vrps)))

@@ -76,6 +76,8 @@ class Speaker:
         if a.next_hop and a.next_hop != self.own_address(a.afi):
             raise IxpctlError(f"{self.kind} member AS{self.asn} cannot set a third-party next hop "
                               f"({a.prefix}): use an ExaBGP member")
+        if a.med is not None and self.kind == "bird":  # BIRD sends a MED over eBGP only when set on export
+            raise IxpctlError(f"BIRD members in the lab do not send a MED ({a.prefix}): use an ExaBGP member")
         rest: list[Any] = []
         first = True
         for kind, asns in a.as_path:
@@ -128,6 +130,7 @@ class BirdSpeaker(Speaker):
                     stmts = ["bgp_path = +empty+;"] + [f"bgp_path.prepend({x});" for x in reversed(self._path_behind(a))]
                     stmts += [f"bgp_community.add(({x}, {y}));" for x, y in sorted(a.communities)]
                     stmts += [f"bgp_large_community.add(({x}, {y}, {z}));" for x, y, z in sorted(a.large_communities)]
+                    stmts += [f"bgp_ext_community.add(({k}, {x}, {y}));" for k, x, y in sorted(a.ext_communities)]
                     entries.append(f"  route {a.prefix} blackhole {{ {' '.join(stmts)} }};")
                 # one static protocol per RS and AFI: routes go only to the route servers named in `to`
                 blocks.append(f"protocol static ann_{rs['name']}_v{afi} {{ ipv{afi} {{ table t_{rs['name']}_v{afi}; }};\n"
@@ -165,10 +168,21 @@ class BirdSpeaker(Speaker):
     def received(self, rs_name: str, prefix: str) -> list[ReceivedRoute]:
         afi = 6 if ":" in prefix else 4
         client = RouteServerClient(self.socket)
-        out = []
-        for r in client.routes(prefix=prefix, protocol=f"{rs_name}_v{afi}"):
-            out.append(ReceivedRoute(r.prefix, r.as_path, r.next_hop, list(r.communities), list(r.large_communities)))
-        return out
+        return [_received(r) for r in client.routes(prefix=prefix, protocol=f"{rs_name}_v{afi}")]
+
+    def received_all(self, rs_name: str, afi: int) -> dict[str, ReceivedRoute]:
+        """Every route of the session with ``rs_name`` in one query (the conformance runner polls this)."""
+        routes = RouteServerClient(self.socket).routes(table=f"t_{rs_name}_v{afi}")
+        return {r.prefix: _received(r) for r in routes if r.protocol == f"{rs_name}_v{afi}"}
+
+    def sessions_up(self) -> dict[str, bool]:
+        """Established or not, per route-server session (``rs1_v4``): absence is evidence only when up."""
+        return {s.name: s.established for s in RouteServerClient(self.socket).sessions()}
+
+
+def _received(r: Any) -> ReceivedRoute:
+    return ReceivedRoute(r.prefix, r.as_path, r.next_hop, list(r.communities), list(r.large_communities),
+                         r.med, list(r.ext_communities))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -232,6 +246,10 @@ class GobgpSpeaker(Speaker):
                 args += ["community", ",".join(f"{x}:{y}" for x, y in sorted(a.communities))]
             if a.large_communities:
                 args += ["large-community", ",".join(f"{x}:{y}:{z}" for x, y, z in sorted(a.large_communities))]
+            if a.med is not None:
+                args += ["med", str(a.med)]
+            if a.ext_communities:
+                raise IxpctlError(f"GoBGP members in the lab do not send extended communities ({a.prefix})")
             self._cli(*args)
             current[a.prefix] = a
         self._save(current)
@@ -364,6 +382,11 @@ class ExabgpSpeaker(Speaker):
             text += " community [ " + " ".join(f"{x}:{y}" for x, y in sorted(a.communities)) + " ]"
         if a.large_communities:
             text += " large-community [ " + " ".join(f"{x}:{y}:{z}" for x, y, z in sorted(a.large_communities)) + " ]"
+        if a.ext_communities:  # ExaBGP's names for BIRD's rt / ro
+            names = {"rt": "target", "ro": "origin"}
+            text += " extended-community [ " + " ".join(f"{names[k]}:{x}:{y}" for k, x, y in sorted(a.ext_communities)) + " ]"
+        if a.med is not None:
+            text += f" med {a.med}"
         return text
 
     def announce(self, routes: list[Announcement]) -> None:

@@ -89,6 +89,8 @@ class RouteEntry:
     origin: str | None = None
     communities: list[tuple[int, int]] = field(default_factory=list)
     large_communities: list[tuple[int, int, int]] = field(default_factory=list)
+    med: int | None = None
+    ext_communities: list[tuple[str, int, int]] = field(default_factory=list)  # ("rt", 64496, 1); AS-based only
     attributes: dict[str, str] = field(default_factory=dict)  # every `BGP.x:` line, raw
 
     def rejections(self, rs_asn: int) -> list[Rejection]:

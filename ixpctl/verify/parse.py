@@ -138,6 +138,11 @@ def parse_routes(text: str, *, filtered: bool = False) -> list[RouteEntry]:
                     cur.origin = value
                 elif attr == "community":
                     cur.communities = sorted({(int(a), int(b)) for a, b in re.findall(r"\((\d+),\s*(\d+)\)", value)})
+                elif attr == "med":
+                    cur.med = int(value)
+                elif attr == "ext_community":  # (rt, 64496, 1); IPv4-address-based ones are kept raw only
+                    cur.ext_communities = sorted({(k, int(a), int(b)) for k, a, b in
+                                                  re.findall(r"\((\w+),\s*(\d+),\s*(\d+)\)", value)})
                 elif attr == "large_community":
                     cur.large_communities = sorted({(int(a), int(b), int(c)) for a, b, c in
                                                     re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)", value)})
