@@ -1,0 +1,82 @@
+"""The conformance catalogue in the conformance lab, once with the static ROA tables an offline build
+renders and once over RTR (StayRTR): one lab bring-up per mode, one pytest item per case and mode.
+
+Cleanup is the lab's own: ``run_conformance`` stops every process it started and deletes every
+namespace it created (by recorded PID and name) even when a case or the bring-up fails; the fixture
+finalizer (and an atexit hook, should pytest itself be interrupted) runs ``down`` again on every
+state file under the run's base directory, then checks that nothing recorded is left.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ixpctl.lab.catalogue import load_catalogue
+from ixpctl.lab.conformance import DEFAULT_CASES, Report, run_conformance
+from ixpctl.lab.state import LabState, list_namespaces
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.lab
+
+CASES = [c.name for c in load_catalogue(REPO / DEFAULT_CASES).cases]
+TOOLS = ("bird", "birdc", "exabgp", "stayrtr", "ip")
+
+
+def _down_everything(base: Path) -> list[str]:
+    """``down`` for every lab run recorded under ``base``; what is still there afterwards."""
+    left = []
+    for path in base.glob("*/state.json"):
+        state = LabState.load(path)
+        state.down()
+        existing = set(list_namespaces())
+        left += [ns for ns in state.namespaces if ns in existing]
+        left += [f"{p.name} (pid {p.pid})" for p in state.processes if state.alive(p)]
+    return left
+
+
+@pytest.fixture(scope="module", params=["static", "rtr"])
+def report(request, tmp_path_factory) -> Report:
+    if os.geteuid() != 0:
+        pytest.skip("the conformance lab needs root (network namespaces)")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"the conformance lab needs {', '.join(missing)} on PATH")
+    base = tmp_path_factory.mktemp(f"conformance-{request.param}")
+    atexit.register(_down_everything, base)
+    try:
+        result = run_conformance(rtr=request.param == "rtr", base=base, root=REPO)
+    finally:
+        left = _down_everything(base)
+    assert not left, f"left behind after the {request.param} run: {left}"
+    return result
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_case(report: Report, name: str) -> None:
+    result = next(r for r in report.results if r.case == name)
+    detail = "\n".join(m.text() for m in result.mismatches)
+    if result.status == "XFAIL":
+        pytest.xfail(f"{result.xfail_reason}\n{detail}")
+    if result.status == "XPASS":
+        pytest.fail(f"{name} passes now ({report.mode}): remove its xfail_reason ({result.xfail_reason})")
+    assert result.status == "PASS", f"{name} ({report.mode}, {result.ref}):\n{detail}"
+
+
+def test_rpki_came_the_intended_way(report: Report) -> None:
+    """Static mode renders ROA tables (no RTR protocol); RTR mode has an Established RTR session per RS."""
+    assert set(report.rpki) == {"rs1", "rs2"}
+    for rs, protocols in report.rpki.items():
+        if report.mode == "rtr":
+            assert protocols and all(p.endswith("Established") for p in protocols), (rs, protocols)
+        else:
+            assert protocols == [], (rs, protocols)
+
+
+def test_every_case_ran_once(report: Report) -> None:
+    assert sorted(r.case for r in report.results) == sorted(CASES)
+    assert {r.round for r in report.results} == {1, 2}  # everything together, then max-prefix alone
