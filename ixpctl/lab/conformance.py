@@ -81,13 +81,15 @@ def pending_knobs(config: LabConfig) -> Iterator[tuple[LabConfig, list[str]]]:
     """``blackhole.receive`` (a member refusing blackholes) is being added to the policy model.
     Until it is there, the conformance lab runs without it (a temporary copy of the inventory) and
     says so; the cases that need it are marked ``xfail_reason`` in the catalogue."""
+    from ruamel.yaml import YAML
+
     from ..policy.model import Blackhole
-    from ..yamlio import load_yaml, to_plain
 
     if "receive" in Blackhole.model_fields:
         yield config, []
         return
-    data = to_plain(load_yaml(config.inventory, what="inventory").node)
+    yaml = YAML(typ="safe")
+    data = yaml.load(config.inventory.read_text(encoding="utf-8"))
     dropped = []
     for m in data.get("members", []):
         bh = (m.get("policy") or {}).get("blackhole") or {}
@@ -99,12 +101,10 @@ def pending_knobs(config: LabConfig) -> Iterator[tuple[LabConfig, list[str]]]:
     if not dropped:
         yield config, []
         return
-    from ruamel.yaml import YAML
-
     with tempfile.TemporaryDirectory(prefix="ixpctl-conformance-") as tmp:
         path = Path(tmp) / config.inventory.name
         with path.open("w") as fh:
-            YAML().dump(data, fh)
+            yaml.dump(data, fh)
         yield replace(config, inventory=path), [
             f"policy knob blackhole.receive is not implemented yet: ignored for {', '.join(dropped)}"]
 
