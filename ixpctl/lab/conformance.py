@@ -111,14 +111,16 @@ def pending_knobs(config: LabConfig) -> Iterator[tuple[LabConfig, list[str]]]:
 
 # --- the catalogue against the topology ----------------------------------------------------------
 
-def lab_nodes(config: LabConfig) -> list[dict[str, Any]]:
-    """The member routers the lab will start (what ``Lab.up`` records), without starting anything."""
+def lab_topology(config: LabConfig) -> tuple[list[dict[str, Any]], list[str]]:
+    """The member routers the lab will start (what ``Lab.up`` records) and the route servers'
+    names, without starting anything."""
     from ..inventory import load_inventory
 
     inv = load_inventory(config.inventory).inventory
-    return [{"label": f"m{m.asn}-{i}", "asn": m.asn, "connection": i, "dir": "", "router_id": "0.0.0.0",
-             "ipv4": str(c.ipv4) if c.ipv4 else None, "ipv6": str(c.ipv6) if c.ipv6 else None,
-             "speaker": config.speaker_of(m.asn, i)} for m, i, c in inv.route_server_connections()]
+    nodes = [{"label": f"m{m.asn}-{i}", "asn": m.asn, "connection": i, "dir": "", "router_id": "0.0.0.0",
+              "ipv4": str(c.ipv4) if c.ipv4 else None, "ipv6": str(c.ipv6) if c.ipv6 else None,
+              "speaker": config.speaker_of(m.asn, i)} for m, i, c in inv.route_server_connections()]
+    return nodes, [rs.name for rs in inv.route_servers]
 
 
 def check_catalogue(cases: list[Case], nodes: list[dict[str, Any]], rs_names: list[str]) -> None:
@@ -233,10 +235,7 @@ def run_conformance(lab_file: Path = DEFAULT_LAB, cases_path: Path = DEFAULT_CAS
         raise InputError(f"no conformance case matches {' / '.join(only)}")
     config = replace(LabConfig.load(root / lab_file, base=root), rpki="rtr" if rtr else "static")
     with pending_knobs(config) as (config, notes):
-        from ..inventory import load_inventory
-
-        rs_names = [rs.name for rs in load_inventory(config.inventory).inventory.route_servers]
-        check_catalogue(cases, lab_nodes(config), rs_names)
+        check_catalogue(cases, *lab_topology(config))
         lab = Lab.up(config, base=base)
         try:
             run = ConformanceRun(lab, catalogue, timeout=timeout)

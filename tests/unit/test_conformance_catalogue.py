@@ -12,7 +12,7 @@ import pytest
 
 from ixpctl.errors import InputError
 from ixpctl.lab.catalogue import load_catalogue, plan_rounds
-from ixpctl.lab.conformance import DEFAULT_CASES, DEFAULT_LAB, check_catalogue, lab_nodes, pending_knobs
+from ixpctl.lab.conformance import DEFAULT_CASES, DEFAULT_LAB, check_catalogue, lab_topology, pending_knobs
 from ixpctl.lab.judge import Judge
 from ixpctl.lab.lab import LabConfig, compile_lab
 from ixpctl.lab.model import ReceivedRoute
@@ -60,7 +60,7 @@ def test_catalogue_size_and_coverage():
 def test_catalogue_fits_the_lab_and_runs_in_few_rounds():
     config = LabConfig.load(REPO / DEFAULT_LAB, base=REPO)
     with pending_knobs(config) as (config, _notes):
-        check_catalogue(CATALOGUE.cases, lab_nodes(config), ["rs1", "rs2"])
+        check_catalogue(CATALOGUE.cases, *lab_topology(config))
     rounds = plan_rounds(CATALOGUE.cases)
     assert len(rounds) == 2 and rounds[-1][0].name == "max-prefix-restart"  # one convergence wait + the destructive one
 
@@ -116,7 +116,7 @@ def test_announcement_a_speaker_cannot_make_is_an_error():
     case = next(c for c in CATALOGUE.cases if c.name == "first-as-not-the-peer")
     bad = replace(case, routes=[replace(r, asn=64498) for r in case.routes])  # R16 runs BIRD
     with pending_knobs(config) as (config, _notes), pytest.raises(InputError, match="bird member AS64498 can only"):
-        check_catalogue([bad], lab_nodes(config), ["rs1", "rs2"])
+        check_catalogue([bad], *lab_topology(config))
 
 
 # --- the judge on synthetic observations -------------------------------------------------------
@@ -127,7 +127,7 @@ def fake_lab():
     config = replace(LabConfig.load(REPO / DEFAULT_LAB, base=REPO), rpki="static")
     with pending_knobs(config) as (config, _notes):
         _loaded, intents, facts = compile_lab(config)
-        nodes = lab_nodes(config)
+        nodes, _rs = lab_topology(config)
     by_rs = {i.name: i for i in intents}
     return SimpleNamespace(rs_names=["rs1", "rs2"], intent=by_rs.__getitem__, read_vrps=lambda: facts.vrps,
                            state=SimpleNamespace(info={"members": nodes, "rs_asn": 64500})), nodes
