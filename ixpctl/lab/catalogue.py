@@ -34,9 +34,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..base.yamlio import line_of, load_yaml, to_plain
 from ..errors import InputError
 from ..policy.chain import BY_NAME
-from ..yamlio import line_of, load_yaml, to_plain
 from .model import Announcement, Segment, parse_ext_community, parse_path
 
 CASE_KEYS = {"name", "ref", "covers", "description", "announce", "received", "sessions", "destructive",

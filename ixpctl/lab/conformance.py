@@ -13,10 +13,7 @@ RPKI comes from the static ROA tables an offline ``ixpctl build`` renders (defau
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -72,41 +69,6 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "mode": self.mode, "seconds": round(self.seconds, 1), "counts": self.counts(),
                 "notes": self.notes, "rpki": self.rpki, "cases": [r.to_json() for r in self.results]}
-
-
-# --- knobs the catalogue's inventory uses before ixpctl has them ---------------------------------
-
-@contextlib.contextmanager
-def pending_knobs(config: LabConfig) -> Iterator[tuple[LabConfig, list[str]]]:
-    """``blackhole.receive`` (a member refusing blackholes) is being added to the policy model.
-    Until it is there, the conformance lab runs without it (a temporary copy of the inventory) and
-    says so; the cases that need it are marked ``xfail_reason`` in the catalogue."""
-    from ruamel.yaml import YAML
-
-    from ..policy.model import Blackhole
-
-    if "receive" in Blackhole.model_fields:
-        yield config, []
-        return
-    yaml = YAML(typ="safe")
-    data = yaml.load(config.inventory.read_text(encoding="utf-8"))
-    dropped = []
-    for m in data.get("members", []):
-        bh = (m.get("policy") or {}).get("blackhole") or {}
-        if "receive" in bh:
-            bh.pop("receive")
-            dropped.append(f"AS{m['asn']}")
-            if not bh:
-                m["policy"].pop("blackhole")
-    if not dropped:
-        yield config, []
-        return
-    with tempfile.TemporaryDirectory(prefix="ixpctl-conformance-") as tmp:
-        path = Path(tmp) / config.inventory.name
-        with path.open("w") as fh:
-            yaml.dump(data, fh)
-        yield replace(config, inventory=path), [
-            f"policy knob blackhole.receive is not implemented yet: ignored for {', '.join(dropped)}"]
 
 
 # --- the catalogue against the topology ----------------------------------------------------------
@@ -234,16 +196,15 @@ def run_conformance(lab_file: Path = DEFAULT_LAB, cases_path: Path = DEFAULT_CAS
     if not cases:
         raise InputError(f"no conformance case matches {' / '.join(only)}")
     config = replace(LabConfig.load(root / lab_file, base=root), rpki="rtr" if rtr else "static")
-    with pending_knobs(config) as (config, notes):
-        check_catalogue(cases, *lab_topology(config))
-        lab = Lab.up(config, base=base)
-        try:
-            run = ConformanceRun(lab, catalogue, timeout=timeout)
-            results = run.run(cases)
-            notes += [run.judge.export_note] if run.judge.export_note else []
-            # evidence of the RPKI path the run took: RTR sessions in --rtr mode, none with static tables
-            rpki = {rs: [f"{p.name} {p.info}" for p in lab.rs(rs).protocols() if p.proto == "RPKI"]
-                    for rs in lab.rs_names}
-        finally:
-            lab.down()
+    check_catalogue(cases, *lab_topology(config))
+    lab = Lab.up(config, base=base)
+    try:
+        run = ConformanceRun(lab, catalogue, timeout=timeout)
+        results = run.run(cases)
+        notes = [run.judge.export_note] if run.judge.export_note else []
+        # evidence of the RPKI path the run took: RTR sessions in --rtr mode, none with static tables
+        rpki = {rs: [f"{p.name} {p.info}" for p in lab.rs(rs).protocols() if p.proto == "RPKI"]
+                for rs in lab.rs_names}
+    finally:
+        lab.down()
     return Report("rtr" if rtr else "static", time.monotonic() - started, results, notes, rpki)

@@ -91,17 +91,29 @@ class BirdCommunities:
         return f"({p.ext_type}, {body})" if p.kind == "ext" else f"({body})"
 
     def _delete(self, patterns: list[Pattern]) -> list[str]:
-        """One ``delete`` statement per attribute for these forms, 'peer' as a wildcard."""
-        by_attr: dict[str, list[str]] = {}
+        """One ``delete`` statement per attribute for these forms, 'peer' as a wildcard.
+
+        A form another one already covers (``0:RS`` under ``0:*``) is left out: BIRD builds a
+        community set as a tree of intervals, and with overlapping items it can miss values (seen
+        with BIRD 2.0.12: ``[(0, RS_ASN), (0, *)]`` kept ``0:64506``)."""
+        by_attr: dict[str, list[Pattern]] = {}
         for p in patterns:
             items = by_attr.setdefault(_ATTR[p.kind], [])
-            if (w := self._wild(p)) not in items:
-                items.append(w)
-        return [self._safe(f"{attr}.delete([{_wrap(items)}]);") for attr, items in by_attr.items()]
+            if not any(_covers(q, p) for q in items):
+                items[:] = [q for q in items if not _covers(p, q)] + [p]
+        return [self._safe(f"{attr}.delete([{_wrap([self._wild(p) for p in items])}]);")
+                for attr, items in by_attr.items()]
 
     def scrub(self) -> list[str]:
-        """Before export: every control community, the IXP's own blackhole form, the info tags."""
-        return self._delete(scrub_patterns(self.policy, self.rs))
+        """Before export: every control community, the IXP's own blackhole form, the info tags, and
+        whatever else is in the route server's namespace (RS:*:*, and RS:* for a 16-bit RS ASN)."""
+        own = [p for p in scrub_patterns(self.policy, self.rs)
+               if not (p.fields[0] == "rs" and (p.kind == "large" or (p.kind == "std" and self.rs <= 0xFFFF)))]
+        out = self._delete(own)
+        if self.rs <= 0xFFFF:
+            out.append(self._safe("bgp_community.delete([(RS_ASN, *)]);"))
+        out.append(self._safe("bgp_large_community.delete([(RS_ASN, *, *)]);"))
+        return out
 
     def delete_info(self) -> list[str]:
         """On import: informational tags a member might forge."""
@@ -119,3 +131,9 @@ def _wrap(items: list[str], width: int = 84) -> str:
             cur = f"{cur}, {item}" if cur else item
     lines.append(cur)
     return "\n      ".join(lines)
+
+
+def _covers(a: Pattern, b: Pattern) -> bool:
+    """Every community ``b`` deletes, ``a`` deletes too ('peer' is BIRD's ``*`` in a delete)."""
+    return a.kind == b.kind and a.ext_type == b.ext_type and all(
+        x == "peer" or x == y for x, y in zip(a.fields, b.fields, strict=True))

@@ -59,21 +59,13 @@ def test_catalogue_size_and_coverage():
 
 def test_catalogue_fits_the_lab_and_runs_in_few_rounds():
     config = LabConfig.load(REPO / DEFAULT_LAB, base=REPO)
-    with pending_knobs(config) as (config, _notes):
-        check_catalogue(CATALOGUE.cases, *lab_topology(config))
+    check_catalogue(CATALOGUE.cases, *lab_topology(config))
     rounds = plan_rounds(CATALOGUE.cases)
     assert len(rounds) == 2 and rounds[-1][0].name == "max-prefix-restart"  # one convergence wait + the destructive one
 
 
-def test_conformance_policy_is_the_default_policy():
-    from ixpctl.policy.loader import load_policy
-
-    mine = load_policy(REPO / "lab" / "conformance" / "policy.yml")
-    default = load_policy(REPO / "policies" / "default.yml")
-    assert mine.policy.model_dump(exclude={"prefixes": {"bogons_file"}}) == \
-        default.policy.model_dump(exclude={"prefixes": {"bogons_file"}}), \
-        "lab/conformance/policy.yml drifted from policies/default.yml: copy the change"
-    assert mine.bogons4 == default.bogons4 and mine.bogons6 == default.bogons6
+def test_conformance_lab_runs_the_documented_default_policy():
+    assert LabConfig.load(REPO / DEFAULT_LAB, base=REPO).policy == REPO / "policies" / "default.yml"
 
 
 def test_snapshot_matches_its_manifest():
