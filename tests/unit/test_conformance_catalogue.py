@@ -12,7 +12,7 @@ import pytest
 
 from ixpctl.errors import InputError
 from ixpctl.lab.catalogue import load_catalogue, plan_rounds
-from ixpctl.lab.conformance import DEFAULT_CASES, DEFAULT_LAB, check_catalogue, lab_topology, pending_knobs
+from ixpctl.lab.conformance import DEFAULT_CASES, DEFAULT_LAB, check_catalogue, lab_topology
 from ixpctl.lab.judge import Judge
 from ixpctl.lab.lab import LabConfig, compile_lab
 from ixpctl.lab.model import ReceivedRoute
@@ -107,7 +107,7 @@ def test_announcement_a_speaker_cannot_make_is_an_error():
     config = LabConfig.load(REPO / DEFAULT_LAB, base=REPO)
     case = next(c for c in CATALOGUE.cases if c.name == "first-as-not-the-peer")
     bad = replace(case, routes=[replace(r, asn=64498) for r in case.routes])  # R16 runs BIRD
-    with pending_knobs(config) as (config, _notes), pytest.raises(InputError, match="bird member AS64498 can only"):
+    with pytest.raises(InputError, match="bird member AS64498 can only"):
         check_catalogue([bad], *lab_topology(config))
 
 
@@ -117,9 +117,8 @@ def test_announcement_a_speaker_cannot_make_is_an_error():
 def fake_lab():
     """What the judge reads from a running lab, from the same compile step as ``Lab.up``."""
     config = replace(LabConfig.load(REPO / DEFAULT_LAB, base=REPO), rpki="static")
-    with pending_knobs(config) as (config, _notes):
-        _loaded, intents, facts = compile_lab(config)
-        nodes, _rs = lab_topology(config)
+    _loaded, intents, facts = compile_lab(config)
+    nodes, _rs = lab_topology(config)
     by_rs = {i.name: i for i in intents}
     return SimpleNamespace(rs_names=["rs1", "rs2"], intent=by_rs.__getitem__, read_vrps=lambda: facts.vrps,
                            state=SimpleNamespace(info={"members": nodes, "rs_asn": 64500})), nodes
