@@ -149,14 +149,40 @@ def _refresh_irr(inventory: Any, facts: Facts, irr: ModuleType, progress: Progre
                 notes.append(f"IRR {query} (prospective member, not in the inventory) failed: {message}")
             else:
                 failed[f"irr:{query}"] = message
+    fallback = _fallback_queries(by_member, results)
+    if fallback:
+        # irr.empty_as_set: fallback_aut_num needs the member's own route objects. Asked only for
+        # members whose AS-SETs all came back empty (so at most one small query per such member).
+        try:
+            results.update(irr.expand_all(fallback, settings, **options))
+        except SourceError as err:
+            results.update(getattr(err, "results", None) or {})
+            for query, why in (getattr(err, "failures", None) or {query: err for query in fallback}).items():
+                failed[f"irr:{query}"] = getattr(why, "message", str(why))
+        notes.extend(f"IRR: the AS-SET(s) of {q} resolved to nothing: its own route objects ({q}) were "
+                     "expanded too, for irr.empty_as_set: fallback_aut_num" for q in fallback)
     facts.irr = results
     for query, expansion in sorted(facts.irr.items()):
         facts.warnings.extend(f"IRR {query}: {w}" for w in expansion.warnings)
     facts.provenance["irr"] = Provenance(
         "irr", ",".join(settings.hosts), snap.iso_utc(now), snap.data_sha256(snap.facts_parts(facts)["irr"]),
-        {"sources": list(settings.sources), "queries": len(queries), "member_queries": by_member,
+        {"sources": list(settings.sources), "queries": len(queries) + len(fallback), "member_queries": by_member,
+         "fallback_queries": fallback,
          "prospective_queries": prospective,
          "truncated": sorted(q for q, e in facts.irr.items() if e.truncated)})
+
+
+def _fallback_queries(by_member: dict[str, list[str]], results: dict[str, IrrExpansion]) -> list[str]:
+    """``AS<n>`` of every member whose AS-SET expansions are all empty, when not already expanded."""
+    out = []
+    for asn, queries in sorted(by_member.items(), key=lambda item: int(item[0])):
+        own = f"AS{asn}"
+        if own in queries or own in results:
+            continue
+        found = [results[q] for q in queries if q in results]
+        if found and len(found) == len(queries) and all(e.empty for e in found):
+            out.append(own)
+    return out
 
 
 def prospective_asns(inventory: Any, netixlan: Iterable[Any]) -> list[int]:

@@ -197,3 +197,38 @@ def test_mlix_snapshot_is_current(irrd_host, tmp_path):
     assert fresh.peeringdb == bundled.peeringdb and fresh.netixlan == bundled.netixlan
     assert fresh.never_via_rs == bundled.never_via_rs
     assert fresh.vrps == bundled.vrps
+
+
+def test_empty_as_set_falls_back_to_the_aut_num_end_to_end(irrd_host, tmp_path):
+    """A member whose AS-SET is empty but who has route objects for its own ASN: refresh against a
+    real IRRd fetches AS<n>, the build accepts the registered route, and `ixpctl check` agrees
+    (it must not tell the member to create route objects that exist). reject_all still rejects."""
+    from ixpctl.analysis.selfcheck import self_check
+    from ixpctl.policy.evaluate import PolicyEngine, Route
+    from ixpctl.policy.intent import compile_route_server
+    from ixpctl.policy.loader import effective_policy, load_policy
+    from ixpctl.sources.refresh import refresh
+    from ixpctl.sources.snapshot import read_snapshot
+    from tests.support.builders import base_inventory, make_member, write_inventory
+
+    data = base_inventory(members=0, fictional=False)
+    data["members"] = [make_member(1, asn=100610, as_set="TEST::AS-EMPTY")]
+    data["sources"] = {"irr": {"hosts": [irrd_host], "sources": ["TEST"], "timeout": 20}}
+    loaded = load_inventory(write_inventory(tmp_path / "inventory", data))
+    outcome = refresh(loaded.inventory, ["irr"], snapshot_dir=tmp_path / "snap", repo_root=tmp_path)
+    assert outcome.ok, outcome.failed
+    facts = read_snapshot(tmp_path / "snap")
+    assert facts.irr["TEST::AS-EMPTY"].empty
+    assert facts.irr["AS100610"].prefixes4 == [("193.0.10.0/24", 24, 24)]
+
+    policy = load_policy(REPO / "policies" / "default.yml")
+    rs = loaded.inventory.route_servers[0]
+    intent = compile_route_server(loaded, policy, facts, rs)
+    route = Route.make("193.0.10.0/24", [100610], "192.0.2.11")
+    assert PolicyEngine(intent).evaluate(route, "AS100610_1_v4").accepted
+    report = self_check(intent, facts, 100610)
+    assert [(r.prefix, r.accepted) for r in report.results] == [("193.0.10.0/24", True)]
+
+    policy.policy = effective_policy(policy.policy, {"irr": {"empty_as_set": "reject_all"}})
+    strict = PolicyEngine(compile_route_server(loaded, policy, facts, rs)).evaluate(route, "AS100610_1_v4")
+    assert not strict.accepted and strict.check == "irr_prefix"

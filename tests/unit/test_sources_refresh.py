@@ -283,3 +283,18 @@ def test_failure_warnings_stay_one_line_while_the_outcome_keeps_the_detail(setup
     assert "C: z" in outcome.failed["irr"]
     warning = next(w for w in outcome.facts.warnings if w.startswith("FAILED: IRR"))
     assert "\n" not in warning and "(+3 more lines)" in warning
+
+
+def test_empty_as_set_also_expands_the_members_aut_num(setup):
+    """irr.empty_as_set: fallback_aut_num needs AS<n>'s route objects in the snapshot: refresh asks
+    for them when (and only when) a member's AS-SETs all resolve to nothing."""
+    irr = FakeIrr()
+    irr.empty = {"RIPE::AS-MEMBER2"}
+    outcome = run(setup, ["irr"], irr=irr)
+    assert outcome.ok
+    facts = snap.read_snapshot(setup.snapshot_dir)
+    assert "AS64502" in facts.irr and facts.irr["AS64502"].prefixes4
+    assert "AS64501" not in facts.irr and "AS64503" not in facts.irr  # their AS-SETs were not empty
+    assert irr.queries == ["AS64502"]  # the second, bounded round: only the member that needs it
+    assert facts.provenance["irr"].detail["fallback_queries"] == ["AS64502"]
+    assert any("AS64502" in note and "fallback_aut_num" in note for note in outcome.notes)
