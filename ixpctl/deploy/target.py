@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DeployError
-from ..inventory.models import DeployTarget
+from ..inventory.models import DeployTarget, check_ssh_host, check_ssh_user
 
 
 @dataclass
@@ -98,12 +98,20 @@ class SshTarget(Target):
 
     def __init__(self, settings: DeployTarget, ssh: str = "ssh", connect_timeout: int = 10):
         self.settings = settings
+        # Checked again here (the inventory model checks too): an object built without validation
+        # must not be able to turn "-oProxyCommand=..." into an ssh option.
+        try:
+            check_ssh_host(settings.host)
+            check_ssh_user(settings.user)
+        except ValueError as exc:
+            raise DeployError(f"deploy target: {exc}", fix="fix deploy.host / deploy.user in the inventory") from None
+        # "--" ends ssh's options: the destination and the command after it are never options.
         self.base = [ssh, "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect_timeout}",
-                     "-p", str(settings.port), f"{settings.user}@{settings.host}"]
+                     "-p", str(int(settings.port)), "--", f"{settings.user}@{settings.host}"]
 
     def _ssh(self, command: str, data: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run(self.base + ["--", command], input=data, capture_output=True, timeout=timeout,
+            return subprocess.run(self.base + [command], input=data, capture_output=True, timeout=timeout,
                                   check=False)
         except subprocess.TimeoutExpired:
             raise DeployError(f"ssh to {self.describe()} timed out after {timeout:.0f} s") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -81,6 +81,37 @@ class IXP(Strict):
         return next((lan for lan in self.lans if lan.name == name), None)
 
 
+# What may follow `ssh --`: a hostname (RFC 1123 labels) or an IP literal, and a POSIX user name.
+# A value beginning with "-" would otherwise be read by ssh as an option (-oProxyCommand=... runs a
+# command), so these are checked here (file:line errors) and again where ssh's argv is built.
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_POSIX_USER = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$")
+
+
+def check_ssh_host(value: str) -> str:
+    """``value`` if it is a hostname (RFC 1123) or an IPv4/IPv6 literal, else ValueError."""
+    literal = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        address = ip_address(literal)
+    except ValueError:
+        address = None
+    if address is not None and re.fullmatch(r"[0-9A-Fa-f:.]+(%[A-Za-z0-9_.][A-Za-z0-9_.-]*)?", literal):
+        return value
+    name = value.removesuffix(".")
+    if name and len(name) <= 253 and all(_HOST_LABEL.match(label) for label in name.split(".")):
+        return value
+    raise ValueError(f"{value!r} is not a hostname or an IP address (letters, digits, '-' and '.'; "
+                     "labels must not begin or end with '-')")
+
+
+def check_ssh_user(value: str) -> str:
+    """``value`` if it is a POSIX user name (portable characters, not beginning with '-'), else ValueError."""
+    if _POSIX_USER.match(value):
+        return value
+    raise ValueError(f"{value!r} is not a user name (letters, digits, '.', '_', '-', at most 32, "
+                     "not beginning with '-')")
+
+
 class DeployTarget(Strict):
     """Where a route server's config goes: this host, or another one over SSH."""
 
@@ -91,6 +122,16 @@ class DeployTarget(Strict):
     control_socket: str = "/run/bird/bird.ctl"
     bird_binary: str = "bird"
     birdc_binary: str = "birdc"
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return check_ssh_host(value)
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: str) -> str:
+        return check_ssh_user(value)
 
 
 class RouteServerLog(Strict):

@@ -15,7 +15,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..errors import IxpctlError
+from ..errors import InputError, IxpctlError
+from ..inventory.models import check_ssh_host, check_ssh_user
+
+
+def check_destination(destination: str) -> str:
+    """``destination`` if it is ``[user@]host`` with a valid user name and host, else InputError.
+
+    Checked here although the inventory checks deploy.host/user too: ``--ssh`` comes straight from
+    the command line, and a value beginning with "-" must never reach ssh as an option."""
+    user, _, host = destination.rpartition("@")
+    try:
+        check_ssh_host(host)
+        if user or "@" in destination:
+            check_ssh_user(user)
+    except ValueError as exc:
+        raise InputError(f"ssh destination {destination!r}: {exc}",
+                         fix="give [USER@]HOST, e.g. root@rs1.example.net") from None
+    return destination
 
 
 def forward_command(destination: str, remote_socket: str, local_socket: str, *, port: int | None = None,
@@ -24,7 +41,8 @@ def forward_command(destination: str, remote_socket: str, local_socket: str, *, 
             "-o", "StreamLocalBindUnlink=yes", "-o", f"ConnectTimeout={connect_timeout}"]
     if port:
         argv += ["-p", str(port)]
-    return argv + ["-L", f"{local_socket}:{remote_socket}", destination]
+    # "--" ends ssh's options: the destination can never be read as one.
+    return argv + ["-L", f"{local_socket}:{remote_socket}", "--", check_destination(destination)]
 
 
 @contextmanager
@@ -32,6 +50,7 @@ def forwarded_socket(destination: str, remote_socket: str, *, port: int | None =
                      ssh: str | None = None, connect_timeout: int = 10) -> Iterator[str]:
     """Yield a local socket path connected to ``remote_socket`` on ``destination`` ([user@]host)."""
     ssh = ssh or os.environ.get("IXPCTL_SSH", "ssh")
+    check_destination(destination)  # before anything runs
     if shutil.which(ssh) is None:
         raise IxpctlError(f"'{ssh}' not found: reaching {destination} needs the OpenSSH client",
                           fix="apt-get install openssh-client")

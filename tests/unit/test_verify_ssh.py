@@ -16,7 +16,7 @@ from ixpctl.verify.ssh import forward_command, forwarded_socket
 def test_forward_command():
     argv = forward_command("root@rs1.example", "/run/bird/bird.ctl", "/tmp/x/bird.ctl", port=2222)
     assert argv[0] == "ssh" and "-N" in argv and "BatchMode=yes" in argv and "ExitOnForwardFailure=yes" in argv
-    assert argv[-3:] == ["-L", "/tmp/x/bird.ctl:/run/bird/bird.ctl", "root@rs1.example"]
+    assert argv[-4:] == ["-L", "/tmp/x/bird.ctl:/run/bird/bird.ctl", "--", "root@rs1.example"]
     assert argv[argv.index("-p") + 1] == "2222"
 
 
