@@ -32,6 +32,7 @@ from ..inventory.loader import LoadedInventory, inventory_files, load_inventory
 from ..inventory.models import Inventory, Member
 from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
+from ..render.secrets import mask_secrets
 from ..sources.facts import Facts, PdbNetwork
 from ..sources.last_good import copy_facts
 from ..sources.snapshot import max_ages, read_snapshot
@@ -258,7 +259,9 @@ def _config_diffs(old: LoadedInventory, new: LoadedInventory, lpolicy: LoadedPol
     after = build(new, lpolicy, facts, out_dir=tmp / "build-after", bird=req.bird, base_dir=req.repo_root)
     for b_cfg, a_cfg in zip(before.configs, after.configs):
         name = a_cfg.path.name
-        out[name] = _diff(b_cfg.path.read_text(), a_cfg.path.read_text(), f"a/{name}", f"b/{name}")
+        # masked here, where the diff is made: text, --json and anything else only ever see this copy
+        out[name] = _diff(mask_secrets(b_cfg.path.read_text()), mask_secrets(a_cfg.path.read_text()),
+                          f"a/{name}", f"b/{name}")
     try:
         from ..switch.build import render_switches
     except ImportError:

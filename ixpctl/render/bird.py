@@ -24,6 +24,7 @@ from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
 from ..sources.facts import PrefixRange
 from .bird_communities import BirdCommunities
+from .secrets import Md5Secret, check_md5_secret
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,13 @@ def _finalize(value: Any) -> Any:
 
 
 def bird_string(value: Any) -> _SafeText:
-    """Text for inside a BIRD "..." string: ASCII letters kept, quotes/backslashes/control chars removed."""
+    """Text for inside a BIRD "..." string: ASCII letters kept, quotes/backslashes/control chars removed.
+
+    An MD5 secret is the exception: it is a key, not prose, so it is written byte for byte (folding
+    it to ASCII made a different key and the session never came up). It was checked when it was
+    resolved (``check_md5_secret``: no quotes, backslashes or control characters, <= 80 bytes)."""
+    if isinstance(value, Md5Secret):
+        return _SafeText(value)
     text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
     text = re.sub(r"[\x00-\x1f\x7f]", " ", text)
     text = text.replace('"', "'").replace("\\", "/")
@@ -192,12 +199,14 @@ def resolve_passwords(intent: RouteServerIntent, base_dir: Path) -> dict[str, st
             path = Path(s.md5_file)
             path = path if path.is_absolute() else base_dir / path
             if path.is_file():
-                secret = path.read_text().strip()
+                try:
+                    secret = path.read_text(encoding="utf-8").strip()
+                except UnicodeDecodeError:
+                    raise BuildError(f"MD5 secret for AS{s.member_asn} session {s.name} (file {s.md5_file}) "
+                                     "is not valid UTF-8", fix=f"write the secret to {path} in UTF-8") from None
         if secret:
-            if re.search(r'["\\\x00-\x1f]', secret) or len(secret) > 80:
-                raise BuildError(f"MD5 secret for {s.name} contains quotes, backslashes or control characters",
-                                 fix="use a password of printable characters without \" or \\ (max 80)")
-            out[s.name] = secret
+            source = f"environment variable {s.md5_env}" if s.md5_env else f"file {s.md5_file}"
+            out[s.name] = check_md5_secret(secret, where=f"AS{s.member_asn} session {s.name}", source=source)
     return out
 
 

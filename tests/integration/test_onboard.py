@@ -39,7 +39,11 @@ def onboard(root: Path, *args: str, cache: Path, snapshot: Path | None = None, i
     return CliRunner().invoke(main, argv, input=input, catch_exceptions=False)
 
 
-def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache):
+MD5_SECRET = "Tombouctou-md5-7q"  # what the operator exported for the new member's sessions
+
+
+def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache, monkeypatch):
+    monkeypatch.setenv("MLIX_MD5_AS64507", MD5_SECRET)  # so the configs really carry a password
     before = MLIX.read_text()
     args = ("64507", "--yes", "--json", "--switch", "sw1", "--mac", "02:00:00:64:07:01",
             "--md5-env", "MLIX_MD5_AS64507")
@@ -68,7 +72,8 @@ def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache):
     for name in ("rs1.conf", "rs2.conf"):
         diff = data["config_diffs"][name]
         assert "+protocol bgp AS64507_1_v4 from rs_client {" in diff and "+  neighbor 2001:db8:0:10::23 as 64507;" in diff
-        assert "+  password" not in diff or "MLIX_MD5_AS64507" not in diff
+        assert '+  password "********";' in diff  # rendered, and masked in what is shown
+    assert MD5_SECRET not in result.output
 
     # the welcome pack, in both languages and both formats
     names = sorted(p.name for p in (mlix / "welcome").iterdir())
@@ -81,6 +86,7 @@ def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache):
         assert "**115**" in text and "`198.19.0.0/24`" in text
     assert "**3 accepted, 0 rejected** of 3" in en and "TCP MD5: **yes**" in en and "Hold time 90 s" in en
     assert "Bienvenue à MLIX" in fr and "**3 acceptées, 0 rejetées** sur 3" in fr and "MD5 TCP : **oui**" in fr
+    assert not [p.name for p in (mlix / "welcome").iterdir() if MD5_SECRET in p.read_text()]
     html = (mlix / "welcome" / "AS64507.fr.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html and "<table>" in html
 
@@ -89,6 +95,18 @@ def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache):
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["state"] == "already onboarded"
     assert (mlix / "inventory" / "mlix.yml").read_text() == after
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_dry_run_never_prints_the_md5_secret(mlix, mlix_pdb_cache, monkeypatch, as_json):
+    monkeypatch.setenv("MLIX_MD5_AS64507", MD5_SECRET)
+    result = onboard(mlix, "64507", "--dry-run", "--switch", "sw1", "--md5-env", "MLIX_MD5_AS64507",
+                     *(["--json"] if as_json else []), cache=mlix_pdb_cache)
+    assert result.exit_code == 0, result.output
+    assert MD5_SECRET not in result.output
+    diffs = json.loads(result.stdout)["config_diffs"]["rs1.conf"] if as_json else result.output
+    assert '+  password "********";' in diffs
+    assert (mlix / "inventory" / "mlix.yml").read_bytes() == MLIX.read_bytes()
 
 
 def test_not_in_peeringdb_is_refused(mlix, mlix_pdb_cache):

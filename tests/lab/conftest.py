@@ -33,3 +33,7 @@ def lab(tmp_path_factory):
         yield lab
     finally:
         lab.down()
+
+
+# The deploy tests' own small lab (one route server, one peer): tests/support/rslab.py.
+from tests.support.rslab import rslab, rslab_factory  # noqa: F401
