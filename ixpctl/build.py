@@ -24,11 +24,13 @@ from pathlib import Path
 
 from .analysis.validate import validate
 from .base.fsutil import write_text_chunked
+from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords
+from .render.secrets import mask_secrets
 from .sources.facts import Facts
 
 
@@ -118,7 +120,7 @@ class BirdCheck:
                 line_no = int(match.group(1))
                 lines = self.path.read_text(errors="replace").splitlines()
                 context = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
-                detail = f"line {line_no}, column {match.group(2)}: {match.group(3)}\n    > {context}"
+                detail = f"line {line_no}, column {match.group(2)}: {match.group(3)}\n    > {mask_secrets(context)}"
             raise BuildError(f"BIRD rejected the generated config {self.shown_as}: {detail}",
                              fix="if the inventory is valid this is an ixpctl bug: report it with the line above")
         return elapsed
@@ -154,6 +156,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ixpctl-build-", dir=out_dir))
     built: list[BuiltConfig] = []
+    manifest: dict[str, dict] = {}
     try:
         for rs in servers:
             intent = compile_route_server(loaded, lpolicy, facts, rs)
@@ -161,13 +164,20 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             if local_version and parse_version(local_version)[:2] != caps.version[:2]:
                 warnings.append(f"{rs.name} targets BIRD {rs.bird_version} but this machine's bird is "
                                 f"{local_version}: the check used the local one")
-            text = render_route_server(intent, capabilities=caps, passwords=resolve_passwords(intent, base_dir))
+            passwords = resolve_passwords(intent, base_dir)
+            text = render_route_server(intent, capabilities=caps, passwords=passwords)
             path = staging / f"{rs.name}.conf"
             size, lines = write_text_chunked(path, text), text.count("\n")
             del text  # 40+ MB at 1000 members: not kept while the intent is serialised
+            if passwords:  # holds MD5 secrets: owner only (the staging dir is 0700 until now)
+                path.chmod(0o600)
             check_run = BirdCheck(path, binary, shown_as=str(out_dir / path.name)) if binary else None
             try:
-                write_text_chunked(staging / f"{rs.name}.intent.json", json.dumps(intent.to_json(), default=str))
+                intent_path = staging / f"{rs.name}.intent.json"
+                write_text_chunked(intent_path, json.dumps(intent.to_json(), default=str))
+                # hashed while bird -p runs on the other core
+                manifest[path.name] = config_entry(path, rs.name, len(intent.sessions), secret=bool(passwords))
+                manifest[intent_path.name] = file_entry(intent_path)
             except BaseException:
                 if check_run is not None:
                     check_run.cancel()
@@ -178,6 +188,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
         for item in built:  # every config passed: publish them (atomic rename each)
             for suffix in (".conf", ".intent.json"):
                 os.replace(staging / f"{item.route_server}{suffix}", out_dir / f"{item.route_server}{suffix}")
+        write_manifest(out_dir, staging, manifest)  # last: it vouches for the files now in place
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(built, warnings, facts)

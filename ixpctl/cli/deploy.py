@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from .. import __version__
 from ..errors import DeployError
-from .common import Context, console, json_option, print_json
+from .common import Context, console, console_err, json_option, print_json
 
 
 @click.group()
@@ -31,7 +32,11 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
               verify_wait: float, allow_demo: bool, as_json: bool) -> None:
     """Copy build/<rs>.conf to each route server, `bird -p` it there, swap it in atomically, reload
     BIRD and verify the sessions came back; on any failure restore the previous config.
-    Exit 0 on success, 5 when a deploy failed (the previous config is running again)."""
+
+    Only configs listed in build/manifest.json (hash, size, session count) are deployed, and only
+    to a BIRD that runs deploy.config_path. Exit 0 on success, 5 when a deploy was refused or
+    failed (nothing changed, or the previous config was restored: the message says which)."""
+    from ..deploy.manifest import check_built
     from ..deploy.rs import deploy_route_server
     from ..deploy.target import target_for
 
@@ -51,6 +56,10 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
         if "# MD5 password not rendered" in text and not dry_run:
             raise DeployError(f"{path} lacks MD5 passwords whose secrets were not available at build time",
                               fix="export the secrets' environment variables (or files) and rebuild")
+        built = check_built(build_dir, path.name, config)  # before anything on the route server changes
+        if built.get("ixpctl_version") != __version__ and not as_json:
+            console_err.print(f"[yellow]warning[/] {escape(str(path))} was built by ixpctl "
+                              f"{escape(str(built.get('ixpctl_version')))}, this is {__version__}")
         report = deploy_route_server(rs.name, config, target_for(rs.deploy), dry_run=dry_run,
                                      confirm_timeout=confirm_timeout, verify_wait=verify_wait,
                                      log=(lambda m, n=rs.name: None) if as_json else
