@@ -98,8 +98,8 @@ class RsLab:
         raise AssertionError(f"the BGP session did not come up: {self.birdc('show', 'protocols', 'all', 'member1')}")
 
     def settings(self, **overrides) -> DeployTarget:
-        return DeployTarget(host="localhost", config_path=str(self.config), control_socket=str(self.socket),
-                            **overrides)
+        return DeployTarget(**{"host": "localhost", "config_path": str(self.config),
+                               "control_socket": str(self.socket), **overrides})
 
     def target(self) -> LocalTarget:
         return LocalTarget(self.settings(), prefix=["ip", "netns", "exec", self.ns])
