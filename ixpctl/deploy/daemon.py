@@ -90,12 +90,16 @@ class DaemonProcess:
 class Daemon:
     """The running BIRD as seen from the target, and whether it runs the inventory's file."""
 
-    pid: int
+    process: DaemonProcess
     config: str  # the file BIRD reads (canonical path on the target)
     expected: str  # deploy.config_path, canonicalised the same way
     reconfigured: str | None  # BIRD's "Last reconfiguration on ..." text
     loaded: bool | None  # BIRD (re)loaded after the file was last written; None = cannot tell
     detail: str
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     @property
     def runs_expected_file(self) -> bool:
@@ -160,7 +164,7 @@ def daemon_state(target: Target, process: DaemonProcess) -> Daemon:
             loaded = since_reconf <= file_age
             detail = (f"BIRD last reconfigured {since_reconf:.3f} s ago, the file was written {file_age:.3f} s ago: "
                       + ("loaded after it was written" if loaded else "not loaded since it was written"))
-    return Daemon(process.pid, got.get("daemon", process.config_path), got.get("expected", s.config_path),
+    return Daemon(process, got.get("daemon", process.config_path), got.get("expected", s.config_path),
                   times.get("Last reconfiguration on"), loaded, detail)
 
 

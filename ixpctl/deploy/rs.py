@@ -161,7 +161,6 @@ def _deploy(run: _Run, confirm_timeout: int | None, verify_wait: float) -> None:
     target, s = run.target, run.target.settings
     process = find_daemon(target)
     daemon = require_expected(daemon_state(target, process) if process is not None else None, target)
-    assert process is not None
     running = target.read(run.path)
     run.report.diff = _diff(run, running)
     if _identical(run, running, daemon):
@@ -182,7 +181,7 @@ def _deploy(run: _Run, confirm_timeout: int | None, verify_wait: float) -> None:
         run.step(f"swapped {run.path} (previous kept as {run.prev})")
     try:
         _configure(target, confirm_timeout)
-        _check_loaded(run, process)
+        _check_loaded(run, daemon.process)
         run.step("birdc configure: accepted")
         run.report.sessions_after = _wait_for_sessions(target, run.report.sessions_before, verify_wait)
         missing = sorted(set(run.report.sessions_before) - set(run.report.sessions_after))
