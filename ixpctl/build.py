@@ -6,7 +6,7 @@ config BIRD rejects is never written, and the error quotes BIRD's message and th
 
 The main job, kept at the top of the package where a reader looks first.
 
-May import: errors, base, inventory, sources, policy, render, analysis
+May import: errors, base, inventory, sources, policy, render, analysis, deploy
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Deploying generated configs to route servers (and, in ixpctl.switch, to switches): ``bird -p``,
 atomic swap, ``birdc configure``, rollback when the daemon refuses.
 
-May import: errors, base, inventory, verify
+May import: errors, base, inventory, render, verify
 """

@@ -5,7 +5,7 @@ inventory atomically and the welcome pack). The pieces are usable on their own: 
 (addresses, ports, MACs), ``yamledit`` (comment-preserving insertion), ``preflight`` (verdicts),
 ``lookup`` (ASN gate, PeeringDB).
 
-May import: errors, base, inventory, sources, policy, switch, analysis, publish, build
+May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, build
 """
 
 from .model import CheckResult, ConnectionPlan, NetworkRecord, OnboardRefused
