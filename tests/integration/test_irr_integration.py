@@ -212,23 +212,23 @@ def test_empty_as_set_falls_back_to_the_aut_num_end_to_end(irrd_host, tmp_path):
     from tests.support.builders import base_inventory, make_member, write_inventory
 
     data = base_inventory(members=0, fictional=False)
-    data["members"] = [make_member(1, asn=100610, as_set="TEST::AS-EMPTY")]
+    data["members"] = [make_member(1, asn=210610, as_set="TEST::AS-EMPTY")]
     data["sources"] = {"irr": {"hosts": [irrd_host], "sources": ["TEST"], "timeout": 20}}
     loaded = load_inventory(write_inventory(tmp_path / "inventory", data))
     outcome = refresh(loaded.inventory, ["irr"], snapshot_dir=tmp_path / "snap", repo_root=tmp_path)
     assert outcome.ok, outcome.failed
     facts = read_snapshot(tmp_path / "snap")
     assert facts.irr["TEST::AS-EMPTY"].empty
-    assert facts.irr["AS100610"].prefixes4 == [("193.0.10.0/24", 24, 24)]
+    assert facts.irr["AS210610"].prefixes4 == [("193.0.10.0/24", 24, 24)]
 
     policy = load_policy(REPO / "policies" / "default.yml")
     rs = loaded.inventory.route_servers[0]
     intent = compile_route_server(loaded, policy, facts, rs)
-    route = Route.make("193.0.10.0/24", [100610], "192.0.2.11")
-    assert PolicyEngine(intent).evaluate(route, "AS100610_1_v4").accepted
-    report = self_check(intent, facts, 100610)
+    route = Route.make("193.0.10.0/24", [210610], "192.0.2.11")
+    assert PolicyEngine(intent).evaluate(route, "AS210610_1_v4").accepted
+    report = self_check(intent, facts, 210610)
     assert [(r.prefix, r.accepted) for r in report.results] == [("193.0.10.0/24", True)]
 
     policy.policy = effective_policy(policy.policy, {"irr": {"empty_as_set": "reject_all"}})
-    strict = PolicyEngine(compile_route_server(loaded, policy, facts, rs)).evaluate(route, "AS100610_1_v4")
-    assert not strict.accepted and strict.check == "irr_prefix"
+    strict = PolicyEngine(compile_route_server(loaded, policy, facts, rs)).evaluate(route, "AS210610_1_v4")
+    assert not strict.accepted and strict.check == "irr_origin"  # reject_all: no origin is authorised
