@@ -35,6 +35,8 @@ class Announcement:
     path: list[int]
     origin_assumed: bool = False
     line: int | None = None
+    communities: list[tuple[int, int]] = field(default_factory=list)
+    large_communities: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,6 +54,10 @@ class PrefixResult:
     rpki: str | None
     origin_assumed: bool
     details: list[str] = field(default_factory=list)
+    # export, for an accepted route: how many members could receive it, and who does not get it
+    # (its announcement-control communities, blackhole opt-outs) — the evaluator's export half
+    receivers: int | None = None
+    not_exported_to: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -101,6 +107,7 @@ class VrpIndex:
         return out
 
 
+_COMMUNITY = re.compile(r"^\d+:\d+(:\d+)?$")
 _BIRDC_WORDS = {"unicast", "via", "blackhole", "unreachable", "prohibit", "dev"}
 
 
@@ -117,6 +124,15 @@ def parse_announcements(text: str, member_asn: int, *, source: str = "<input>") 
                 path = [int(a) for a in re.findall(r"\d+", line.split(":", 1)[1])]
                 pending.path = path or pending.path
             continue
+        if "BGP.community:" in line or "BGP.large_community:" in line:
+            if pending is not None:
+                values = [tuple(int(x) for x in re.findall(r"\d+", v))
+                          for v in re.findall(r"\(([^)]*)\)", line.split(":", 1)[1])]
+                if "BGP.large_community:" in line:
+                    pending.large_communities += [v for v in values if len(v) == 3]  # type: ignore[misc]
+                else:
+                    pending.communities += [v for v in values if len(v) == 2]  # type: ignore[misc]
+            continue
         first = line.split()[0]
         try:
             net = ip_network(first, strict=False)
@@ -126,6 +142,9 @@ def parse_announcements(text: str, member_asn: int, *, source: str = "<input>") 
             raise InputError.at(f"'{first}' is not a prefix", source, number,
                                 fix="one route per line: prefix [origin ASN] [AS path...]") from None
         rest = line.split()[1:]
+        # communities in a plain line: A:B (standard) and A:B:C (large), anywhere after the prefix
+        tags = [tuple(int(x) for x in t.split(":")) for t in rest if _COMMUNITY.match(t)]
+        rest = [t for t in rest if not _COMMUNITY.match(t)]
         if "[" in line or (rest and rest[0] in _BIRDC_WORDS):
             numbers = []  # a `birdc show route all` line: the path follows on a BGP.as_path line
         else:
@@ -136,7 +155,8 @@ def parse_announcements(text: str, member_asn: int, *, source: str = "<input>") 
             path = [member_asn, numbers[0]]
         else:
             path = [member_asn]
-        pending = Announcement(str(net), path, len(numbers) == 0, number)
+        pending = Announcement(str(net), path, len(numbers) == 0, number,
+                               [t for t in tags if len(t) == 2], [t for t in tags if len(t) == 3])  # type: ignore[misc]
         out.append(pending)
     return out
 
@@ -212,15 +232,18 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
                                         f"enregistrez une adresse IPv{afi} sur le LAN d'échange",
                                         None, ann.origin_assumed))
             continue
-        route = Route.make(ann.prefix, ann.path, session.neighbor)
+        route = Route.make(ann.prefix, ann.path, session.neighbor, ann.communities, ann.large_communities)
         verdict = engine.evaluate(route, session)
         check = BY_NAME.get(verdict.check) if verdict.check else None
+        others = sorted({s.member_asn for s in intent.sessions if s.afi == afi} - {member_asn})
+        missing = [asn for asn in others if engine.export(route, verdict, asn) is None] if verdict.accepted else []
         results.append(PrefixResult(
             ann.prefix, ann.path[-1], ann.path, verdict.accepted, verdict.check, verdict.code,
             check.title if check else None, check.title_fr if check else None,
             check.fix if check else None, check.fix_fr if check else None,
             verdict.rpki, ann.origin_assumed, _details(verdict, ann, vrps, member.as_sets,
-                                                      {4: member.length4, 6: member.length6})))
+                                                      {4: member.length4, 6: member.length6}),
+            len(others) if verdict.accepted else None, missing))
     return CheckReport(member_asn, member.name, intent.name, results, notes)
 
 

@@ -73,7 +73,7 @@ def print_report(report: CheckReport) -> None:
         path = " ".join(map(str, r.path)) + (" (origin assumed)" if r.origin_assumed else "")
         if r.accepted:
             verdict = "[green]accepted[/]" + (f" (RPKI {r.rpki})" if r.rpki else "")
-            why = ""
+            why = escape(export_summary(r, "en"))
         else:
             verdict = f"[red]rejected[/] ({r.code})" if r.code else "[red]rejected[/]"
             why = f"{escape(r.reason or '')}\n[dim]{escape(r.fix or '')}[/]"
@@ -87,6 +87,18 @@ def print_report(report: CheckReport) -> None:
         console.print(f"[dim]note: {escape(note)}[/]")
 
 
+def export_summary(r, lang: str) -> str:
+    """Who receives an accepted route: the route servers' export rules (communities, blackholes)."""
+    if r.receivers is None:
+        return ""
+    got = r.receivers - len(r.not_exported_to)
+    if not r.not_exported_to:
+        return f"sent to all {got} other members" if lang == "en" else f"envoyée aux {got} autres membres"
+    names = ", ".join(f"AS{a}" for a in r.not_exported_to)
+    return (f"sent to {got} of {r.receivers} other members, not to {names}" if lang == "en" else
+            f"envoyée à {got} des {r.receivers} autres membres, pas à {names}")
+
+
 def render_html(report: CheckReport, ixp_name: str) -> str:
     """A self-contained page a member can read without an engineer, English then French."""
     e = html.escape
@@ -94,7 +106,7 @@ def render_html(report: CheckReport, ixp_name: str) -> str:
     def rows(lang: str) -> str:
         out = []
         for r in report.results:
-            reason = (r.reason if lang == "en" else r.reason_fr) or ""
+            reason = (r.reason if lang == "en" else r.reason_fr) or export_summary(r, lang)
             fix = (r.fix if lang == "en" else r.fix_fr) or ""
             verdict = ("accepted" if lang == "en" else "accepté") if r.accepted else \
                 (("rejected" if lang == "en" else "rejeté") + (f" ({r.code})" if r.code else ""))

@@ -75,3 +75,21 @@ def test_cli_on_the_mlix_example(repo_root, monkeypatch, tmp_path):
     assert bad.exit_code == 1 and "bogon prefix" in bad.output
     page = html_path.read_text()
     assert "préfixe bogon" in page and "bogon prefix" in page and "<script" not in page
+
+
+def test_parse_communities_plain_and_birdc():
+    (plain,) = parse_announcements("198.18.0.0/22 0:64502 64500:0:64503\n", M1)
+    assert plain.path == [M1] and plain.communities == [(0, 64502)] and plain.large_communities == [(64500, 0, 64503)]
+    dump = ("198.18.0.0/22       unicast [AS64501_1_v4 2026-11-22 19:52:32] * (100) [AS64501i]\n"
+            "\tBGP.as_path: 64501\n\tBGP.community: (0,64502) (65535,0)\n"
+            "\tBGP.large_community: (64500, 0, 64503)\n")
+    (ann,) = parse_announcements(dump, M1)
+    assert ann.communities == [(0, 64502), (65535, 0)] and ann.large_communities == [(64500, 0, 64503)]
+
+
+def test_check_tells_who_receives_an_accepted_route(intent):
+    """The export half: announcement-control communities show up as members the route is not sent to."""
+    anns = parse_announcements("198.18.0.0/22 0:64502\n198.18.10.0/24 AS64510\n", M1)
+    first, second = self_check(intent, policy_facts(), M1, anns).results
+    assert first.accepted and first.receivers == 2 and first.not_exported_to == [64502]
+    assert second.accepted and second.not_exported_to == []
