@@ -4,11 +4,13 @@ socket — a local path, or a remote one forwarded over SSH (``--ssh [user@]host
 from __future__ import annotations
 
 from contextlib import ExitStack
+from pathlib import Path
 
 import click
 from rich.table import Table
 
-from .common import console, json_option, print_json
+from ..policy.chain import REJECT_REASON, WOULD_REJECT
+from .common import Context, console, json_option, print_json
 
 DEFAULT_SOCKET = "/run/bird/bird.ctl"
 
@@ -71,6 +73,14 @@ def sessions(rs: str | None, socket: str | None, ssh: str | None, show_all: bool
     console.print(table)
 
 
+def _reason_bases(ctx: Context) -> tuple[int, int]:
+    """The reject / tag community bases of the policy in this repository (defaults without one)."""
+    if not Path(ctx.policy_path).is_file():
+        return REJECT_REASON, WOULD_REJECT
+    communities = ctx.loaded_policy().policy.communities
+    return communities.reject_reason_base, communities.tag_reason_base
+
+
 @click.command()
 @click.option("--member", "member", type=int, required=True, help="Member ASN.")
 @click.option("--filtered", is_flag=True, help="The routes the filters rejected, with the reason.")
@@ -78,16 +88,18 @@ def sessions(rs: str | None, socket: str | None, ssh: str | None, show_all: bool
 @socket_option
 @ssh_option
 @json_option
-def routes(member: int, filtered: bool, rs: str | None, socket: str | None, ssh: str | None,
+@click.pass_obj
+def routes(ctx: Context, member: int, filtered: bool, rs: str | None, socket: str | None, ssh: str | None,
            as_json: bool) -> None:
     """A member's routes on a route server: accepted, or (--filtered) rejected with the decoded reason."""
     with ExitStack() as stack:
         client, where = _client(rs, socket, ssh, stack)
         rs_asn = client.rs_asn
         items = client.member_routes(member, filtered=filtered, accepted=not filtered)
+    bases = _reason_bases(ctx)
     if as_json:
         print_json({"route_server": where, "member": member, "filtered": filtered,
-                    "routes": [r.to_json(rs_asn) for r in items]})
+                    "routes": [r.to_json(rs_asn, bases) for r in items]})
         return
     title = f"{'Filtered' if filtered else 'Accepted'} routes of AS{member} on {where}"
     table = Table(title=title, title_justify="left")
@@ -100,7 +112,7 @@ def routes(member: int, filtered: bool, rs: str | None, socket: str | None, ssh:
             " ".join(f"{a}:{b}:{c}" for a, b, c in r.large_communities)
         row = [r.prefix, r.protocol, path, r.next_hop or "", comms.strip()]
         if filtered:
-            rej = r.reject_reason(rs_asn)
+            rej = r.reject_reason(rs_asn, bases)
             row += [f"[red]{rej.check}[/]: {rej.reason}" if rej else "(no reason tag)", str(rej.code) if rej else ""]
         table.add_row(*row)
     console.print(table)

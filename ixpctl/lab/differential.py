@@ -11,6 +11,7 @@ from ipaddress import ip_network
 from typing import Any
 
 from ..errors import IxpctlError
+from ..policy.communities import reason_bases
 from ..policy.evaluate import PolicyEngine, Route
 from ..policy.intent import RouteServerIntent
 from .model import Announcement, parse_path
@@ -177,7 +178,7 @@ def compare(lab, member_asn: int, routes: list[Announcement], *, timeout: float 
                 if bird is None:
                     b = "missing"
                 else:
-                    rej = bird.reject_reason(intent.rs_asn)
+                    rej = bird.reject_reason(intent.rs_asn, reason_bases(intent.policy))
                     b = "accepted" if not bird.filtered else \
                         f"rejected:{rej.check if rej else None}:{rej.code if rej else None}"
                 compared += 1

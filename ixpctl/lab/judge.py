@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..policy import evaluate as ev
+from ..policy.communities import reason_bases
 from ..verify.model import RouteEntry
 from .catalogue import Case, CaseRoute, Reception
 from .model import Announcement, ReceivedRoute
@@ -123,7 +124,7 @@ class Judge:
             return "not at the route server"
         if not entry.filtered:
             return "accepted"
-        rej = entry.reject_reason(self.lab.state.info["rs_asn"])
+        rej = entry.reject_reason(self.lab.state.info["rs_asn"], reason_bases(self.lab.intent(rs).policy))
         return f"rejected:{rej.check if rej else 'no reason tag'}"
 
     # --- the catalogue ---------------------------------------------------------------------------

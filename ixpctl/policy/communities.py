@@ -405,3 +405,9 @@ class Communities:
         if self.rs <= 0xFFFF:
             std = {v for v in std if v[0] != self.rs}
         return std, large, ext
+
+
+def reason_bases(policy: dict) -> tuple[int, int]:
+    """(reject, tag) middle values of the reason communities (RS, base, code) of a policy dump."""
+    comm = policy["communities"]
+    return comm["reject_reason_base"], comm["tag_reason_base"]

@@ -93,32 +93,36 @@ class RouteEntry:
     ext_communities: list[tuple[str, int, int]] = field(default_factory=list)  # ("rt", 64496, 1); AS-based only
     attributes: dict[str, str] = field(default_factory=dict)  # every `BGP.x:` line, raw
 
-    def rejections(self, rs_asn: int) -> list[Rejection]:
-        """Reject (65520) and would-reject (65521) reasons of this route, decoded with chain.BY_CODE."""
+    def rejections(self, rs_asn: int, bases: tuple[int, int] = (REJECT_REASON, WOULD_REJECT)) -> list[Rejection]:
+        """Reject and would-reject reasons of this route (``(RS, base, code)``; the policy's
+        communities.reject_reason_base / tag_reason_base, 65520 / 65521 by default), decoded with
+        chain.BY_CODE."""
+        reject, tag = bases
         out = []
         for a, b, c in self.large_communities:
-            if a == rs_asn and b in (REJECT_REASON, WOULD_REJECT):
+            if a == rs_asn and b in (reject, tag):
                 check = BY_CODE.get(c)
                 out.append(Rejection(c, check.name if check else None,
-                                     check.title if check else f"unknown reason code {c}", b == WOULD_REJECT))
+                                     check.title if check else f"unknown reason code {c}", b == tag))
         return out
 
-    def reject_reason(self, rs_asn: int) -> Rejection | None:
-        hard = [r for r in self.rejections(rs_asn) if not r.tag_only]
+    def reject_reason(self, rs_asn: int, bases: tuple[int, int] = (REJECT_REASON, WOULD_REJECT)) -> Rejection | None:
+        hard = [r for r in self.rejections(rs_asn, bases) if not r.tag_only]
         return hard[0] if hard else None
 
     @property
     def flat_path(self) -> list[int]:
         return [a for _, asns in self.as_path for a in asns]
 
-    def to_json(self, rs_asn: int | None = None) -> dict[str, Any]:
+    def to_json(self, rs_asn: int | None = None,
+                bases: tuple[int, int] = (REJECT_REASON, WOULD_REJECT)) -> dict[str, Any]:
         data = asdict(self)
         path: list[Any] = []  # ASNs in order, an AS_SET as {"set": [...]}
         for kind, asns in self.as_path:
             path += list(asns) if kind == "seq" else [{"set": list(asns)}]
         data["as_path"] = path
         if rs_asn is not None:
-            data["rejections"] = [asdict(r) for r in self.rejections(rs_asn)]
+            data["rejections"] = [asdict(r) for r in self.rejections(rs_asn, bases)]
         return data
 
 

@@ -92,3 +92,15 @@ def test_control_framing_and_error_codes(tmp_path):
         BirdControl(str(sock2)).query("show route table T_x")
     with pytest.raises(BirdError):
         BirdControl(str(tmp_path / "missing.ctl")).query("show status")
+
+
+def test_reject_reasons_follow_the_policys_bases():
+    """communities.reject_reason_base is configurable: a route tagged (RS, 65000, 14) decodes as
+    RPKI invalid with bases (65000, 65001), and not at all with the defaults."""
+    from ixpctl.verify.model import RouteEntry
+
+    entry = RouteEntry(prefix="198.18.0.0/24", protocol="AS64501_1_v4", table="master4", primary=False, filtered=True,
+                       large_communities=[(64500, 65000, 14)])
+    assert entry.reject_reason(64500) is None
+    rej = entry.reject_reason(64500, (65000, 65001))
+    assert rej is not None and rej.check == "rpki_invalid"
