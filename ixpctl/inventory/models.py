@@ -158,6 +158,10 @@ class RouteServer(Strict):
     ipv4: IPv4Address | None = None
     ipv6: IPv6Address | None = None
     bird_version: str = Field(default="2.0.12", pattern=r"^[23]\.\d+(\.\d+)?$")
+    # Which daemon this route server runs (RFC 7948 §4.4: the two route servers of a LAN need not
+    # run the same implementation); openbgpd_version is the OpenBGPD the config targets.
+    daemon: Literal["bird", "openbgpd"] = "bird"
+    openbgpd_version: str = Field(default="7.7", pattern=r"^\d+\.\d+(\.\d+)?$")
     deploy: DeployTarget = DeployTarget()
     log: RouteServerLog = RouteServerLog()
 

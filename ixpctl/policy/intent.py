@@ -258,6 +258,7 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         facts_provenance={k: asdict(v) for k, v in facts.provenance.items()},
         warnings=warnings,
         log=rs.log.model_dump(mode="json"),
+        daemon=rs.daemon, openbgpd_version=rs.openbgpd_version,
     )
 
 

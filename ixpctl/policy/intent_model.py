@@ -115,6 +115,8 @@ class RouteServerIntent:
     facts_provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     log: dict[str, Any] = field(default_factory=lambda: {"to": "syslog"})  # route_servers[].log
+    daemon: str = "bird"  # route_servers[].daemon: which renderer reads this Intent
+    openbgpd_version: str = "7.7"  # route_servers[].openbgpd_version (daemon: openbgpd)
 
     def member(self, asn: int) -> MemberIntent | None:
         return next((m for m in self.members if m.asn == asn), None)
