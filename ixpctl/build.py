@@ -24,11 +24,13 @@ from pathlib import Path
 
 from .analysis.validate import validate
 from .base.fsutil import write_text_chunked
+from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version
 from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
+from .render import openbgpd
 from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords
 from .render.secrets import mask_secrets
 from .sources.facts import Facts
@@ -73,6 +75,7 @@ class BuildResult:
             "configs": [{"route_server": c.route_server, "path": str(c.path), "lines": c.lines, "bytes": c.bytes,
                          "sessions": len(c.intent.sessions), "prefix_sets": len(c.intent.prefix_sets),
                          "bird_check_seconds": round(c.check_seconds, 3), "left_out": c.left_out,
+                         "daemon": c.intent.daemon,
                          "demo_mode": bool(c.intent.fictional)} for c in self.configs],
             "members": members,
             "warnings": self.warnings,
@@ -149,8 +152,11 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     if only and len(servers) != len(set(only)):
         known = ", ".join(rs.name for rs in inv.route_servers)
         raise BuildError(f"unknown route server in {only}", fix=f"known route servers: {known}")
-    binary = bird_binary(bird) if check else None
+    daemons = {rs.daemon for rs in servers}
+    binary = bird_binary(bird) if check and "bird" in daemons else None
     local_version = bird_version(binary) if binary else None
+    bgpd = bgpd_binary() if check and "openbgpd" in daemons else None  # route_servers[].daemon: openbgpd
+    local_bgpd = bgpd_version(bgpd) if bgpd else None
 
     warnings = [p.message for p in report.warnings]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,18 +166,23 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     try:
         for rs in servers:
             intent = compile_route_server(loaded, lpolicy, facts, rs)
-            caps = Capabilities(parse_version(rs.bird_version))
-            if local_version and parse_version(local_version)[:2] != caps.version[:2]:
-                warnings.append(f"{rs.name} targets BIRD {rs.bird_version} but this machine's bird is "
-                                f"{local_version}: the check used the local one")
             passwords = resolve_passwords(intent, base_dir)
-            text = render_route_server(intent, capabilities=caps, passwords=passwords)
+            if rs.daemon == "openbgpd":
+                text, skipped, checker = _render_openbgpd(intent, rs, passwords, local_bgpd, warnings), None, bgpd
+            else:
+                caps = Capabilities(parse_version(rs.bird_version))
+                if local_version and parse_version(local_version)[:2] != caps.version[:2]:
+                    warnings.append(f"{rs.name} targets BIRD {rs.bird_version} but this machine's bird is "
+                                    f"{local_version}: the check used the local one")
+                text = render_route_server(intent, capabilities=caps, passwords=passwords)
+                skipped, checker = left_out(intent, caps), binary
             path = staging / f"{rs.name}.conf"
             size, lines = write_text_chunked(path, text), text.count("\n")
             del text  # 40+ MB at 1000 members: not kept while the intent is serialised
             if passwords:  # holds MD5 secrets: owner only (the staging dir is 0700 until now)
                 path.chmod(0o600)
-            check_run = BirdCheck(path, binary, shown_as=str(out_dir / path.name)) if binary else None
+            check_class = BgpdCheck if rs.daemon == "openbgpd" else BirdCheck
+            check_run = check_class(path, checker, shown_as=str(out_dir / path.name)) if checker else None
             try:
                 intent_path = staging / f"{rs.name}.intent.json"
                 write_text_chunked(intent_path, json.dumps(intent.to_json(), default=str))
@@ -183,7 +194,10 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
                     check_run.cancel()
                 raise
             seconds = check_run.wait() if check_run is not None else 0.0
-            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, left_out(intent, caps)))
+            if skipped is None:
+                skipped = openbgpd.left_out(intent, openbgpd.OpenbgpdCapabilities(
+                    openbgpd.parse_version(rs.openbgpd_version)))
+            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, skipped))
             warnings += [w for w in intent.warnings if w not in warnings]
         for item in built:  # every config passed: publish them (atomic rename each)
             for suffix in (".conf", ".intent.json"):
@@ -192,6 +206,16 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(built, warnings, facts)
+
+
+def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], local: str | None,
+                     warnings: list[str]) -> str:
+    """The bgpd.conf of an OpenBGPD route server (checked with ``bgpd -n`` like BIRD's ``bird -p``)."""
+    caps = openbgpd.OpenbgpdCapabilities(openbgpd.parse_version(rs.openbgpd_version))
+    if local and openbgpd.parse_version(local)[:2] != caps.version[:2]:
+        warnings.append(f"{rs.name} targets OpenBGPD {rs.openbgpd_version} but this machine's bgpd is "
+                        f"{local}: the check used the local one (set IXPCTL_BGPD to a {rs.openbgpd_version} bgpd)")
+    return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords)
 
 
 __all__ = ["BuildResult", "Problem", "bird_binary", "build", "check_config"]
