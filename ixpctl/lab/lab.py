@@ -48,6 +48,8 @@ class LabConfig:
     # "rtr": VRPs from StayRTR (editable while the lab runs); "static": the ROA tables `ixpctl build`
     # renders when no rtr_servers are configured (what an offline build deploys)
     rpki: str = "rtr"
+    # the daemon of each route server, overriding the inventory's route_servers[].daemon: {rs2: openbgpd}
+    daemons: dict[str, str] = field(default_factory=dict)
 
     def speaker_of(self, asn: int, connection: int) -> str:
         return self.connection_speakers.get((asn, connection), self.speakers.get(asn, self.default_speaker))
@@ -59,7 +61,7 @@ class LabConfig:
         data = to_plain(load_yaml(path, what="lab file").node) or {}
         base = base or Path.cwd()
         unknown = set(data) - {"inventory", "policy", "snapshot", "speakers", "default_speaker", "max_prefix",
-                               "baseline", "rtr", "rpki"}
+                               "baseline", "rtr", "rpki", "daemons"}
         if unknown:
             raise IxpctlError(f"{path}: unknown key(s) {sorted(unknown)}")
         raw = {str(k): str(v) for k, v in (data.get("speakers") or {}).items()}
@@ -71,12 +73,15 @@ class LabConfig:
         if data.get("rpki", "rtr") not in ("rtr", "static"):
             raise IxpctlError(f"{path}: rpki is `rtr` (StayRTR) or `static` (ROA tables in the config)")
         rtr = data.get("rtr") or {}
+        daemons = {str(k): str(v) for k, v in (data.get("daemons") or {}).items()}
+        if set(daemons.values()) - {"bird", "openbgpd"}:
+            raise IxpctlError(f"{path}: daemons: each route server runs `bird` or `openbgpd`")
         return cls(base / data.get("inventory", "inventory"), base / data.get("policy", "policies/default.yml"),
                    base / data["snapshot"] if data.get("snapshot") else None,  # type: ignore[arg-type]
                    speakers, data.get("default_speaker", "bird"),
                    {int(k): dict(v) for k, v in (data.get("max_prefix") or {}).items()},
                    bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path,
-                   per_router, str(data.get("rpki", "rtr")))
+                   per_router, str(data.get("rpki", "rtr")), daemons)
 
 
 def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, list[RouteServerIntent], Any]:
@@ -98,6 +103,7 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     intents = []
     for rs in inv.route_servers:
         intent = compile_route_server(loaded, policy, facts, rs)
+        intent.daemon = config.daemons.get(rs.name, intent.daemon)
         sessions = []
         for s in intent.sessions:
             s = replace(s, hold_time=TIMERS["hold"], keepalive_time=TIMERS["keepalive"])
@@ -133,6 +139,11 @@ class Lab:
         if os.geteuid() != 0:
             raise IxpctlError("the lab needs root (network namespaces)")
         loaded, intents, facts = compile_lab(config)
+        if any(i.daemon == "openbgpd" for i in intents):
+            from .openbgpd_rs import TOOLS
+            missing = [t for t in TOOLS if shutil.which(t) is None]
+            if missing:
+                raise IxpctlError(f"the lab needs {', '.join(missing)} on PATH (apt-get install openbgpd)")
         state = LabState.create(base)
         lab = cls(state)
         try:
@@ -185,14 +196,18 @@ class Lab:
             ns = attach(rs.name, str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None)
             d = run_dir / rs.name
             d.mkdir()
+            (d / "intent.json").write_text(json.dumps(intent.to_json(), default=str))
+            record = {"name": rs.name, "ns": ns, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
+                      "ipv6": str(rs.ipv6) if rs.ipv6 else None}
+            if intent.daemon == "openbgpd":
+                from .openbgpd_rs import prepare
+                st.info["route_servers"].append({**record, **prepare(intent, d, LAB_TIMERS)})
+                continue
             text = render_route_server(intent, capabilities=Capabilities(parse_version(intent.bird_version)),
                                        timers=LAB_TIMERS)
             (d / "bird.conf").write_text(text)
             check_config(d / "bird.conf", bird)
-            (d / "intent.json").write_text(json.dumps(intent.to_json(), default=str))
-            st.info["route_servers"].append({"name": rs.name, "ns": ns, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
-                                             "ipv6": str(rs.ipv6) if rs.ipv6 else None,
-                                             "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
+            st.info["route_servers"].append({**record, "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
         members = []
         for m, i, conn in inv.route_server_connections():
             label = f"m{m.asn}-{i}"
@@ -217,6 +232,10 @@ class Lab:
         for rs in st.info["route_servers"]:
             if config.rpki == "rtr":
                 _wait_port(rs["ns"], config.rtr_port)
+            if rs.get("daemon") == "openbgpd":
+                from .openbgpd_rs import start
+                start(st, rs)
+                continue
             st.spawn(f"{rs['name']}-bird", rs["ns"], ["bird", "-f", "-c", rs["config"], "-s", rs["socket"]])
         intent_by_rs = {i.name: i for i in intents}
         first = intents[0]
@@ -226,17 +245,29 @@ class Lab:
                 sp._save({a.prefix: a for a in baseline_routes(first, node["asn"], node["connection"])})
             sp.write_config()
         for rs in st.info["route_servers"]:
+            if rs.get("daemon") == "openbgpd":
+                from .openbgpd_rs import wait_ready
+                wait_ready(rs["socket"])
+                continue
             _wait_socket(rs["socket"])
         for node in members:
             speaker_for(node, st).start()
         del intent_by_rs
 
     # --- access ------------------------------------------------------------------------------
-    def rs(self, name: str) -> RouteServerClient:
+    def rs(self, name: str) -> Any:
+        """The route server's reader: RouteServerClient (BIRD) or BgpctlClient (OpenBGPD)."""
         for rs in self.state.info["route_servers"]:
             if rs["name"] == name:
+                if rs.get("daemon") == "openbgpd":
+                    from ..verify.bgpctl import BgpctlClient
+                    return BgpctlClient(rs["socket"], self.state.info["rs_asn"])
                 return RouteServerClient(rs["socket"], self.state.info["rs_asn"])
         raise IxpctlError(f"no route server {name} in this lab")
+
+    def daemon(self, rs_name: str) -> str:
+        return next((rs.get("daemon", "bird") for rs in self.state.info["route_servers"] if rs["name"] == rs_name),
+                    "bird")
 
     @property
     def rs_names(self) -> list[str]:

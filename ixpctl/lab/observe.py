@@ -38,8 +38,11 @@ def observe(lab: Any, nodes: list[dict[str, Any]]) -> Observation:
     for rs in lab.rs_names:
         client = lab.rs(rs)
         table: dict[tuple[str, str], list[RouteEntry]] = {}
-        for name in ("master4", "master6"):  # not `table all`: that lists the ROA tables too
-            for filtered in (False, True):
+        if hasattr(client, "all_routes"):  # OpenBGPD (verify.bgpctl): Loc-RIB, Rejected RIB, errors
+            for r in client.all_routes():
+                table.setdefault((r.prefix, r.protocol), []).append(r)
+        for name in ("master4", "master6") if not hasattr(client, "all_routes") else ():
+            for filtered in (False, True):  # not `table all`: that lists the ROA tables too
                 for r in client.routes(table=name, filtered=filtered):
                     table.setdefault((r.prefix, r.protocol), []).append(r)
         obs.rs_routes[rs] = table

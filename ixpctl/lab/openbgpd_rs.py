@@ -1,0 +1,57 @@
+"""An OpenBGPD route server in the lab: the config ``ixpctl build`` renders for it (lab socket and
+connect-retry only), checked with ``bgpd -n``, started in the foreground (``bgpd -d``) in its
+namespace, read through ``bgpctl -j``. The lab file chooses the daemon per route server
+(``daemons: {rs2: openbgpd}``), so the conformance suite can run rs1 on BIRD and rs2 on OpenBGPD.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import IxpctlError
+from ..policy.intent import RouteServerIntent
+from ..render.openbgpd import render_route_server
+from ..verify.bgpctl import BgpctlClient, BgpctlError
+from .state import LabState
+
+# bgpd's privilege-separated children chroot to the home of its user (Debian: _openbgpd,
+# /run/openbgpd, created by systemd's RuntimeDirectory when the packaged service runs: not here).
+CHROOT = Path("/run/openbgpd")
+TOOLS = ("bgpd", "bgpctl")
+
+
+def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any]) -> dict[str, str]:
+    """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server."""
+    from ..deploy.bgpd_check import bgpd_binary, check_bgpd_config
+
+    socket = d / "bgpd.sock"
+    text = render_route_server(intent, socket=str(socket), timers={"connect_retry": timers["connect_retry"]})
+    config = d / "bgpd.conf"
+    config.write_text(text)
+    check_bgpd_config(config, bgpd_binary())
+    return {"daemon": "openbgpd", "socket": str(socket), "config": str(config)}
+
+
+def start(state: LabState, rs: dict[str, Any]) -> None:
+    CHROOT.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(CHROOT, 0o755)
+    state.spawn(f"{rs['name']}-bgpd", rs["ns"], ["bgpd", "-d", "-f", rs["config"]])
+
+
+def wait_ready(socket: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Path(socket).exists():
+            try:
+                BgpctlClient(socket).query("show", "summary")
+                return
+            except BgpctlError:
+                pass
+        time.sleep(0.05)
+    raise IxpctlError(f"bgpd did not open its control socket {socket}")
+
+
+__all__ = ["TOOLS", "prepare", "start", "wait_ready"]
