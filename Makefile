@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Debian packages: route-server daemon and IRR client; test-only: RTR cache, member BGP speakers,
 # a local IRRd's database and cache.
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
-TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp postgresql redis-server iproute2 nftables
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

@@ -1,0 +1,50 @@
+"""`ixpctl build` with an OpenBGPD route server: the config passes `bgpd -n` of the installed
+OpenBGPD, and a config bgpd refuses is never written, the error quoting the line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ixpctl.build import build
+from ixpctl.deploy.bgpd_check import check_bgpd_config
+from ixpctl.errors import BuildError
+from ixpctl.inventory import load_inventory
+from ixpctl.policy.loader import load_policy
+from ixpctl.sources.snapshot import read_snapshot
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(shutil.which("bgpd") is None or shutil.which("bird") is None,
+                                 reason="needs bgpd (openbgpd) and bird")]
+
+
+def _inventory(tmp_path: Path) -> Path:
+    text = (REPO / "lab/conformance/inventory.yml").read_text()
+    text = text.replace('ipv6: "2001:db8:0:10::2", bird_version: "2.0.12"}',
+                        'ipv6: "2001:db8:0:10::2", daemon: openbgpd, openbgpd_version: "7.7"}')
+    assert "daemon: openbgpd" in text
+    path = tmp_path / "inventory.yml"
+    path.write_text(text.replace("snapshot_dir: lab/conformance/snapshot", f"snapshot_dir: {REPO}/lab/conformance/snapshot"))
+    return path
+
+
+def test_build_checks_the_openbgpd_config(tmp_path: Path) -> None:
+    loaded = load_inventory(_inventory(tmp_path))
+    result = build(loaded, load_policy(REPO / "policies/default.yml"),
+                   read_snapshot(REPO / "lab/conformance/snapshot", max_ages=None), out_dir=tmp_path / "out",
+                   base_dir=REPO)
+    configs = {c["route_server"]: c for c in result.summary()["configs"]}
+    assert configs["rs1"]["daemon"] == "bird" and configs["rs2"]["daemon"] == "openbgpd"
+    text = (tmp_path / "out/rs2.conf").read_text()
+    assert text.count("transparent-as yes") == 1 and "protocol bgp" not in text
+
+
+def test_refused_config_quotes_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bgpd.conf"
+    bad.write_text("AS 64500\nrouter-id 192.0.2.1\nneighbor 192.0.2.10 {\n  remote-as\n}\n")
+    with pytest.raises(BuildError) as err:
+        check_bgpd_config(bad, "bgpd")
+    assert "line 4" in err.value.message and "remote-as" in err.value.message
