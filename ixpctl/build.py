@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .analysis.validate import validate
 from .base.fsutil import write_text_chunked
-from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version
+from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
 from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
@@ -218,4 +218,4 @@ def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], l
     return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords)
 
 
-__all__ = ["BuildResult", "Problem", "bird_binary", "build", "check_config"]
+__all__ = ["BuildResult", "Problem", "bgpd_binary", "bird_binary", "build", "check_bgpd_config", "check_config"]

@@ -25,7 +25,7 @@ TOOLS = ("bgpd", "bgpctl")
 
 def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any]) -> dict[str, str]:
     """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server."""
-    from ..deploy.bgpd_check import bgpd_binary, check_bgpd_config
+    from ..build import bgpd_binary, check_bgpd_config
 
     socket = d / "bgpd.sock"
     text = render_route_server(intent, socket=str(socket), timers={"connect_retry": timers["connect_retry"]})
