@@ -9,14 +9,18 @@ TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server i
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 
+# Every BIRD version ixpctl renders for (2.0, 2.17, 3.1): Debian's own where the host has it, the
+# others from Debian's archive into .cache/bird/ (scripts/bird-versions.sh; system apt untouched).
 demo:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
+	@scripts/bird-versions.sh
 	@VENV=$(VENV) scripts/demo.sh
 
 # The IRRd used by the integration tests lives in its own venv (.venv-irrd): it pins its own deps.
 # IXPCTL_REQUIRE_IRRD=1 turns "IRRd missing" into a failure instead of a skip.
 test:
 	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
+	@scripts/bird-versions.sh
 	@scripts/setup-irrd.sh
 	@IXPCTL_REQUIRE_IRRD=1 VENV=$(VENV) scripts/run-tests.sh -q
 

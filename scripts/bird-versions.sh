@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Every BIRD version ixpctl renders for, runnable on this machine, without changing the system's apt
+# sources: one wrapper per target in $CACHE/bin (bird-2.0, birdc-2.0, bird-2.17, ..., bird-3.1).
+#
+#   scripts/bird-versions.sh            fetch what is missing (idempotent; offline once cached)
+#   scripts/bird-versions.sh --list     print "series  version  wrapper  how" for each target
+#
+# A target is the Debian package that ships it: BIRD 2.0 is bookworm's bird2, 2.17 trixie's bird2,
+# 3.1 trixie's bird3. When the host is that suite and has the package installed, the wrapper runs
+# the native /usr/sbin/bird (Debian 12: 2.0; Debian 13: 2.17 — bird3 conflicts with bird2, so on
+# Debian 13 BIRD 3 comes from a private root like the others). Otherwise the package is fetched
+# with a private apt configuration (own sources.list, lists, cache and an empty dpkg status, so
+# nothing of the system's apt state is read or written) and unpacked with `dpkg -x` into
+# $CACHE/<series>/root together with the suite's libc6 and every library it depends on; the wrapper
+# starts the daemon through that root's own ld.so, so the host's older (or newer) glibc is not used.
+# ixpctl finds the wrappers itself (IXPCTL_BIRD_CACHE, default .cache/bird; see
+# ixpctl/deploy/bird_binaries.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${IXPCTL_BIRD_CACHE:-.cache/bird}
+MIRROR=${IXPCTL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# series  package  suite  (the series names match ixpctl/render/bird_versions.py)
+TARGETS=(
+  "2.0  bird2 bookworm"
+  "2.17 bird2 trixie"
+  "3.1  bird3 trixie"
+)
+ARCH_LIBDIR=x86_64-linux-gnu
+
+# IXPCTL_HOST_SUITE=none forces private roots even for the native version (to test that path).
+host_suite=${IXPCTL_HOST_SUITE:-$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")}
+mkdir -p "$CACHE/bin"
+CACHE=$(cd "$CACHE" && pwd)
+
+log() { echo "bird-versions: $*" >&2; }
+
+native_version() {  # the installed Debian package's version, if the host is its suite
+  local pkg=$1 suite=$2
+  [ "$suite" = "$host_suite" ] || return 1
+  dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null | awk '/install ok installed/{print $4}' | grep .
+}
+
+apt_private() {  # apt-get/apt-cache with a private configuration for one suite
+  local suite=$1 tool=$2
+  shift 2
+  local dir="$CACHE/apt/$suite"
+  "$tool" -q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=- \
+    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::State::status="$dir/status" \
+    -o Dir::Etc::Preferences="$dir/preferences" -o Dir::Etc::PreferencesParts="$dir/preferences.d" \
+    -o APT::Architecture=amd64 -o APT::Sandbox::User="$(id -un)" "$@"
+}
+
+apt_update_once() {
+  local suite=$1 dir="$CACHE/apt/$1"
+  [ -f "$dir/updated" ] && return 0
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/preferences.d"
+  echo "deb [signed-by=$KEYRING] $MIRROR $suite main" > "$dir/sources.list"
+  : > "$dir/status"
+  log "reading the $suite package lists (private apt configuration in $dir)"
+  apt_private "$suite" apt-get update >/dev/null
+  touch "$dir/updated"
+}
+
+lib_closure() {  # the package and every lib* package it depends on, recursively
+  local suite=$1 seen="" todo="$2" new n
+  while [ -n "$todo" ]; do
+    seen="$seen $todo"
+    # shellcheck disable=SC2086
+    new=$(apt_private "$suite" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+            --no-replaces --no-enhances $todo 2>/dev/null |
+          awk '/^ *\|?(Pre)?Depends: [^<]/{print $2}' | grep -E '^(lib|zlib)' | sort -u || true)
+    todo=""
+    for n in $new; do
+      case " $seen " in *" $n "*) ;; *) todo="$todo $n" ;; esac
+    done
+  done
+  echo "$seen"
+}
+
+write_wrappers() {  # series, then the command line that starts the daemon's directory's binaries
+  local series=$1 prefix=$2 name
+  for name in bird birdc; do
+    cat > "$CACHE/bin/$name-$series.tmp" <<EOF
+#!/bin/sh
+# BIRD $series for ixpctl's per-version checks (written by scripts/bird-versions.sh).
+exec $prefix/$name "\$@"
+EOF
+    chmod +x "$CACHE/bin/$name-$series.tmp"
+    mv "$CACHE/bin/$name-$series.tmp" "$CACHE/bin/$name-$series"
+  done
+}
+
+fetch_private() {  # series package suite → $CACHE/<series>/root and its wrappers
+  local series=$1 pkg=$2 suite=$3
+  local dir="$CACHE/$series" debs="$CACHE/debs/$suite"
+  apt_update_once "$suite"
+  local pkgs
+  pkgs=$(lib_closure "$suite" "$pkg")
+  log "fetching BIRD $series from Debian $suite:$pkgs"
+  mkdir -p "$debs"
+  # shellcheck disable=SC2086
+  (cd "$debs" && apt_private "$suite" apt-get download $pkgs >/dev/null)
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
+  for p in $pkgs; do
+    local deb
+    deb=$(ls -t "$debs/${p}_"*.deb | head -1)
+    dpkg -x "$deb" "$dir.tmp/root"
+  done
+  local root="$dir/root" ldso=""
+  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
+    [ -e "$dir.tmp/root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
+  done
+  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; exit 1; }
+  # Wrappers through the root's ld.so, for each binary: "ld.so --library-path ... ROOT/usr/sbin/bird"
+  local libpath="$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  mkdir -p "$dir/sbin"
+  for name in bird birdc; do
+    cat > "$dir/sbin/$name" <<EOF
+#!/bin/sh
+exec $ldso --library-path $libpath $root/usr/sbin/$name "\$@"
+EOF
+    chmod +x "$dir/sbin/$name"
+  done
+  # Every library must come from the root: one taken from the host would tie it to the host's glibc.
+  local outside
+  outside=$("$ldso" --library-path "$libpath" --list "$root/usr/sbin/bird" |
+            awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
+  if [ -n "$outside" ]; then
+    log "BIRD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
+    exit 1
+  fi
+  dpkg-deb -f "$(ls -t "$debs/${pkg}_"*.deb | head -1)" Version > "$dir/version"
+  write_wrappers "$series" "$dir/sbin"
+}
+
+ensure() {  # series package suite
+  local series=$1 pkg=$2 suite=$3 version
+  if version=$(native_version "$pkg" "$suite"); then
+    write_wrappers "$series" /usr/sbin
+    echo "$version" > "$CACHE/bin/.native-$series"
+    return 0
+  fi
+  rm -f "$CACHE/bin/.native-$series"
+  if [ -f "$CACHE/$series/version" ] && "$CACHE/bin/bird-$series" --version >/dev/null 2>&1; then
+    return 0  # cached and working
+  fi
+  fetch_private "$series" "$pkg" "$suite"
+}
+
+list() {
+  local t series pkg suite how
+  for t in "${TARGETS[@]}"; do
+    read -r series pkg suite <<<"$t"
+    how="private root $CACHE/$series/root ($pkg from $suite)"
+    [ -f "$CACHE/bin/.native-$series" ] && how="native /usr/sbin/bird ($pkg $(cat "$CACHE/bin/.native-$series"))"
+    printf '%-5s %-8s %s  %s\n' "$series" \
+      "$("$CACHE/bin/bird-$series" --version 2>&1 | awk '{print $NF}')" "$CACHE/bin/bird-$series" "$how"
+  done
+}
+
+if [ "${1:-}" = "--list" ]; then
+  list
+  exit 0
+fi
+for t in "${TARGETS[@]}"; do
+  # shellcheck disable=SC2086
+  ensure $t
+done
