@@ -25,6 +25,7 @@ from pathlib import Path
 from .analysis.validate import validate
 from .base.fsutil import write_text_chunked
 from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
+from .deploy.bird_binaries import BirdBinaries, BirdBinary
 from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
@@ -45,6 +46,7 @@ class BuiltConfig:
     bytes: int
     check_seconds: float
     left_out: list[str]
+    bird: BirdBinary | None = None  # the binary that checked it (of the target's series)
 
 
 @dataclass
@@ -76,7 +78,8 @@ class BuildResult:
                          "sessions": len(c.intent.sessions), "prefix_sets": len(c.intent.prefix_sets),
                          "bird_check_seconds": round(c.check_seconds, 3), "left_out": c.left_out,
                          "daemon": c.intent.daemon,
-                         "demo_mode": bool(c.intent.fictional)} for c in self.configs],
+                         "demo_mode": bool(c.intent.fictional), "bird_version": c.intent.bird_version,
+                         "checked_by": c.bird.to_json() if c.bird else None} for c in self.configs],
             "members": members,
             "warnings": self.warnings,
         }
@@ -88,12 +91,6 @@ def bird_binary(explicit: str | None = None) -> str:
         raise BuildError(f"'{binary}' not found: every generated config is checked with `bird -p`",
                          fix="apt-get install bird2 (or set IXPCTL_BIRD to the bird binary)")
     return binary
-
-
-def bird_version(binary: str) -> str:
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=False)
-    match = re.search(r"(\d+\.\d+(?:\.\d+)?)", out.stdout + out.stderr)
-    return match.group(1) if match else "0"
 
 
 class BirdCheck:
@@ -115,6 +112,7 @@ class BirdCheck:
             self.proc.communicate()
             raise BuildError(f"bird -p did not finish on {self.shown_as} within 30 minutes") from None
         elapsed = time.monotonic() - self.started
+        self.output = (err or out).strip()  # on success: BIRD's warnings (the configs should have none)
         if self.proc.returncode != 0:
             message = (err or out).strip()
             match = re.search(r":(\d+):(\d+) (.*)$", message)
@@ -140,8 +138,10 @@ def check_config(path: Path, binary: str, *, shown_as: str | None = None) -> flo
 
 
 def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_dir: Path,
-          only: list[str] | None = None, bird: str | None = None, base_dir: Path | None = None,
+          only: list[str] | None = None, bird: str | list[str] | None = None, base_dir: Path | None = None,
           check: bool = True) -> BuildResult:
+    """``bird``: the binaries that may check the configs (``--bird``); by default each config is
+    checked by a BIRD of its target series found on this machine (``deploy.bird_binaries``)."""
     base_dir = base_dir or Path.cwd()
     report = validate(loaded, lpolicy, base_dir=base_dir)
     if report.errors:
@@ -153,8 +153,8 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
         known = ", ".join(rs.name for rs in inv.route_servers)
         raise BuildError(f"unknown route server in {only}", fix=f"known route servers: {known}")
     daemons = {rs.daemon for rs in servers}
-    binary = bird_binary(bird) if check and "bird" in daemons else None
-    local_version = bird_version(binary) if binary else None
+    binaries = BirdBinaries([bird] if isinstance(bird, str) else list(bird or [])) \
+        if check and "bird" in daemons else None
     bgpd = bgpd_binary() if check and "openbgpd" in daemons else None  # route_servers[].daemon: openbgpd
     local_bgpd = bgpd_version(bgpd) if bgpd else None
 
@@ -166,16 +166,15 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     try:
         for rs in servers:
             intent = compile_route_server(loaded, lpolicy, facts, rs)
+            bird_checker: BirdBinary | None = None
             passwords = resolve_passwords(intent, base_dir)
             if rs.daemon == "openbgpd":
                 text, skipped, checker = _render_openbgpd(intent, rs, passwords, local_bgpd, warnings), None, bgpd
             else:
                 caps = Capabilities(parse_version(rs.bird_version))
-                if local_version and parse_version(local_version)[:2] != caps.version[:2]:
-                    warnings.append(f"{rs.name} targets BIRD {rs.bird_version} but this machine's bird is "
-                                    f"{local_version}: the check used the local one")
+                bird_checker = binaries.for_version(rs.bird_version, what=rs.name) if binaries else None
                 text = render_route_server(intent, capabilities=caps, passwords=passwords)
-                skipped, checker = left_out(intent, caps), binary
+                skipped, checker = left_out(intent, caps), (bird_checker.path if bird_checker else None)
             path = staging / f"{rs.name}.conf"
             size, lines = write_text_chunked(path, text), text.count("\n")
             del text  # 40+ MB at 1000 members: not kept while the intent is serialised
@@ -197,7 +196,10 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             if skipped is None:
                 skipped = openbgpd.left_out(intent, openbgpd.OpenbgpdCapabilities(
                     openbgpd.parse_version(rs.openbgpd_version)))
-            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, skipped))
+            if bird_checker is not None and check_run is not None and check_run.output:
+                warnings.append(f"BIRD {bird_checker.version} warned on {rs.name}.conf: {check_run.output[:500]}")
+            built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, skipped,
+                                     bird_checker))
             warnings += [w for w in intent.warnings if w not in warnings]
         for item in built:  # every config passed: publish them (atomic rename each)
             for suffix in (".conf", ".intent.json"):

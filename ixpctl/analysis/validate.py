@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError, Report
+from ..errors import BuildError, InputError, Report
 from ..inventory.loader import LoadedInventory
 from ..inventory.validate import Locator, locator, validate_inventory
 from ..policy.loader import LoadedPolicy, effective_policy
@@ -22,11 +22,25 @@ def validate(loaded: LoadedInventory, policy: LoadedPolicy | None = None, *,
     With ``facts`` (the pinned snapshot), disagreements with PeeringDB are reported too: as warnings,
     since either side may be the stale one (an address registered by another member is an error)."""
     report = validate_inventory(loaded, base_dir=base_dir)
+    _check_bird_versions(loaded, report)
     if policy is not None:
         _check_member_policies(loaded, policy, report)
     if facts is not None and facts.provenance.get("peeringdb") is not None:
         _check_peeringdb_drift(loaded, facts, report, locator(loaded))
     return report
+
+
+def _check_bird_versions(loaded: LoadedInventory, report: Report) -> None:
+    """Every route server targets a BIRD version the renderer has a config for."""
+    from ..render.bird_versions import target_of
+
+    at = locator(loaded)
+    for i, rs in enumerate(loaded.inventory.route_servers):
+        try:
+            target_of(rs.bird_version)
+        except BuildError as err:
+            report.error(f"route server {rs.name}: {err.message}", fix=err.fix,
+                         **at("route_servers", i, "bird_version"))
 
 
 def _check_peeringdb_drift(loaded: LoadedInventory, facts, report: Report, at: Locator) -> None:

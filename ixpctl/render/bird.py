@@ -1,4 +1,5 @@
-"""Render a RouteServerIntent to a BIRD 2 configuration with the Jinja2 templates in templates/bird/.
+"""Render a RouteServerIntent to a BIRD configuration with the Jinja2 templates in templates/bird/, for
+the route server's target version (``bird_versions.Capabilities``: syntax and features per version).
 
 Safety: every ``{{ }}`` output passes ``_finalize``, which refuses strings that could carry BIRD
 syntax (quotes, backslashes, newlines, braces, ';'). Member-supplied text reaches the config only
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
 from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
@@ -24,34 +24,8 @@ from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
 from ..sources.facts import PrefixRange
 from .bird_communities import BirdCommunities
+from .bird_versions import Capabilities, parse_version
 from .secrets import Md5Secret, check_md5_secret
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What the target BIRD version can run (probe with `bird --version` or the inventory's target)."""
-
-    version: tuple[int, ...]
-
-    @property
-    def role(self) -> bool:  # RFC 9234 roles
-        return self.version >= (2, 0, 11)
-
-    @property
-    def aspa(self) -> bool:
-        return self.version >= (2, 16)
-
-    def left_out(self) -> list[str]:
-        out = []
-        if not self.aspa:
-            out.append("ASPA path verification (needs BIRD >= 2.16)")
-        if not self.role:
-            out.append("RFC 9234 BGP roles (needs BIRD >= 2.0.11)")
-        return out
-
-
-def parse_version(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
 
 
 class _SafeText(str):
@@ -243,6 +217,9 @@ def render_import_call(intent: RouteServerIntent, session: SessionIntent) -> str
     member = intent.member(session.member_asn)
     template = environment().get_template("import_call.j2")
     return template.render(s=session, member=member, afi=session.afi)
+
+
+__all__ = ["Capabilities", "left_out", "parse_version", "render_import_call", "render_route_server"]
 
 
 class _Obj(dict):
