@@ -17,4 +17,5 @@ def intent_from_json(d: dict[str, Any]) -> RouteServerIntent:
     d["vrps4"] = [tuple(v) for v in d["vrps4"]]
     d["vrps6"] = [tuple(v) for v in d["vrps6"]]
     d["invalid_asn_ranges"] = [tuple(r) for r in d["invalid_asn_ranges"]]
+    d["aspas"] = [(int(c), tuple(p)) for c, p in d.get("aspas", [])]
     return RouteServerIntent(**d)

@@ -115,6 +115,17 @@ CHAIN: tuple[Check, ...] = (
           "sont rejetées.",
           "Fix the ROA in your RIR's RPKI portal (origin ASN and maxLength) or stop announcing the route.",
           "Corrigez le ROA dans le portail RPKI de votre RIR (ASN d'origine et maxLength) ou retirez l'annonce."),
+    Check("aspa", 21, "ASPA invalid AS_PATH", "AS_PATH invalide selon ASPA",
+          "AS_PATHs that ASPA records prove to be a route leak (an AS in the path whose ASPA does not list "
+          "the next AS towards the member as its provider) are tagged or rejected; route servers on BIRD "
+          ">= 2.16 only.",
+          "Les AS_PATH que des enregistrements ASPA désignent comme une fuite de routes (un AS du chemin "
+          "dont l'ASPA ne liste pas l'AS suivant vers le membre comme fournisseur) sont marqués ou rejetés ; "
+          "serveurs de routes sous BIRD >= 2.16 uniquement.",
+          "Announce only your own and your customers' routes; if the path is legitimate, the AS named in it "
+          "must add the missing provider to its ASPA.",
+          "N'annoncez que vos routes et celles de vos clients ; si le chemin est légitime, l'AS concerné doit "
+          "ajouter le fournisseur manquant à son ASPA."),
     Check("blackhole_not_allowed", 20, "blackholing not enabled for this member",
           "blackholing non activé pour ce membre",
           "BLACKHOLE (65535:666) routes are accepted only from members that opted in, inside their own space.",

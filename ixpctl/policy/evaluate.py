@@ -16,6 +16,7 @@ from typing import Literal
 
 import pytricia
 
+from ..sources.aspa import aspa_table, aspa_upstream
 from ..sources.facts import PrefixRange, Vrp
 from .chain import BY_NAME, CHAIN
 from .communities import Communities
@@ -62,12 +63,13 @@ class Verdict:
     local_pref: int | None = None
     next_hop: str | None = None
     rpki: str | None = None  # valid / invalid / not-found (when computed)
+    aspa: str | None = None  # valid / invalid / unknown, where the config runs ASPA
     ext_communities: set[tuple[str, int, int]] = field(default_factory=set)
     member_asn: int | None = None  # the announcing member (the session's)
 
     def to_json(self) -> dict:
         return {"accepted": self.accepted, "check": self.check, "code": self.code, "reason": self.reason,
-                "fix": self.fix, "rpki": self.rpki,
+                "fix": self.fix, "rpki": self.rpki, "aspa": self.aspa,
                 "large_communities": sorted(self.large_communities), "communities": sorted(self.communities)}
 
 
@@ -150,6 +152,7 @@ class PolicyEngine:
         self.intent = intent
         self.policy = intent.policy
         self.rov = RovTable(list(vrps) if vrps is not None else intent.vrps4 + intent.vrps6)
+        self.aspas = aspa_table(intent.aspas)
         self._sets: dict[str, PrefixMatcher] = {}
         self.bogons = PrefixMatcher([(p, ip_network(p).prefixlen, ip_network(p).max_prefixlen)
                                      for p in intent.bogons4 + intent.bogons6])
@@ -208,7 +211,7 @@ class PolicyEngine:
             chk = BY_NAME[rej.name]
             state.large.add((self.rs, self.reject_base, chk.code))
             return Verdict(False, chk.name, chk.code, chk.title, chk.fix, state.large, state.std,
-                           None, route.next_hop, state.rpki, state.ext, session.member_asn)
+                           None, route.next_hop, state.rpki, state.aspa, state.ext, session.member_asn)
         local_pref = None
         if self.policy["graceful_shutdown"]["enabled"] and c.has("graceful_shutdown", *held):
             local_pref = self.policy["graceful_shutdown"]["local_pref"]
@@ -219,7 +222,7 @@ class PolicyEngine:
             if rewrite:
                 next_hop = str(rewrite)
         return Verdict(True, None, None, None, None, state.large, state.std, local_pref, next_hop, state.rpki,
-                       state.ext, session.member_asn)
+                       state.aspa, state.ext, session.member_asn)
 
     def export(self, route: Route, verdict: Verdict, receiver_asn: int):
         """What ``receiver_asn`` gets of this accepted route (``ixpctl.policy.export``), or None."""
@@ -330,6 +333,17 @@ class PolicyEngine:
             self.communities.add("rpki_valid" if state.rpki == "valid" else "rpki_not_found",
                                  state.std, state.large, state.ext)
 
+    def _check_aspa(self, route, session, member: MemberIntent, state):
+        """aspa_check_upstream(): a member is the route server's customer or lateral peer."""
+        if not self.intent.aspa:
+            return
+        path = None if any(kind == "set" for kind, _ in route.as_path) else path_asns(route.as_path)
+        state.aspa = aspa_upstream(path, self.aspas)
+        if state.aspa == "invalid":
+            if self.policy["aspa"]["reject_invalid"]:
+                self._reject("aspa")
+            self._tag(state, BY_NAME["aspa"].code)
+
     def _check_blackhole_not_allowed(self, route, session, member: MemberIntent, state):
         c = self.communities
         held = (state.std, state.large, state.ext)
@@ -352,6 +366,7 @@ class _State:
         self.ext: set[tuple[str, int, int]] = set()
         self.bh_route = False
         self.rpki: str | None = None
+        self.aspa: str | None = None
 
 
 def evaluate(route: Route, intent: RouteServerIntent, session: SessionIntent | str) -> Verdict:

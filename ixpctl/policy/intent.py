@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from ipaddress import IPv4Address, ip_network
 
 from ..inventory.asn import SPECIAL_ASN_RANGES
@@ -24,6 +24,10 @@ from ..sources.facts import Facts, IrrExpansion, PrefixRange
 from .intent_model import AsnSet, MemberIntent, PrefixSet, RouteServerIntent, SessionIntent
 from .loader import LoadedPolicy, effective_policy
 from .model import Policy
+
+# The first BIRD with ASPA path verification: render/bird_versions.py's ``aspa`` column, which the
+# policy layer cannot import; tests/unit/test_bird_versions.py keeps the two in step.
+ASPA_MIN_BIRD = (2, 16)
 
 # ------------------------------------------------------------------------------------------------
 
@@ -259,7 +263,18 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         warnings=warnings,
         log=rs.log.model_dump(mode="json"),
         daemon=rs.daemon, openbgpd_version=rs.openbgpd_version,
+        # ASPA runs only where rendered: BIRD >= 2.16 (OpenBGPD 8.x has it, not rendered yet)
+        aspa=policy.aspa.enabled and rs.daemon == "bird" and rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD,
+        aspa_rtr=bool(inv.sources.rpki.rtr_servers),
+        aspas=list(facts.aspas),
     )
+
+
+def for_bird(intent: RouteServerIntent, version: str) -> RouteServerIntent:
+    """The same intent for a route server on another BIRD version (a lab run or a test on BIRD 3):
+    only the target and what follows from it (ASPA) change."""
+    target = tuple(int(p) for p in version.split(".")[:2])
+    return replace(intent, bird_version=version, aspa=intent.policy["aspa"]["enabled"] and target >= ASPA_MIN_BIRD)
 
 
 def _receives_blackholes(mp: Policy) -> bool:
@@ -308,6 +323,7 @@ __all__ = [
     "RouteServerIntent",
     "SessionIntent",
     "compile_route_server",
+    "for_bird",
     "max_prefix_limit",
     "member_queries",
 ]

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from typing import Any
 
-from ..sources.facts import PrefixRange
+from ..sources.facts import Aspa, PrefixRange
 
 
 @dataclass
@@ -117,6 +117,12 @@ class RouteServerIntent:
     log: dict[str, Any] = field(default_factory=lambda: {"to": "syslog"})  # route_servers[].log
     daemon: str = "bird"  # route_servers[].daemon: which renderer reads this Intent
     openbgpd_version: str = "7.7"  # route_servers[].openbgpd_version (daemon: openbgpd)
+    # ASPA path verification runs in this config: the policy enables it and the target BIRD has it
+    # (>= 2.16); both back ends skip the check otherwise. Records: static table, or RTR when the
+    # route server has rtr_servers (aspa_rtr), like the VRPs.
+    aspa: bool = False
+    aspa_rtr: bool = False
+    aspas: list[Aspa] = field(default_factory=list)
 
     def member(self, asn: int) -> MemberIntent | None:
         return next((m for m in self.members if m.asn == asn), None)

@@ -88,6 +88,16 @@ class Rpki(_Strict):
     tag_valid_and_not_found: bool = True  # informational large communities
 
 
+class Aspa(_Strict):
+    """ASPA path verification (draft-ietf-sidrops-aspa-verification), on BIRD >= 2.16 targets."""
+
+    enabled: bool = True
+    # False (default): an ASPA-invalid path is accepted and tagged RS:65521:21. ASPA is still a
+    # draft with few records published: one missing provider in a record would otherwise cut a
+    # legitimate network off the IXP. True: rejected with RS:65520:21.
+    reject_invalid: bool = False
+
+
 class MaxPrefixHeadroom(_Strict):
     absolute: int = Field(default=100, ge=0)
     relative: int = Field(default=15, ge=0, le=1000, description="percent")
@@ -178,6 +188,7 @@ class Policy(_Strict):
     as_path: AsPath = AsPath()
     irr: Irr = Irr()
     rpki: Rpki = Rpki()
+    aspa: Aspa = Aspa()
     max_prefix: MaxPrefix = MaxPrefix()
     graceful_shutdown: GracefulShutdown = GracefulShutdown()
     blackhole: Blackhole = Blackhole()

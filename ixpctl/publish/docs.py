@@ -27,6 +27,7 @@ from ..inventory.models import Inventory
 from ..policy import communities
 from ..policy.chain import BY_NAME, CHAIN
 from ..policy.communities import CONTROL, active_patterns
+from ..policy.intent import ASPA_MIN_BIRD
 from ..policy.loader import LoadedPolicy
 from ..policy.model import MEMBER_OVERRIDABLE, Policy
 
@@ -36,7 +37,7 @@ Mode = Literal["reject", "tag", "off"]
 
 # Checks that the BIRD templates (templates/bird/checks/) can run in "tag" mode: the route is accepted
 # and tagged (RS, 65521, code) instead of rejected. Every other check only rejects.
-TAG_CAPABLE: frozenset[str] = frozenset({"transit_free", "irr_origin", "irr_prefix", "rpki_invalid"})
+TAG_CAPABLE: frozenset[str] = frozenset({"transit_free", "irr_origin", "irr_prefix", "rpki_invalid", "aspa"})
 
 # Which policy knob a member may override for each check (looked up in MEMBER_OVERRIDABLE, so the
 # published "may differ per member" marks follow the loader's rules).
@@ -252,6 +253,13 @@ def check_settings(name: str, policy: Policy, inventory: Inventory) -> tuple[Mod
         if not p.rpki.enabled:
             return "off", {}
         return _reject_or_tag(p.rpki.reject_invalid), {}
+    if name == "aspa":
+        # the config runs it only on route servers whose BIRD has ASPA (policy.intent.ASPA_MIN_BIRD)
+        running = [rs.name for rs in inventory.route_servers if rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD]
+        without = [rs.name for rs in inventory.route_servers if rs.name not in running]
+        if not p.aspa.enabled or not running:
+            return "off", {"enabled": p.aspa.enabled, "route_servers": running, "without": without}
+        return _reject_or_tag(p.aspa.reject_invalid), {"enabled": True, "route_servers": running, "without": without}
     if name == "blackhole_not_allowed":
         return "reject", {"default_enabled": p.blackhole.enabled}
     if name == "black_list":

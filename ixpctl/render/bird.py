@@ -119,6 +119,15 @@ def roa_routes(vrps: list[tuple[str, int, int]]) -> _SafeText:
     return _SafeText("".join(out))
 
 
+def aspa_routes(aspas: list[tuple[int, tuple[int, ...]]]) -> _SafeText:
+    """The ``route aspa C providers P, Q;`` lines of a static ASPA table (``transit``: no provider)."""
+    out = []
+    for customer, providers in aspas:
+        what = f"providers {', '.join(str(int(p)) for p in providers)}" if providers else "transit"
+        out.append(f"\n  route aspa {int(customer)} {what};")
+    return _SafeText("".join(out))
+
+
 def prefix_set_items(prefixes: list[str], suffix: str = "") -> _SafeText:
     return _SafeText(", ".join(f"{ip_network(p)}{suffix}" for p in prefixes))
 
@@ -157,7 +166,7 @@ def environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     env.filters.update(bird_string=bird_string, bird_comment=bird_comment, prefix_ranges=prefix_ranges,
-                       roa_routes=roa_routes, prefix_set_items=prefix_set_items, asn_ranges=asn_ranges, asn_list=asn_list,
+                       roa_routes=roa_routes, aspa_routes=aspa_routes, prefix_set_items=prefix_set_items, asn_ranges=asn_ranges, asn_list=asn_list,
                        as_label=as_label, bird_bool=bird_bool, next_hop_expr=next_hop_expr)
     return env
 
@@ -184,6 +193,12 @@ def resolve_passwords(intent: RouteServerIntent, base_dir: Path) -> dict[str, st
     return out
 
 
+def chain_for(intent: RouteServerIntent) -> list:
+    """The checks this config runs: the whole chain, minus ASPA where it does not run (the
+    evaluator skips it the same way, on ``intent.aspa``)."""
+    return [c for c in CHAIN if c.name != "aspa" or intent.aspa]
+
+
 def left_out(intent: RouteServerIntent, caps: Capabilities) -> list[str]:
     """What the config does not do although the policy or the daemon family could: said out loud."""
     out = caps.left_out()
@@ -206,7 +221,7 @@ def render_route_server(intent: RouteServerIntent, *, capabilities: Capabilities
     for s in intent.sessions:
         sessions_of.setdefault(s.member_asn, []).append(s)
     return template.render(
-        rs=intent, sessions_of=sessions_of, policy=_Obj(intent.policy), chain=CHAIN, cap=caps, left_out=left_out(intent, caps),
+        rs=intent, sessions_of=sessions_of, policy=_Obj(intent.policy), chain=chain_for(intent), cap=caps, left_out=left_out(intent, caps),
         version=__version__, passwords=passwords or {}, c=BirdCommunities(intent.rs_asn, intent.policy, _SafeText),
         disable_sessions=disable_sessions, timers=_Obj(timers) if timers else None,
     )

@@ -9,6 +9,7 @@ own line in the file, so a review diff still shows exactly which entries changed
 - prefix range (RPSL range notation): ``192.0.2.0/24`` is exactly that prefix;
   ``192.0.2.0/23^23-24`` is the /23 and its more-specifics up to /24.
 - VRP: ``192.0.2.0/24-25 AS64496`` is prefix, maxLength and origin ASN.
+- ASPA: ``AS64496 > AS64500 AS64501`` is a customer ASN and its providers (``AS64496 >`` alone: none).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import repeat
 
-from .facts import PrefixRange, Vrp
+from .facts import Aspa, PrefixRange, Vrp
 
 
 def encode_range(entry: PrefixRange) -> str:
@@ -64,4 +65,20 @@ def decode_vrps(items: Iterable[str]) -> list[Vrp]:
     return list(map(_decode_vrp, items))
 
 
-__all__ = ["decode_ranges", "decode_vrps", "encode_range", "encode_vrp"]
+def encode_aspa(aspa: Aspa) -> str:
+    customer, providers = aspa
+    return " ".join([f"AS{customer} >", *(f"AS{p}" for p in providers)])
+
+
+def _decode_aspa(text: str) -> Aspa:
+    head, sep, tail = text.partition(">")
+    if not sep or not head.strip().startswith("AS"):
+        raise ValueError(f"{text!r} is not 'ASn > ASn ...'")
+    return (int(head.strip()[2:]), tuple(int(p.removeprefix("AS")) for p in tail.split()))
+
+
+def decode_aspas(items: Iterable[str]) -> list[Aspa]:
+    return [_decode_aspa(item) for item in items]
+
+
+__all__ = ["decode_aspas", "decode_ranges", "decode_vrps", "encode_aspa", "encode_range", "encode_vrp"]

@@ -15,6 +15,9 @@ from typing import Any
 PrefixRange = tuple[str, int, int]
 # (prefix, maxLength, origin ASN)
 Vrp = tuple[str, int, int]
+# (customer ASN, its provider ASNs, sorted): one validated ASPA; no providers (or only AS0) means
+# the customer has none (draft-ietf-sidrops-aspa-profile)
+Aspa = tuple[int, tuple[int, ...]]
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Facts:
     never_via_rs: list[int] = field(default_factory=list)  # every PeeringDB network with that flag
     irr: dict[str, IrrExpansion] = field(default_factory=dict)  # by query
     vrps: list[Vrp] = field(default_factory=list)
+    aspas: list[Aspa] = field(default_factory=list)  # from the RPKI source too, sorted by customer
     provenance: dict[str, Provenance] = field(default_factory=dict)  # by source name
     warnings: list[str] = field(default_factory=list)  # e.g. "IRR data is 9 days old (stale)"
 
@@ -96,6 +100,7 @@ class Facts:
             "never_via_rs": sorted(self.never_via_rs),
             "irr": {k: asdict(v) for k, v in sorted(self.irr.items())},
             "vrps": [list(v) for v in self.vrps],
+            **({"aspas": [[c, list(p)] for c, p in self.aspas]} if self.aspas else {}),
             "provenance": {k: asdict(v) for k, v in sorted(self.provenance.items())},
             "warnings": list(self.warnings),
         }
@@ -124,6 +129,7 @@ class Facts:
             never_via_rs=[int(a) for a in data.get("never_via_rs", [])],
             irr={k: irr(v) for k, v in data.get("irr", {}).items()},
             vrps=vrps(data.get("vrps", [])),
+            aspas=[(int(c), tuple(int(a) for a in p)) for c, p in data.get("aspas", [])],  # absent before ASPA
             provenance={k: Provenance(**v) for k, v in data.get("provenance", {}).items()},
             warnings=list(data.get("warnings", [])),
         )

@@ -17,7 +17,8 @@ from .snapshot import SOURCE_TITLES, SOURCES, human_age, source_age
 def copy_facts(facts: Facts) -> Facts:
     return Facts(peeringdb=dict(facts.peeringdb), netixlan=list(facts.netixlan),
                  never_via_rs=list(facts.never_via_rs), irr=dict(facts.irr),
-                 vrps=list(facts.vrps), provenance=dict(facts.provenance), warnings=list(facts.warnings))
+                 vrps=list(facts.vrps), aspas=list(facts.aspas), provenance=dict(facts.provenance),
+                 warnings=list(facts.warnings))
 
 
 def _has_data(facts: Facts, source: str) -> bool:
@@ -47,7 +48,7 @@ def _fallback_source(result: Facts, last_good: Facts, source: str, why: str, now
     elif source == "irr":
         result.irr = dict(last_good.irr)
     else:
-        result.vrps = list(last_good.vrps)
+        result.vrps, result.aspas = list(last_good.vrps), list(last_good.aspas)
     prov = last_good.provenance.get(source)
     if prov is not None:
         result.provenance[source] = prov

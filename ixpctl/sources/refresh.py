@@ -236,8 +236,9 @@ def _refresh_rpki(inventory: Any, facts: Facts, repo_root: Path, now: datetime,
                   progress: Callable[[str], None] | None = None) -> None:
     load, origin = fetch_vrps(inventory.sources.rpki, repo_root)
     if progress is not None:
-        progress(f"{len(load.vrps):,} VRPs")
+        progress(f"{len(load.vrps):,} VRPs" + (f", {len(load.aspas):,} ASPAs" if load.aspas else ""))
     facts.vrps = list(load.vrps)
+    facts.aspas = list(load.aspas)
     facts.provenance["rpki"] = Provenance(
         "rpki", origin, snap.iso_utc(now), snap.data_sha256(snap.facts_parts(facts)["rpki"]),
         {"format": load.format, **load.counts, "reject_examples": load.reject_examples})

@@ -8,6 +8,7 @@ Formats read here (all of them are what validators actually export):
 
 * JSON — rpki-client ``-j``, Routinator ``--format json``/``jsonext``, StayRTR cache files:
   ``{"roas": [{"prefix": "198.51.100.0/24", "maxLength": 24, "asn": "AS64496" | 64496, ...}]}``.
+* ASPA records in the same JSON (``"aspas"``): read by ``sources/aspa.py``, kept beside the VRPs.
 * CSV — Routinator ``--format csv`` and rpki-client ``-c``: a header ``ASN,IP Prefix,Max Length,
   Trust Anchor[,...]`` then one VRP per row, ASN written ``AS64496`` or ``64496``.
 
@@ -33,7 +34,8 @@ from typing import Any, Literal
 import pytricia
 
 from ..errors import SourceError
-from .facts import Vrp
+from .aspa import parse_aspas
+from .facts import Aspa, Vrp
 
 RovState = Literal["valid", "invalid", "not-found"]
 
@@ -59,12 +61,14 @@ class VrpLoad:
     rejected: int = 0
     reject_examples: list[str] = field(default_factory=list)  # the first few, "where: why"
     duplicates: int = 0
+    aspas: list[Aspa] = field(default_factory=list)  # ASPA records of a JSON export (sources/aspa.py)
 
     @property
     def counts(self) -> dict[str, int]:
         v4 = sum(1 for p, _, _ in self.vrps if ":" not in p)
-        return {"vrps": len(self.vrps), "ipv4": v4, "ipv6": len(self.vrps) - v4,
-                "rejected": self.rejected, "duplicates": self.duplicates}
+        counts = {"vrps": len(self.vrps), "ipv4": v4, "ipv6": len(self.vrps) - v4,
+                  "rejected": self.rejected, "duplicates": self.duplicates}
+        return {**counts, "aspas": len(self.aspas)} if self.aspas else counts
 
     def warnings(self) -> list[str]:
         """Loud, human-readable notes about skipped entries (empty when the file was clean)."""
@@ -234,7 +238,10 @@ def _parse_json(text: str, origin: str) -> VrpLoad:
             col.reject(where, f"entry is {type(roa).__name__}, not an object")
             continue
         col.add(where, roa.get("prefix"), roa.get("maxLength", roa.get("max_length")), roa.get("asn"))
-    return col.result(origin, "json")
+    aspas = parse_aspas(data, col.reject)
+    load = col.result(origin, "json")
+    load.aspas = aspas
+    return load
 
 
 _CSV_COLUMNS = {

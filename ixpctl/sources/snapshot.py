@@ -5,7 +5,8 @@ A snapshot is a directory::
     manifest.json    ixpctl version, creation time, per source: provenance, file hash, size, counts
     peeringdb.json   {"peeringdb": {...networks by ASN...}, "netixlan": [...]}
     irr.json         {"irr": {...expansions by query, prefixes as "192.0.2.0/24" or "192.0.2.0/23^23-24"...}}
-    rpki.json        {"vrps": ["192.0.2.0/24-24 AS64496", ...]}
+    rpki.json        {"vrps": ["192.0.2.0/24-24 AS64496", ...], "aspas": ["AS64496 > AS64500 AS64501", ...]}
+                     ("aspas" only when the RPKI source has ASPA records; snapshots before it have none)
 
 (Format 2. Format 1, still read, held prefixes and VRPs as JSON arrays; see ``sources/compact.py``.)
 
@@ -33,7 +34,7 @@ from typing import Any, Literal
 
 from ..errors import SourceError
 from ..inventory.sources_config import SourcesConfig
-from .compact import decode_ranges, decode_vrps
+from .compact import decode_aspas, decode_ranges, decode_vrps
 from .facts import Facts, Provenance
 
 SOURCES: tuple[str, ...] = ("peeringdb", "irr", "rpki")
@@ -99,7 +100,7 @@ def facts_parts(facts: Facts) -> dict[str, dict[str, Any]]:
         "peeringdb": {"peeringdb": data["peeringdb"], "netixlan": data["netixlan"],
                       "never_via_rs": data["never_via_rs"]},
         "irr": {"irr": data["irr"]},
-        "rpki": {"vrps": data["vrps"]},
+        "rpki": {"vrps": data["vrps"], **({"aspas": data["aspas"]} if "aspas" in data else {})},
     }
 
 
@@ -110,6 +111,8 @@ def _decode_part(data: dict[str, Any]) -> None:
             expansion[key] = decode_ranges(expansion.get(key, []))
     if "vrps" in data:
         data["vrps"] = decode_vrps(data["vrps"])
+    if "aspas" in data:
+        data["aspas"] = decode_aspas(data["aspas"])
 
 
 def entry_counts(facts: Facts, source: str) -> dict[str, int]:
@@ -121,7 +124,8 @@ def entry_counts(facts: Facts, source: str) -> dict[str, int]:
                 "prefixes4": sum(len(e.prefixes4) for e in facts.irr.values()),
                 "prefixes6": sum(len(e.prefixes6) for e in facts.irr.values())}
     v4 = sum(1 for p, _, _ in facts.vrps if ":" not in p)
-    return {"vrps": len(facts.vrps), "ipv4": v4, "ipv6": len(facts.vrps) - v4}
+    counts = {"vrps": len(facts.vrps), "ipv4": v4, "ipv6": len(facts.vrps) - v4}
+    return {**counts, "aspas": len(facts.aspas)} if facts.aspas else counts
 
 
 # --- reading -------------------------------------------------------------------------------------

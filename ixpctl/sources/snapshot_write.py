@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SourceError
-from .compact import encode_range, encode_vrp
+from .compact import encode_aspa, encode_range, encode_vrp
 from .facts import Facts
 from .snapshot import (
     FORMAT_VERSION,
@@ -45,6 +45,8 @@ def file_parts(facts: Facts) -> dict[str, dict[str, Any]]:
                 "prefixes6": [encode_range(p) for p in e.prefixes6]}
         for query, e in sorted(facts.irr.items())}
     parts["rpki"]["vrps"] = [encode_vrp(vrp) for vrp in facts.vrps]
+    if facts.aspas:
+        parts["rpki"]["aspas"] = [encode_aspa(a) for a in facts.aspas]
     return parts
 
 

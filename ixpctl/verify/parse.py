@@ -104,6 +104,9 @@ def parse_as_path(text: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
+_BIRD3_ATTRS = {"bgp_path": "as_path"}
+
+
 def parse_routes(text: str, *, filtered: bool = False) -> list[RouteEntry]:
     """``show route [filtered] ... all``; every table of the reply, every path of every prefix."""
     routes: list[RouteEntry] = []
@@ -125,8 +128,9 @@ def parse_routes(text: str, *, filtered: bool = False) -> list[RouteEntry]:
             value = value.strip()
             if body.startswith("via "):
                 cur.next_hop = cur.next_hop or body.split()[1]
-            elif key.startswith("BGP."):
-                attr = key[4:]
+            elif key.startswith(("BGP.", "bgp_")):
+                # BIRD 2 writes "BGP.as_path:", BIRD 3 the filter names: "bgp_path:", "bgp_community:"
+                attr = _BIRD3_ATTRS.get(key, key[4:])
                 cur.attributes[attr] = value
                 if attr == "as_path":
                     cur.as_path = parse_as_path(value)

@@ -4,7 +4,8 @@ The route server's config is rendered with every BGP session ``disabled``; one s
 test route feeds the route (with its AS_PATH, NEXT_HOP and communities set as attributes) through
 exactly the same import-filter call the member's session uses (``render_import_call``). BIRD keeps
 rejected routes (``import keep filtered``) with the reject-reason community, so its verdict can be
-read back with birdc and compared with ``ixpctl.policy.evaluate``.
+read back with birdc and compared with ``ixpctl.policy.evaluate``. Any BIRD version runs it (pass its
+``bird``/``birdc``); ``check_output`` keeps what ``bird -p`` said (warnings: there should be none).
 
 What this cannot express: AS_SET segments (BIRD filters cannot build them); the lab covers those
 with real BGP speakers. BIRD runs as a daemon with a private control socket in a temp dir and is
@@ -81,12 +82,13 @@ def _parse(output: str) -> dict[str, dict]:
             continue
         if current is None:
             continue
-        if "BGP.large_community:" in line:
+        # BIRD 2 prints "BGP.large_community:", BIRD 3 "bgp_large_community:"
+        if "BGP.large_community:" in line or "bgp_large_community:" in line:
             current["large"] |= {tuple(int(x) for x in t) for t in
                                  re.findall(r"\((\d+), (\d+), (\d+)\)", line)}
-        elif "BGP.community:" in line:
+        elif "BGP.community:" in line or "bgp_community:" in line:
             current["std"] |= {tuple(int(x) for x in t) for t in re.findall(r"\((\d+),(\d+)\)", line)}
-        elif "BGP.local_pref:" in line:
+        elif "BGP.local_pref:" in line or "bgp_local_pref:" in line:
             current["local_pref"] = int(line.split(":")[1])
     return routes
 
@@ -96,6 +98,7 @@ class BirdHarness:
         self.dir = Path(workdir)
         self.bird, self.birdc = bird, birdc
         self.pid: int | None = None
+        self.check_output = ""
 
     def _birdc(self, *args: str) -> str:
         return subprocess.run([self.birdc, "-s", str(self.dir / "bird.ctl"), *args], capture_output=True,
@@ -107,15 +110,17 @@ class BirdHarness:
         conf.write_text(config)
         check = subprocess.run([self.bird, "-p", "-c", str(conf)], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
+        # The generated config parses without a single warning on its target (BIRD writes them to stderr).
+        self.check_output = (check.stdout + check.stderr).strip()
         # Foreground (-f) so the PID we hold is BIRD's own: we stop exactly what we started.
         self.proc = subprocess.Popen([self.bird, "-f", "-c", str(conf), "-s", str(self.dir / "bird.ctl")],
                                      stdout=subprocess.DEVNULL, stderr=(self.dir / "bird.stderr").open("w"))
         self.pid = self.proc.pid
         try:
             deadline = time.monotonic() + 30
-            expected_roas = (len(intent.vrps4), len(intent.vrps6))
+            expected = (len(intent.vrps4), len(intent.vrps6)) + ((len(intent.aspas),) if intent.aspa else ())
             while time.monotonic() < deadline:
-                if "ready" in self._birdc("show", "status") and self._roa_counts() == expected_roas:
+                if "ready" in self._birdc("show", "status") and self._table_counts(intent.aspa) == expected:
                     break
                 time.sleep(0.1)
             # The ROA tables may have filled after the static routes were imported: re-run the filters.
@@ -137,12 +142,13 @@ class BirdHarness:
             out[int(index)] = BirdVerdict(name not in filtered, data["large"], data["std"], data["local_pref"])
         return out
 
-    def _roa_counts(self) -> tuple[int, int]:
+    def _table_counts(self, aspa: bool) -> tuple[int, ...]:
+        """Routes in the ROA tables (and the ASPA table where the config has one)."""
         counts = []
-        for table in ("rpki4", "rpki6"):
+        for table in ("rpki4", "rpki6") + (("rpki_aspa",) if aspa else ()):
             m = re.search(r"(\d+) of \d+ routes", self._birdc("show", "route", "table", table, "count"))
             counts.append(int(m.group(1)) if m else -1)
-        return counts[0], counts[1]
+        return tuple(counts)
 
     def stop(self) -> None:
         if self.pid is None:

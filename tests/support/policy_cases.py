@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ixpctl.inventory import load_inventory
 from ixpctl.policy.evaluate import Route
-from ixpctl.policy.intent import RouteServerIntent, compile_route_server
+from ixpctl.policy.intent import RouteServerIntent, compile_route_server, for_bird
 from ixpctl.policy.loader import load_policy
 from ixpctl.sources.facts import Facts, IrrExpansion, PdbNetwork
 from tests.support.builders import base_inventory, make_member, write_inventory
@@ -32,10 +32,18 @@ def policy_facts() -> Facts:
     f.vrps = [("198.18.0.0/22", 22, M1), ("198.18.20.0/24", 24, M1), ("198.18.30.0/24", 24, 64999),
               ("2001:db8:1000::/36", 48, M1)]
     f.peeringdb[64511] = PdbNetwork(64511, "Hypothetical Backbone", never_via_route_servers=True)
+    # 64510 (an origin of AS-MEMBER1) says its providers are M1 and 64507 (see ASPA_CASES)
+    f.aspas = [(64510, (M1, 64507))]
     return f
 
 
-def policy_intent(tmp_path: Path) -> RouteServerIntent:
+def policy_intent(tmp_path: Path, bird_version: str | None = None) -> RouteServerIntent:
+    """The test IXP's intent; ``bird_version`` retargets it (e.g. "3.1": ASPA runs)."""
+    intent = _policy_intent(tmp_path)
+    return for_bird(intent, bird_version) if bird_version else intent
+
+
+def _policy_intent(tmp_path: Path) -> RouteServerIntent:
     data = base_inventory(members=0)
     data["members"] = [
         make_member(1),
@@ -106,4 +114,12 @@ CASES: list[Case] = [
     Case("graceful shutdown accepted", S1, r("198.18.0.0/22", [M1], NH1, [(65535, 0)]), None),
     Case("forged RS reject tag is removed", S1, r("198.18.0.0/22", [M1], NH1, (), [(RS, 65520, 2)]), None,
          ((RS, 1001, 1),)),
+]
+
+# ASPA upstream verification (BIRD >= 2.16): the same routes on every target; only the targets that
+# run ASPA tag the invalid one (RS:65521:21, policy aspa.reject_invalid: false). (label, route, state)
+ASPA_CASES: list[tuple[str, Route, str]] = [
+    ("ASPA valid: 64510 lists M1 as provider", r("198.18.10.0/24", [M1, 64510], NH1), "valid"),
+    ("ASPA unknown: 64507 has no ASPA", r("198.18.10.0/24", [M1, 64507, 64510], NH1), "unknown"),
+    ("ASPA invalid: 64510 does not list 64508", r("198.18.10.0/24", [M1, 64508, 64510], NH1), "invalid"),
 ]

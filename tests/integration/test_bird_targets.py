@@ -1,0 +1,100 @@
+"""Every BIRD target ixpctl renders for, with the real daemon of that version (those found here:
+scripts/bird-versions.sh installs 2.0, 2.17 and 3.1): the MLIX example's and the conformance IXP's
+configs parse without a single warning, a build checks each config with a BIRD of its own series
+and says which one, and a binary of another series is refused, not silently used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ixpctl.deploy.bird_binaries import BirdBinaries
+from ixpctl.errors import BuildError
+from ixpctl.inventory import load_inventory
+from ixpctl.policy.intent import compile_route_server, for_bird
+from ixpctl.policy.loader import load_policy
+from ixpctl.render.bird import render_route_server
+from ixpctl.render.bird_versions import TARGETS
+from ixpctl.sources.snapshot import read_snapshot
+from tests.conftest import REPO
+from tests.integration.test_build import make_repo, run_build
+from tests.support.builders import base_inventory
+from tests.support.policy_cases import policy_facts
+
+pytestmark = pytest.mark.integration
+SERIES = [t.name for t in TARGETS]
+IXPS = {"mlix": ("inventory", "snapshots/mlix"), "conformance": ("lab/conformance/inventory.yml",
+                                                                  "lab/conformance/snapshot")}
+
+
+def _binary(series: str):
+    try:
+        return BirdBinaries().for_series(series)
+    except BuildError as err:
+        pytest.skip(f"no BIRD {series} here ({err.message}): run scripts/bird-versions.sh")
+
+
+@pytest.mark.parametrize("ixp", sorted(IXPS))
+@pytest.mark.parametrize("series", SERIES)
+def test_configs_parse_without_warnings(tmp_path, series, ixp):
+    binary = _binary(series)
+    inventory, snapshot = IXPS[ixp]
+    loaded = load_inventory(REPO / inventory)
+    policy = load_policy(REPO / "policies" / "default.yml")
+    facts = read_snapshot(REPO / snapshot)
+    for rs in loaded.inventory.route_servers:
+        intent = for_bird(compile_route_server(loaded, policy, facts, rs), binary.version)
+        path = tmp_path / f"{rs.name}.conf"
+        path.write_text(render_route_server(intent))
+        check = subprocess.run([binary.path, "-p", "-c", str(path)], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
+        assert (check.stdout + check.stderr).strip() == "", f"BIRD {binary.version} on {ixp} {rs.name}"
+        text = path.read_text()
+        assert ("aspa table rpki_aspa;" in text) == intent.aspa == (series != "2.0")
+        assert ("function is_blackhole_route() -> bool" in text) == (series != "2.0")
+
+
+def test_build_checks_each_config_with_its_own_series(tmp_path):
+    """rs1 on 2.0.12 and rs2 on 3.1.8: each checked by a BIRD of that series, named in the summary."""
+    for series in ("2.0", "3.1"):
+        _binary(series)
+    data = base_inventory()
+    data["route_servers"][1]["bird_version"] = "3.1.8"
+    facts = policy_facts()
+    inv, snap = make_repo(tmp_path, data, facts)
+    result = run_build(inv, snap, tmp_path / "build", "--json")
+    assert result.exit_code == 0, result.output
+    by_rs = {c["route_server"]: c for c in json.loads(result.stdout)["configs"]}
+    assert by_rs["rs1"]["checked_by"]["version"].startswith("2.0.")
+    assert by_rs["rs2"]["checked_by"]["version"].startswith("3.1.")
+    assert by_rs["rs1"]["left_out"] == ["ASPA path verification (needs BIRD >= 2.16)"]
+    assert by_rs["rs2"]["left_out"] == []
+    rs2 = (tmp_path / "build" / "rs2.conf").read_text()
+    assert "route aspa 64510 providers 64501, 64507;" in rs2 and "template bgp rs_member" in rs2
+    human = run_build(inv, snap, tmp_path / "build2")
+    assert human.exit_code == 0, human.output
+    assert "(BIRD 3.1." in human.output and "(BIRD 2.0." in human.output
+
+
+def test_a_bird_of_another_series_is_refused(tmp_path):
+    """--bird names the binaries that may check: a 2.0 binary never checks a 3.1 config (exit 4)."""
+    old = _binary("2.0")
+    data = base_inventory()
+    data["route_servers"][0]["bird_version"] = "3.1"
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    result = run_build(inv, snap, tmp_path / "build", "--rs", "rs1", "--bird", old.path)
+    assert result.exit_code == 4, result.output
+    assert "rs1 targets BIRD 3.1 but no BIRD 3.1 is here" in " ".join(result.output.split())
+    assert not Path(tmp_path / "build" / "rs1.conf").exists()
+
+
+def test_unsupported_version_is_a_validation_error(tmp_path):
+    data = base_inventory()
+    data["route_servers"][0]["bird_version"] = "2.14"
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    result = run_build(inv, snap, tmp_path / "build")
+    assert result.exit_code == 1, result.output
+    assert "BIRD 2.14 is not a version ixpctl renders configs for" in " ".join(result.output.split())
