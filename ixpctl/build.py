@@ -220,4 +220,5 @@ def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], l
     return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords)
 
 
-__all__ = ["BuildResult", "Problem", "bgpd_binary", "bird_binary", "build", "check_bgpd_config", "check_config"]
+__all__ = ["BirdBinaries", "BuildResult", "Problem", "bgpd_binary", "bird_binary", "build", "check_bgpd_config",
+           "check_config"]

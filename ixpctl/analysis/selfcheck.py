@@ -26,6 +26,7 @@ from ..inventory.irr_names import source_and_name
 from ..policy.chain import BY_NAME
 from ..policy.evaluate import PolicyEngine, Route, Verdict
 from ..policy.intent import RouteServerIntent
+from ..sources.aspa import aspa_culprit
 from ..sources.facts import Facts
 
 
@@ -54,6 +55,7 @@ class PrefixResult:
     rpki: str | None
     origin_assumed: bool
     details: list[str] = field(default_factory=list)
+    aspa: str | None = None  # valid / invalid / unknown where the route server runs ASPA
     # export, for an accepted route: how many members could receive it, and who does not get it
     # (its announcement-control communities, blackhole opt-outs) — the evaluator's export half
     receivers: int | None = None
@@ -187,8 +189,14 @@ def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
 
 
 def _details(result: Verdict, ann: Announcement, vrps: VrpIndex, member_sets: list[str],
-             lengths: dict[int, tuple[int, int]]) -> list[str]:
+             lengths: dict[int, tuple[int, int]], engine: PolicyEngine | None = None) -> list[str]:
     details = []
+    if result.aspa == "invalid" and engine is not None:
+        culprit = aspa_culprit(ann.path, engine.aspas)
+        if culprit:
+            tagged = "" if result.check == "aspa" else " (tagged, accepted)"
+            details.append(f"ASPA invalid{tagged}: the ASPA of AS{culprit[0]} does not list AS{culprit[1]} "
+                           "as a provider")
     origin = ann.path[-1]
     if result.check == "rpki_invalid":
         for prefix, max_len, asn in vrps.covering(ann.prefix):
@@ -242,8 +250,8 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
             check.title if check else None, check.title_fr if check else None,
             check.fix if check else None, check.fix_fr if check else None,
             verdict.rpki, ann.origin_assumed, _details(verdict, ann, vrps, member.as_sets,
-                                                      {4: member.length4, 6: member.length6}),
-            len(others) if verdict.accepted else None, missing))
+                                                      {4: member.length4, 6: member.length6}, engine),
+            verdict.aspa, len(others) if verdict.accepted else None, missing))
     return CheckReport(member_asn, member.name, intent.name, results, notes)
 
 

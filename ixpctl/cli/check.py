@@ -72,8 +72,12 @@ def print_report(report: CheckReport) -> None:
     for r in report.results:
         path = " ".join(map(str, r.path)) + (" (origin assumed)" if r.origin_assumed else "")
         if r.accepted:
-            verdict = "[green]accepted[/]" + (f" (RPKI {r.rpki})" if r.rpki else "")
+            states = [f"RPKI {r.rpki}" if r.rpki else "", f"ASPA {r.aspa}" if r.aspa else ""]
+            shown = ", ".join(x for x in states if x)
+            verdict = "[green]accepted[/]" + (f" ({shown})" if shown else "")
             why = escape(export_summary(r, "en"))
+            if r.details:
+                why += "\n[dim]" + escape("; ".join(r.details)) + "[/]"
         else:
             verdict = f"[red]rejected[/] ({r.code})" if r.code else "[red]rejected[/]"
             why = f"{escape(r.reason or '')}\n[dim]{escape(r.fix or '')}[/]"

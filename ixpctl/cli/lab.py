@@ -20,23 +20,32 @@ def lab() -> None:
     """Route servers and member speakers (BIRD, GoBGP, ExaBGP) in network namespaces (root)."""
 
 
+rs_bird_option = click.option("--rs-bird", "rs_bird", default=None, metavar="VERSION|BINARY",
+                              help="The route servers' BIRD for this run, e.g. 3.1 (configs rendered for it; "
+                                   "scripts/bird-versions.sh installs it). Default: the inventory's bird_version.")
+
+
 @lab.command()
 @lab_file_option
+@rs_bird_option
 @json_option
-def up(lab_file: Path, as_json: bool) -> None:
+def up(lab_file: Path, rs_bird: str | None, as_json: bool) -> None:
     """Build the peering LAN, start rs1/rs2 with the generated configs, the members and StayRTR."""
+    from dataclasses import replace
+
     from ..lab import Lab, LabConfig
 
     if Lab.current() is not None:
         raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
     started = time.monotonic()
-    lab_obj = Lab.up(LabConfig.load(lab_file))
+    config = LabConfig.load(lab_file)
+    lab_obj = Lab.up(replace(config, rs_bird=rs_bird) if rs_bird else config)
     info = lab_obj.state.info
     data = {"run_id": lab_obj.state.run_id, "run_dir": lab_obj.state.run_dir,
             "seconds": round(time.monotonic() - started, 2), "namespaces": lab_obj.state.namespaces,
             "members": [{"asn": n["asn"], "speaker": n["speaker"], "ns": n["ns"], "ipv4": n["ipv4"],
                          "ipv6": n["ipv6"]} for n in info["members"]],
-            "route_servers": info["route_servers"]}
+            "route_servers": info["route_servers"], "route_server_bird": info["rs_bird"]}
     if as_json:
         print_json(data)
         return
@@ -44,7 +53,8 @@ def up(lab_file: Path, as_json: bool) -> None:
     for col in ("node", "speaker", "namespace", "IPv4", "IPv6"):
         table.add_column(col)
     for rs in info["route_servers"]:
-        table.add_row(rs["name"], "bird (route server)", rs["ns"], rs["ipv4"] or "", rs["ipv6"] or "")
+        table.add_row(rs["name"], f"BIRD {info['rs_bird']['version']} (route server)", rs["ns"], rs["ipv4"] or "",
+                      rs["ipv6"] or "")
     for n in info["members"]:
         table.add_row(f"AS{n['asn']} #{n['connection']}", n["speaker"], n["ns"], n["ipv4"] or "", n["ipv6"] or "")
     console.print(table)
@@ -148,9 +158,10 @@ def test(lab_file: Path, scenario_dir: Path, only: tuple[str, ...], no_destructi
 @click.option("--rtr", is_flag=True, help="RPKI over RTR (StayRTR) instead of the static ROA tables of a build.")
 @click.option("-k", "only", multiple=True, help="Run only cases whose name contains this (repeatable).")
 @click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds a round may take to converge.")
+@rs_bird_option
 @json_option
 def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ...], timeout: float,
-                as_json: bool) -> None:
+                rs_bird: str | None, as_json: bool) -> None:
     """Run the member-perspective conformance catalogue in its own lab (brought up and torn down).
 
     Exit 0 when every case passes (known bugs marked xfail_reason must still fail), 1 otherwise."""
@@ -159,12 +170,13 @@ def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ..
 
     if Lab.current() is not None:
         raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
-    report = run_conformance(lab_file, cases_path, rtr=rtr, only=only, timeout=timeout)
+    report = run_conformance(lab_file, cases_path, rtr=rtr, only=only, timeout=timeout, rs_bird=rs_bird)
     if as_json:
         print_json(report.to_json())
     else:
-        colour = {"PASS": "green", "FAIL": "red", "XFAIL": "yellow", "XPASS": "red"}
-        table = Table(title=f"Conformance, RPKI {report.mode} ({report.seconds:.1f} s)", title_justify="left")
+        colour = {"PASS": "green", "FAIL": "red", "XFAIL": "yellow", "XPASS": "red", "SKIP": "dim"}
+        table = Table(title=f"Conformance, RPKI {report.mode}, route servers on BIRD {report.route_server_bird} "
+                            f"({report.seconds:.1f} s)", title_justify="left")
         for col in ("result", "case", "ref", "mismatches"):
             table.add_column(col, overflow="fold")
         for r in report.results:

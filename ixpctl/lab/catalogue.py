@@ -20,6 +20,8 @@ ASNs anywhere in a case (``by``, ``as_path``, receiver keys, community parts) ma
       sessions: [{of: EMPTY, afi: 4, established: false, last_error_contains: route limit exceeded}]
       destructive: true                       # runs alone, after every other case
       xfail_reason: "..."                     # a known route-server / evaluator bug: must fail
+      needs: [aspa]                           # runs only where the route servers' BIRD has it
+                                              # (SKIP elsewhere): aspa = BIRD >= 2.16
 
 Defaults: ``by`` is the member's router 1 (``A1/2``: router 2); ``as_path`` is ``[by]``; the next hop is
 the announcer's own address. Without ``received``, every receiver gets the one accepted route of the
@@ -40,7 +42,8 @@ from ..policy.chain import BY_NAME
 from .model import Announcement, Segment, parse_ext_community, parse_path
 
 CASE_KEYS = {"name", "ref", "covers", "description", "announce", "received", "sessions", "destructive",
-             "xfail_reason"}
+             "xfail_reason", "needs"}
+NEEDS = {"aspa"}  # route-server capabilities a case may need (bird_versions.Capabilities)
 ANNOUNCE_KEYS = {"by", "prefix", "as_path", "next_hop", "med", "communities", "large_communities",
                  "ext_communities", "result", "reason", "rs_local_pref", "rs_large_communities"}
 RECEIVED_KEYS = {"from", "as_path", "next_hop", "med", "communities", "large_communities", "ext_communities"}
@@ -94,6 +97,7 @@ class Case:
     destructive: bool = False
     xfail_reason: str | None = None
     where: str = ""  # file:line, for messages
+    needs: list[str] = field(default_factory=list)  # capabilities of the route servers it needs
 
     @property
     def prefixes(self) -> list[str]:
@@ -288,9 +292,12 @@ class _Reader:
                 raise self.fail((*loc, "sessions", i), "a session expectation needs `of` and `established`")
             sessions.append(SessionExpectation(self.asn(s["of"], (*loc, "sessions", i, "of")), int(s.get("afi", 4)),
                                                bool(s["established"]), s.get("last_error_contains")))
+        needs = raw.get("needs") or []
+        if not isinstance(needs, list) or not set(needs) <= NEEDS:
+            raise self.fail((*loc, "needs"), f"needs is a list of: {', '.join(sorted(NEEDS))}")
         case = Case(str(raw["name"]), str(raw["ref"]), str(raw["description"]).strip(), list(raw["covers"]), routes,
                     received, sessions, bool(raw.get("destructive")), raw.get("xfail_reason"),
-                    f"{self.path}:{line_of(self.node, loc)}")
+                    f"{self.path}:{line_of(self.node, loc)}", list(needs))
         self.check_sources(case, loc)
         return case
 

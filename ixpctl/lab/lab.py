@@ -18,7 +18,7 @@ from typing import Any
 
 from ..base.yamlio import load_yaml, to_plain
 from ..errors import IxpctlError
-from ..policy.intent import RouteServerIntent, compile_route_server
+from ..policy.intent import RouteServerIntent, compile_route_server, for_bird
 from ..render.bird import Capabilities, parse_version, render_route_server
 from ..verify.client import RouteServerClient
 from .model import Announcement
@@ -50,6 +50,10 @@ class LabConfig:
     rpki: str = "rtr"
     # the daemon of each route server, overriding the inventory's route_servers[].daemon: {rs2: openbgpd}
     daemons: dict[str, str] = field(default_factory=dict)
+    # the route servers' BIRD for this run: a version ("3.1": its configs are rendered for it and run
+    # by a BIRD of that series, found like `ixpctl build` finds one) or a binary; None: the
+    # inventory's bird_version with the machine's `bird`. Members always run the machine's `bird`.
+    rs_bird: str | None = None
 
     def speaker_of(self, asn: int, connection: int) -> str:
         return self.connection_speakers.get((asn, connection), self.speakers.get(asn, self.default_speaker))
@@ -61,7 +65,7 @@ class LabConfig:
         data = to_plain(load_yaml(path, what="lab file").node) or {}
         base = base or Path.cwd()
         unknown = set(data) - {"inventory", "policy", "snapshot", "speakers", "default_speaker", "max_prefix",
-                               "baseline", "rtr", "rpki", "daemons"}
+                               "baseline", "rtr", "rpki", "route_server_bird", "daemons"}
         if unknown:
             raise IxpctlError(f"{path}: unknown key(s) {sorted(unknown)}")
         raw = {str(k): str(v) for k, v in (data.get("speakers") or {}).items()}
@@ -81,14 +85,28 @@ class LabConfig:
                    speakers, data.get("default_speaker", "bird"),
                    {int(k): dict(v) for k, v in (data.get("max_prefix") or {}).items()},
                    bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path,
-                   per_router, str(data.get("rpki", "rtr")), daemons)
+                   per_router, str(data.get("rpki", "rtr")), daemons,
+                   str(data["route_server_bird"]) if data.get("route_server_bird") else None)
+
+
+def rs_binary(config: LabConfig, intents: list[RouteServerIntent]):
+    """The BIRD binary the route servers run (``build.BirdBinaries``: of the configs' series);
+    None when every route server runs another daemon."""
+    from ..build import BirdBinaries
+
+    if config.rs_bird:
+        return BirdBinaries().for_series(config.rs_bird)
+    birds = [i for i in intents if i.daemon == "bird"]
+    return BirdBinaries().for_version(birds[0].bird_version, what="the lab's route servers") if birds else None
 
 
 def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, list[RouteServerIntent], Any]:
     """Inventory + policy + snapshot → one Intent per route server, prepared for the lab:
     RTR mode (``sources.rpki.rtr_servers`` → ``protocol rpki``; ``rpki: static`` keeps the static ROA
-    tables of an offline build), lab timers, lab import limits.
-    Filtering is untouched: the same chain, sets and VRPs as ``ixpctl build``."""
+    tables of an offline build), lab timers, lab import limits, and ``rs_bird``'s version as the target.
+    Filtering is untouched: the same chain, sets and VRPs as ``ixpctl build``. ASPA records stay in a
+    static table even in RTR mode: Debian's StayRTR serves none that BIRD reads (0.5.1, Debian 12,
+    sends draft-8210bis-10 ASPA PDUs BIRD 2.17/3.1 do not take; 0.6.2, Debian 13, dropped ASPA)."""
     from ..inventory import load_inventory
     from ..inventory.sources_config import RtrServer
     from ..policy.loader import load_policy
@@ -101,9 +119,13 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     facts = read_snapshot(snapshot, max_ages=None)
     inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)] if config.rpki == "rtr" else []
     intents = []
+    target = rs_binary(config, []).version if config.rs_bird else None
     for rs in inv.route_servers:
         intent = compile_route_server(loaded, policy, facts, rs)
-        intent.daemon = config.daemons.get(rs.name, intent.daemon)
+        intent = replace(for_bird(intent, target) if target else intent, aspa_rtr=False)
+        daemon = config.daemons.get(rs.name, intent.daemon)
+        if daemon != intent.daemon:  # ASPA is rendered for BIRD only (OpenBGPD: left out)
+            intent = replace(intent, daemon=daemon, aspa=intent.aspa and daemon == "bird")
         sessions = []
         for s in intent.sessions:
             s = replace(s, hold_time=TIMERS["hold"], keepalive_time=TIMERS["keepalive"])
@@ -160,7 +182,7 @@ class Lab:
 
     # --- building ----------------------------------------------------------------------------
     def _build(self, config: LabConfig, loaded, intents: list[RouteServerIntent], facts) -> None:
-        from ..build import bird_binary, check_config
+        from ..build import check_config
 
         st = self.state
         inv = loaded.inventory
@@ -191,7 +213,8 @@ class Lab:
             run(["ip", "-n", ns, "link", "set", "eth0", "up"])
             return ns
 
-        bird = bird_binary()
+        rs_bird = rs_binary(config, intents)
+        st.info["rs_bird"] = rs_bird.to_json() if rs_bird else None
         for intent, rs in zip(intents, inv.route_servers):
             ns = attach(rs.name, str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None)
             d = run_dir / rs.name
@@ -206,7 +229,7 @@ class Lab:
             text = render_route_server(intent, capabilities=Capabilities(parse_version(intent.bird_version)),
                                        timers=LAB_TIMERS)
             (d / "bird.conf").write_text(text)
-            check_config(d / "bird.conf", bird)
+            check_config(d / "bird.conf", rs_bird.path)
             st.info["route_servers"].append({**record, "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
         members = []
         for m, i, conn in inv.route_server_connections():
@@ -236,7 +259,8 @@ class Lab:
                 from .openbgpd_rs import start
                 start(st, rs)
                 continue
-            st.spawn(f"{rs['name']}-bird", rs["ns"], ["bird", "-f", "-c", rs["config"], "-s", rs["socket"]])
+            st.spawn(f"{rs['name']}-bird", rs["ns"], [st.info["rs_bird"]["path"], "-f", "-c", rs["config"],
+                                                      "-s", rs["socket"]])
         intent_by_rs = {i.name: i for i in intents}
         first = intents[0]
         for node in members:

@@ -96,8 +96,18 @@ def aspa_upstream(path: list[int] | None, providers: dict[int, frozenset[int]]) 
     return "unknown" if unknown else "valid"
 
 
+def aspa_culprit(path: list[int], providers: dict[int, frozenset[int]]) -> tuple[int, int] | None:
+    """(AS, the AS before it) for the first hop that makes an upstream path invalid, if one does."""
+    asns = [a for i, a in enumerate(path) if i == 0 or a != path[i - 1]]
+    for i in range(1, len(asns)):
+        record = providers.get(asns[i])
+        if record is not None and asns[i - 1] not in record:
+            return asns[i], asns[i - 1]
+    return None
+
+
 def aspa_table(aspas: Iterable[Aspa]) -> dict[int, frozenset[int]]:
     return {customer: frozenset(providers) for customer, providers in aspas}
 
 
-__all__ = ["AspaState", "aspa_table", "aspa_upstream", "parse_aspas"]
+__all__ = ["AspaState", "aspa_culprit", "aspa_table", "aspa_upstream", "parse_aspas"]

@@ -20,7 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from ixpctl.sources.snapshot import MANIFEST, SOURCES, build_manifest, data_sha256, read_snapshot
+from ixpctl.sources.snapshot import MANIFEST, SOURCES, data_sha256, read_snapshot
+from ixpctl.sources.snapshot_write import build_manifest
 
 CREATED = datetime(2026, 11, 23, tzinfo=UTC)  # fixed: a re-hash without data changes is a no-op diff
 

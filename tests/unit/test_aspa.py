@@ -114,3 +114,15 @@ def test_as_set_path_is_aspa_invalid_when_as_sets_are_accepted(tmp_path):
     route = Route.make("198.18.10.0/24", [("seq", (M1,)), ("set", (64508,)), ("seq", (64510,))], NH1)
     verdict = PolicyEngine(intent).evaluate(route, S1)
     assert verdict.accepted and verdict.aspa == "invalid"  # BIRD: an AS_SET path is ASPA invalid
+
+
+def test_member_self_check_shows_the_aspa_state_and_the_missing_provider(tmp_path):
+    from ixpctl.analysis.selfcheck import Announcement, self_check
+
+    intent = policy_intent(tmp_path, "3.1")
+    report = self_check(intent, Facts(), M1, [Announcement(route.prefix, [a for _, s in route.as_path for a in s])
+                                              for _, route, _ in ASPA_CASES])
+    assert [r.aspa for r in report.results] == [state for _, _, state in ASPA_CASES]
+    assert all(r.accepted for r in report.results)
+    assert report.results[2].details == [("ASPA invalid (tagged, accepted): the ASPA of AS64510 does not list "
+                                          "AS64508 as a provider")]
