@@ -98,3 +98,18 @@ def test_unsupported_version_is_a_validation_error(tmp_path):
     result = run_build(inv, snap, tmp_path / "build")
     assert result.exit_code == 1, result.output
     assert "BIRD 2.14 is not a version ixpctl renders configs for" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("series", [s for s in SERIES if s != "2.0"])
+def test_rtr_sources_get_an_aspa_channel(tmp_path, series):
+    """With rtr_servers the ASPA records come over RTR like the VRPs (no static ASPA table)."""
+    binary = _binary(series)
+    data = base_inventory()
+    data["route_servers"][0]["bird_version"] = binary.version
+    data["sources"] = {"rpki": {"rtr_servers": [{"host": "127.0.0.1", "port": 3323, "preference": 1}]}}
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    result = run_build(inv, snap, tmp_path / "build", "--rs", "rs1", "--json")
+    assert result.exit_code == 0, result.output
+    assert not [w for w in json.loads(result.stdout)["warnings"] if "warned" in w]
+    config = (tmp_path / "build" / "rs1.conf").read_text()
+    assert "aspa { table rpki_aspa; };" in config and "protocol static aspa_static" not in config

@@ -126,3 +126,15 @@ def test_member_self_check_shows_the_aspa_state_and_the_missing_provider(tmp_pat
     assert all(r.accepted for r in report.results)
     assert report.results[2].details == [("ASPA invalid (tagged, accepted): the ASPA of AS64510 does not list "
                                           "AS64508 as a provider")]
+
+
+def test_verify_reads_bird3_route_attributes():
+    """BIRD 3 prints the filter names (bgp_path, bgp_large_community) where BIRD 2 prints BGP.*."""
+    from ixpctl.verify.parse import parse_routes
+
+    text = ("Table master4:\n198.18.0.0/24        unicast [AS64496_1_v4 19:41:56.496 from 192.0.2.10] * (100) [AS64496i]\n"
+            "\tvia 192.0.2.10 on eth0\n\tpreference: 100\n\tbgp_origin: IGP\n\tbgp_path: 64496 64510\n"
+            "\tbgp_next_hop: 192.0.2.10\n\tbgp_community: (65535,666)\n\tbgp_large_community: (64500, 1000, 2)\n")
+    route = parse_routes(text)[0]
+    assert route.as_path == (("seq", (64496, 64510)),) and route.next_hop == "192.0.2.10"
+    assert route.communities == [(65535, 666)] and route.large_communities == [(64500, 1000, 2)]
