@@ -85,14 +85,6 @@ class BuildResult:
         }
 
 
-def bird_binary(explicit: str | None = None) -> str:
-    binary = explicit or os.environ.get("IXPCTL_BIRD", "bird")
-    if shutil.which(binary) is None:
-        raise BuildError(f"'{binary}' not found: every generated config is checked with `bird -p`",
-                         fix="apt-get install bird2 (or set IXPCTL_BIRD to the bird binary)")
-    return binary
-
-
 class BirdCheck:
     """``bird -p -c path`` running in the background, so the build does other work meanwhile (BIRD
     parses on one core while Python writes the intent on the other)."""
@@ -220,5 +212,5 @@ def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], l
     return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords)
 
 
-__all__ = ["BirdBinaries", "BuildResult", "Problem", "bgpd_binary", "bird_binary", "build", "check_bgpd_config",
+__all__ = ["BirdBinaries", "BuildResult", "Problem", "bgpd_binary", "build", "check_bgpd_config",
            "check_config"]
