@@ -60,6 +60,8 @@ def build(ctx: Context, only: tuple[str, ...], out_dir: Path, bird: tuple[str, .
 
 def _checked(c: dict) -> str:
     """'bird -p ok in 0.003 s (BIRD 2.0.12, /usr/sbin/bird)': which binary checked the config."""
+    if c.get("daemon") == "openbgpd":
+        return f"bgpd -n ok in {c['bird_check_seconds']} s"
     by = c.get("checked_by")
     if not by:
         return f"for BIRD {c['bird_version']}, not checked"
