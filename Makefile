@@ -17,12 +17,13 @@ demo:
 	@VENV=$(VENV) scripts/demo.sh
 
 # The IRRd used by the integration tests lives in its own venv (.venv-irrd): it pins its own deps.
-# IXPCTL_REQUIRE_IRRD=1 turns "IRRd missing" into a failure instead of a skip.
+# IXPCTL_REQUIRE_IRRD=1 turns "IRRd missing" into a failure instead of a skip; IXPCTL_REQUIRE_SCHEMAS=1
+# the same for the JSON schemas in ../shared/schemas (containerlab, IX-F).
 test:
 	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@scripts/bird-versions.sh
 	@scripts/setup-irrd.sh
-	@IXPCTL_REQUIRE_IRRD=1 VENV=$(VENV) scripts/run-tests.sh -q
+	@IXPCTL_REQUIRE_IRRD=1 IXPCTL_REQUIRE_SCHEMAS=1 VENV=$(VENV) scripts/run-tests.sh -q
 
 # Fast loop while developing: pure unit tests, no daemons, no root.
 test-unit:

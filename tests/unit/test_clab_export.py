@@ -5,21 +5,17 @@ The schema is read from ../shared/schemas/clab.schema.json (not copied into the 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 import yaml
 
 from ixpctl.lab import LabConfig
 from ixpctl.lab.clab import export_containerlab
 from tests.conftest import REPO
-
-SCHEMA = Path("/work/shared/schemas/clab.schema.json")
+from tests.support.schemas import schema_path
 
 
 def test_export_validates_against_containerlab_schema(tmp_path, monkeypatch):
-    if not SCHEMA.exists():
-        pytest.skip(f"containerlab schema not found at {SCHEMA}: cannot validate the export")
+    schema = schema_path("clab.schema.json")
     import jsonschema
 
     monkeypatch.chdir(tmp_path)
@@ -28,7 +24,7 @@ def test_export_validates_against_containerlab_schema(tmp_path, monkeypatch):
     doc = yaml.safe_load(out.read_text())
     assert doc == json.loads(json.dumps(topo))
     # Draft 7, without check_schema: the schema's mgmt-address patterns use \p{..}, which Python's re lacks
-    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    validator = jsonschema.Draft7Validator(json.loads(schema.read_text()))
     errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
     assert not errors, errors
     nodes = doc["topology"]["nodes"]

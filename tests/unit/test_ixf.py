@@ -17,17 +17,14 @@ from ixpctl.sources.facts import PdbNetIxLan, PdbNetwork
 from ixpctl.sources.snapshot import read_snapshot
 from tests.support.builders import base_inventory, make_member, write_inventory
 from tests.support.diff_repo import diff_facts
+from tests.support.schemas import schema_path
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = Path("/work/shared/schemas") if Path("/work/shared/schemas").is_dir() else REPO.parent / "shared" / "schemas"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def schema(version: str) -> dict:
-    path = SCHEMAS / f"ixp-member-list-{version}.schema.json"
-    if not path.is_file():
-        pytest.skip(f"IX-F schema {path} is absent: put the Euro-IX schemas in ../shared/schemas/ to run this test")
-    return json.loads(path.read_text())
+    return json.loads(schema_path(f"ixp-member-list-{version}.schema.json").read_text())
 
 
 def assert_valid(doc: dict, version: str) -> None:
