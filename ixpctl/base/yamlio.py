@@ -7,6 +7,12 @@ loaded node next to the plain data so that a pydantic error location such as
 ruamel is pure Python and slow on large files: ``ixpctl.base.yaml_fast`` reads the common,
 unambiguous case with libyaml and steps aside on anything else, and :class:`YamlDoc` then parses
 with ruamel only when a line is asked for.
+
+Two hostile shapes are refused here, with their line: a value YAML itself cannot build (an
+impossible date such as ``2018-02-30``, ``!!int x``), and alias bombs ("billion laughs": a few
+hundred bytes of nested aliases that expand to hundreds of millions of nodes once turned into
+plain data). The fast path never expands an alias (it hands any anchor to ruamel), so the cap on
+what aliases add (:data:`MAX_EXPANDED_NODES`) is checked once, on the ruamel node.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputError, Problem
@@ -30,9 +37,27 @@ if TYPE_CHECKING:
 
 Loc = tuple[str | int, ...]
 
+# How many nodes aliases may add to a document once expanded into plain data. A large inventory has
+# a few hundred thousand nodes and few aliases; a 1 KB alias bomb adds hundreds of millions.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, with the line of any value it cannot build: an impossible
+    date raises a bare ValueError from ``datetime.date`` otherwise (a traceback, no line)."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise ConstructorError(None, None, f"{node.value!r} is not a valid {tag} ({exc})",
+                                   node.start_mark) from None
+
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False  # a duplicated key is almost always a copy-paste mistake
     return yaml
 
@@ -102,11 +127,14 @@ def parse_yaml(text: str, path: Path, *, what: str = "file", expect: type = dict
         fix = "fix the YAML syntax at that line (indentation, a missing ':' or an unclosed quote)"
         if "duplicate key" in str(exc) or "found duplicate key" in problem:
             fix = "remove or rename one of the two entries with the same key"
+        elif isinstance(exc, ConstructorError):
+            fix = "write a valid value (dates as YYYY-MM-DD), or quote it to keep it as text"
         raise InputError.at(f"invalid YAML: {problem}", path, line, fix=fix) from None
     except YAMLError as exc:
         raise InputError.at(f"invalid YAML: {exc}", path, fix="fix the YAML syntax") from None
     except RecursionError:
         raise InputError.at("invalid YAML: nested too deeply", path) from None
+    _check_aliases(node, path)
     if node is None:
         raise InputError.at(f"{what} is empty", path,
                             fix="add content, or delete the file if it is not needed")
@@ -114,6 +142,69 @@ def parse_yaml(text: str, path: Path, *, what: str = "file", expect: type = dict
         raise InputError.at(f"{what} must be a mapping of keys to values, found {_kind(node)}", path, 1,
                             fix="start the file with top-level keys such as 'ixp:' or 'members:'")
     return YamlDoc(path, node)
+
+
+def _children(node: Any) -> list[tuple[str | int, Any]]:
+    if isinstance(node, dict):
+        return list(node.items())
+    if isinstance(node, list):
+        return list(enumerate(node))
+    return []
+
+
+def _expanded_sizes(root: Any) -> tuple[dict[int, int], int]:
+    """Nodes of each collection once aliases are expanded (by id; a shared node counts once per
+    use), and how many nodes the document actually writes — without expanding anything: one
+    iterative pass over the distinct nodes. A collection that contains itself gets -1."""
+    sizes: dict[int, int] = {}
+    written = 0
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    open_: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            kids = [sizes.get(id(c), -1) if isinstance(c, (dict, list)) else 1 for _, c in _children(node)]
+            sizes[key] = -1 if -1 in kids else 1 + sum(kids)
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            sizes[key] = -1  # a recursive alias: the node contains itself
+            continue
+        open_.add(key)
+        children = _children(node)
+        written += 1 + sum(1 for _, c in children if not isinstance(c, (dict, list)))
+        stack.append((node, True))
+        stack += [(c, False) for _, c in children if isinstance(c, (dict, list)) and id(c) not in sizes]
+    return sizes, written
+
+
+def _check_aliases(node: Any, path: Path) -> None:
+    """Refuse a document whose aliases add more than MAX_EXPANDED_NODES nodes, or that contains
+    itself, at the line of the alias use where the expansion becomes too large."""
+    if not isinstance(node, (dict, list)):
+        return
+    sizes, written = _expanded_sizes(node)
+    total = sizes[id(node)]
+    if total != -1 and total - written <= MAX_EXPANDED_NODES:
+        return
+    line = node.lc.line + 1
+    seen: set[int] = set()
+    cur = node
+    while id(cur) not in seen:  # down to the deepest place that alone is too large
+        seen.add(id(cur))
+        big = next(((k, c) for k, c in _children(cur) if isinstance(c, (dict, list))
+                    and not 0 <= sizes[id(c)] <= MAX_EXPANDED_NODES), None)
+        if big is None:
+            break
+        key, cur_next = big
+        line = (cur.lc.key(key) if isinstance(cur, dict) else cur.lc.item(key))[0] + 1
+        cur = cur_next
+    what = ("refers to itself through a YAML alias" if total == -1 else
+            f"YAML aliases here expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)")
+    raise InputError.at(what, path, line, fix="write the values out, or use far fewer nested aliases")
 
 
 def _kind(node: Any) -> str:

@@ -13,8 +13,9 @@ from rich.console import Console
 
 # Outside a terminal (CI logs, pipes) rich would wrap at 80 columns: use a width logs can hold.
 _WIDTH = None if sys.stdout.isatty() else int(__import__("os").environ.get("COLUMNS", "140"))
-console = Console(highlight=False, width=_WIDTH)
-console_err = Console(stderr=True, highlight=False, width=_WIDTH)
+# emoji=False: rich would turn ":100:" in "inventory/ixp.yml:100: ..." into an emoji.
+console = Console(highlight=False, emoji=False, width=_WIDTH)
+console_err = Console(stderr=True, highlight=False, emoji=False, width=_WIDTH)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 

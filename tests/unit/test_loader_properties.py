@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import copy
 import string
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ixpctl.base.yamlio import parse_yaml
 from ixpctl.errors import InputError
 from ixpctl.inventory import load_inventory
 from ixpctl.inventory.models import Inventory
@@ -83,3 +86,36 @@ def test_truncated_files_never_crash(tmp_path_factory, cut, ):
     text = path.read_text()
     path.write_text(text[: cut % (len(text) + 1)])
     load_or_error(path)
+
+
+# Plain scalars as an operator types them, unquoted: what YAML itself turns into dates, numbers and
+# other types (an impossible date such as 2018-02-30 made ruamel raise ValueError: a traceback).
+dates = st.builds(lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}", st.integers(0, 9999), st.integers(0, 99),
+                  st.integers(0, 99))
+raw_scalars = st.one_of(
+    dates,
+    st.builds(lambda d, h, mi: f"{d} {h:02d}:{mi:02d}:00", dates, st.integers(0, 99), st.integers(0, 99)),
+    st.builds(lambda d: f"{d}T25:00:00Z", dates),
+    st.sampled_from(["0x1F", "0o17", "1_000", "1e999", "-.inf", ".nan", "~", "!!binary aGVsbG8=", "!!set {a}",
+                     "!!timestamp 2018-02-30", "!!int x", "*undefined", "&a", "[", "{a: 1", "'", "2018-02-30 x",
+                     "!!python/object:os.system ls", "0b101", "+12", "12:30:00", "1:20", "!!float 1.5"]))
+
+
+@SETTINGS
+@given(line_choice=st.integers(0, 10_000), token=raw_scalars)
+def test_any_plain_scalar_in_the_text_never_crashes(tmp_path_factory, line_choice, token):
+    path = tmp_path_factory.mktemp("inv") / "ixp.yml"
+    write_yaml(path, base_inventory())
+    lines = path.read_text().splitlines()
+    candidates = [i for i, line in enumerate(lines) if ": " in line and not line.rstrip().endswith(":")]
+    index = candidates[line_choice % len(candidates)]
+    key = lines[index].split(": ", 1)[0]
+    lines[index] = f"{key}: {token}"
+    path.write_text("\n".join(lines) + "\n")
+    load_or_error(path)
+
+
+def test_an_impossible_date_is_an_input_error_with_its_line():
+    with pytest.raises(InputError) as exc:
+        parse_yaml("ixp: x\njoined: 2018-02-30\n", Path("x.yml"))
+    assert "x.yml:2" in exc.value.message and "2018-02-30" in exc.value.message
