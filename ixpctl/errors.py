@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Exit code of an unexpected exception: a bug in ixpctl, not in the operator's files (EX_SOFTWARE of
+# sysexits.h). The CLI writes the traceback to a log file and says where.
+INTERNAL_ERROR = 70
+
 
 @dataclass(frozen=True)
 class Problem:

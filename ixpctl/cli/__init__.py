@@ -2,7 +2,7 @@
 
 Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad input (inventory/policy)
 · 3 data source failed · 4 build rejected (e.g. by bird -p) · 5 deploy failed and was rolled back
-· 70 internal error (a bug: please report it).
+· 70 internal error (a bug: the traceback is written to a log file, see ``cli/crash.py``).
 
 Commands only: parse options, call one function of the stage below, print.
 
@@ -12,13 +12,14 @@ May import: errors, base, inventory, sources, policy, render, switch, analysis, 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 from rich.markup import escape
 
 from .. import __version__
-from ..errors import IxpctlError
+from ..errors import INTERNAL_ERROR, IxpctlError
 from .common import Context, console_err
 
 # (module, command): a command's module is imported only when that command runs (or for --help), so
@@ -43,7 +44,8 @@ COMMANDS = [
 
 class IxpctlGroup(click.Group):
     """Loads commands lazily; turns every expected error into a one-screen message and its exit code,
-    never a traceback."""
+    and any other exception (a bug) into exit 70 with its traceback in a log file: never a traceback
+    on the operator's screen, never exit 1 ("checks found errors") for a crash."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for _, name in COMMANDS]
@@ -61,6 +63,28 @@ class IxpctlGroup(click.Group):
             # escape(): device and member text (e.g. Junos "[edit interfaces]") is not rich markup
             console_err.print(f"[bold red]error:[/] {escape(err.format())}", highlight=False, markup=True)
             sys.exit(err.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors, --help, ^C: click reports them itself
+        except BrokenPipeError:  # `ixpctl ... | head`: the reader left, nothing to report
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stderr at exit
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the one place that turns any bug into exit 70
+            _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> None:
+    from .crash import write_crash_log
+
+    log = write_crash_log(exc)
+    where = f"traceback written to {log}" if log else "no crash log could be written; traceback below"
+    console_err.print(f"[bold red]internal error[/] (a bug in ixpctl, not in your files): "
+                      f"{escape(type(exc).__name__)}: {escape(str(exc))}\n  {escape(where)}\n"
+                      "  fix: please report it to the ixpctl maintainers with that file",
+                      highlight=False)
+    if log is None:
+        import traceback
+        sys.stderr.write("".join(traceback.format_exception(exc)))
+    sys.exit(INTERNAL_ERROR)
 
 
 @click.group(cls=IxpctlGroup, context_settings={"help_option_names": ["-h", "--help"]})

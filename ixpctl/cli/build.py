@@ -6,6 +6,7 @@ import gc
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..build import build as run_build
@@ -45,17 +46,19 @@ def build(ctx: Context, only: tuple[str, ...], out_dir: Path, bird: tuple[str, .
     for col in ("ASN", "name", "AS-SET", "sessions", "v4 prefixes", "v6 prefixes", "origins", "max-prefix v4/v6"):
         table.add_column(col, overflow="fold")
     for m in summary["members"]:
-        table.add_row(str(m["asn"]), m["name"], ", ".join(m["as_sets"]), str(m["sessions"]), str(m["prefixes4"]),
+        # member names and AS-SETs are operator text, printed as they are (escape: not rich markup)
+        table.add_row(str(m["asn"]), escape(m["name"]), escape(", ".join(m["as_sets"])), str(m["sessions"]),
+                      str(m["prefixes4"]),
                       str(m["prefixes6"]), str(m["origins"]), f"{m['max_prefix4']}/{m['max_prefix6']}")
     console.print(table)
     for w in summary["warnings"]:
-        console_err.print(f"[yellow]warning[/] {w}", markup=True, highlight=False)
+        console_err.print(f"[yellow]warning[/] {escape(w)}", markup=True, highlight=False)
     for c in summary["configs"]:
         demo = " [bold red](DEMO MODE: fictional resources allowed)[/]" if c["demo_mode"] else ""
-        console.print(f"[green]built[/] {c['path']}: {c['sessions']} sessions, {c['prefix_sets']} prefix sets, "
+        console.print(f"[green]built[/] {escape(c['path'])}: {c['sessions']} sessions, {c['prefix_sets']} prefix sets, "
                       f"{c['lines']} lines, {_checked(c)}{demo}")
         for item in c["left_out"]:
-            console.print(f"  left out: {item}")
+            console.print(f"  left out: {escape(item)}")
 
 
 def _checked(c: dict) -> str:

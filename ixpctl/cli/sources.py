@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -80,24 +81,24 @@ def _manifest_warnings(directory: Path) -> list[str]:
 
 
 def _print_status(directory: Path, rows: list[snap.SourceStatus], warnings: list[str]) -> None:
-    table = Table(title=f"Facts snapshot {directory}", title_justify="left")
+    table = Table(title=f"Facts snapshot {escape(str(directory))}", title_justify="left")
     for column in ("source", "health", "age", "fetched", "entries", "size", "sha256", "origin"):
         table.add_column(column)
     for r in rows:
         age = snap.human_age(timedelta(seconds=r.age_seconds)) if r.age_seconds is not None else "-"
         style = _HEALTH_STYLE[r.health]
         table.add_row(snap.SOURCE_TITLES[r.source], f"[{style}]{r.health}[/]", age, r.fetched_at or "-",
-                      _entries_text(r.entries), _size_text(r.size), (r.sha256 or "-")[:12], r.origin or "-")
+                      _entries_text(r.entries), _size_text(r.size), escape((r.sha256 or "-")[:12]), escape(r.origin or "-"))
     console.print(table)
     messages = {r.message for r in rows}
     if len(messages) == 1 and rows[0].health in ("missing", "corrupt") and not rows[0].file:
-        console.print(f"[{_HEALTH_STYLE[rows[0].health]}]{rows[0].message}[/]")  # the whole snapshot
+        console.print(f"[{_HEALTH_STYLE[rows[0].health]}]{escape(rows[0].message)}[/]")  # the whole snapshot
         messages = set()
     for r in rows:
         if messages and r.message and r.health != "ok":
-            console.print(f"[{_HEALTH_STYLE[r.health]}]{snap.SOURCE_TITLES[r.source]}: {r.message}[/]")
+            console.print(f"[{_HEALTH_STYLE[r.health]}]{snap.SOURCE_TITLES[r.source]}: {escape(r.message)}[/]")
     for w in warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 class _RichTask:
@@ -180,12 +181,12 @@ def _print_outcome(outcome: Any) -> None:
         console.print(f"[green]refreshed[/] {snap.SOURCE_TITLES[source]}: "
                       f"{_entries_text(snap.entry_counts(outcome.facts, source))}")
     for what, why in outcome.failed.items():
-        console_err.print(f"[bold red]failed[/] {what}: {why}", highlight=False)
+        console_err.print(f"[bold red]failed[/] {escape(what)}: {escape(why)}", highlight=False)
     for note in outcome.notes:
-        console_err.print(f"[yellow]note:[/] {note}")
+        console_err.print(f"[yellow]note:[/] {escape(note)}")
     for w in outcome.facts.warnings:
-        console_err.print(f"[yellow]warning:[/] {w}")
-    console.print(f"snapshot written to {outcome.snapshot_dir}")
+        console_err.print(f"[yellow]warning:[/] {escape(w)}")
+    console.print(f"snapshot written to {escape(str(outcome.snapshot_dir))}")
 
 
 @sources.command("snapshot")
@@ -203,4 +204,4 @@ def snapshot_cmd(ctx: Context, target: Path, force: bool, as_json: bool) -> None
         print_json({"from": str(directory), "to": str(target), "created_at": manifest.get("created_at"),
                     "sources": {s: e.get("sha256") for s, e in manifest["sources"].items()}})
     else:
-        console.print(f"copied the snapshot of {manifest.get('created_at')} from {directory} to {target}")
+        console.print(escape(f"copied the snapshot of {manifest.get('created_at')} from {directory} to {target}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..analysis.validate import validate as run_checks
@@ -15,7 +16,6 @@ from .common import Context, console, console_err, json_option, print_json
 
 def print_problems(problems: list[Problem]) -> None:
     """One block per problem: where (file:line field), what, and how to fix it."""
-    from rich.markup import escape
     for p in sorted(problems, key=lambda p: (p.severity != "error", p.file or "", p.line or 0)):
         mark = "[bold red]error[/]  " if p.severity == "error" else "[yellow]warning[/]"
         console_err.print(f"{mark} [bold]{escape(p.where())}[/]")
@@ -25,9 +25,11 @@ def print_problems(problems: list[Problem]) -> None:
 
 
 def ixp_summary(inv) -> list[Table]:
+    """The IXP at a glance. Every inventory string is escaped: a name such as "[/]" is text, not
+    rich markup (which would raise MarkupError)."""
     ixp = inv.ixp
     head = Table.grid(padding=(0, 2))
-    head.add_row("[bold]IXP[/]", f"{ixp.name} — {ixp.long_name or ''} ({ixp.city or '?'}, {ixp.country or '?'})")
+    head.add_row("[bold]IXP[/]", escape(f"{ixp.name} — {ixp.long_name or ''} ({ixp.city or '?'}, {ixp.country or '?'})"))
     head.add_row("[bold]route servers[/]",
                  f"AS{ixp.rs_asn}: " + ", ".join(f"{rs.name} {rs.ipv4 or ''} {rs.ipv6 or ''}".strip()
                                                  for rs in inv.route_servers))
@@ -46,8 +48,9 @@ def ixp_summary(inv) -> list[Table]:
         for n, c in enumerate(m.connections):
             port = f"{c.switch} {c.lag or ','.join(c.ports)}" if c.switch else "-"
             table.add_row(
-                str(m.asn) if n == 0 else "", m.name if n == 0 else "", m.status if n == 0 else "",
-                as_set if n == 0 else "", str(c.ipv4 or "-"), str(c.ipv6 or "-"), port, str(len(c.macs)),
+                str(m.asn) if n == 0 else "", escape(m.name) if n == 0 else "", m.status if n == 0 else "",
+                escape(as_set) if n == 0 else "", str(c.ipv4 or "-"), str(c.ipv6 or "-"), escape(port),
+                str(len(c.macs)),
                 style=style)
     return [head, table]
 
@@ -105,5 +108,5 @@ def validate(ctx: Context, as_json: bool, strict: bool, quiet: bool) -> None:
             print_problems(report.problems)
         verdict = "[red]FAILED[/]" if failed else "[green]OK[/]"
         console_err.print(f"validate: {verdict} — {len(report.errors)} error(s), {len(report.warnings)} warning(s) "
-                          f"in {len(loaded.sources.files)} inventory file(s) and {policy.path}")
+                          f"in {len(loaded.sources.files)} inventory file(s) and {escape(str(policy.path))}")
     sys.exit(1 if failed else 0)

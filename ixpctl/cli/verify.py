@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..policy.chain import REJECT_REASON, WOULD_REJECT
@@ -69,7 +70,7 @@ def sessions(rs: str | None, socket: str | None, ssh: str | None, show_all: bool
         table.add_row(s.name, s.neighbor or "", str(s.neighbor_asn or ""), f"[{style}]{state}[/]", s.since or "",
                       *(str(x) for x in ((ch.imported, ch.filtered, ch.exported) if ch else ("", "", ""))),
                       f"{ch.import_limit} {ch.limit_action}" if ch and ch.import_limit else "",
-                      s.problem or "")
+                      escape(s.problem or ""))
     console.print(table)
 
 
