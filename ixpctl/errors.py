@@ -101,6 +101,14 @@ class SourceError(IxpctlError):
     exit_code = 3
 
 
+class SnapshotInvalid(InputError, SourceError):
+    """A facts snapshot file holds what ixpctl cannot use (a wrong type, a missing key, an out-of-
+    range number): a malformed input file (exit 2, with file:line), and a failed source for the
+    last-good fallback, which must not take this snapshot as good data (it catches SourceError)."""
+
+    exit_code = 2
+
+
 class BuildError(IxpctlError):
     """A generated configuration was rejected (e.g. by `bird -p`); nothing was written."""
 

@@ -3,12 +3,23 @@
 This is the contract between ``ixpctl.sources`` (which fetch and snapshot facts) and the pure core
 (policy compilation, rendering, evaluation). Plain dataclasses with JSON round-trip: a full VRP set is
 ~500 k entries, so VRPs and prefixes are tuples rather than validated models.
+
+The annotations say what a snapshot may hold (strict types, 32-bit bounds): reading a snapshot
+checks its files against them with pydantic (``sources/snapshot_schema.py``); the dataclasses
+themselves never validate, so building Facts in code costs nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, Strict, StrictBool, StrictStr
+
+MAX_U32 = 4294967295
+U32 = Annotated[int, Strict(), Field(ge=0, le=MAX_U32)]  # ASNs (AS0 included), BIRD's 32-bit numbers
+Count = Annotated[int, Strict(), Field(ge=0)]
+_SNAPSHOT = ConfigDict(extra="forbid")  # an unknown key in a snapshot file is an error, not ignored
 
 # (network "198.51.100.0/24", min length, max length) — a bgpq4 entry "198.51.100.0/24 le 25"
 # is ("198.51.100.0/24", 24, 25); an exact prefix has min == max == its own length.
@@ -22,53 +33,64 @@ Aspa = tuple[int, tuple[int, ...]]
 
 @dataclass
 class Provenance:
-    source: str  # "peeringdb" | "irr" | "rpki"
-    origin: str  # URL, IRR host list or file the data came from
-    fetched_at: str  # ISO-8601 UTC, e.g. 2026-11-22T10:00:00Z
-    sha256: str  # hash of the canonical JSON of the data, so two builds can prove they used the same
+    __pydantic_config__ = _SNAPSHOT
+
+    source: StrictStr  # "peeringdb" | "irr" | "rpki"
+    origin: StrictStr  # URL, IRR host list or file the data came from
+    fetched_at: StrictStr  # ISO-8601 UTC, e.g. 2026-11-22T10:00:00Z
+    sha256: StrictStr  # hash of the canonical JSON of the data, so two builds can prove they used the same
     detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Contact:
-    role: str
-    name: str = ""
-    email: str = ""
-    phone: str = ""
+    __pydantic_config__ = _SNAPSHOT
+
+    role: StrictStr
+    name: StrictStr = ""
+    email: StrictStr = ""
+    phone: StrictStr = ""
 
 
 @dataclass
 class PdbNetwork:
-    asn: int
-    name: str
-    irr_as_set: str = ""  # raw PeeringDB field; parse with ixpctl.inventory.irr_names.split_irr_as_set
-    info_prefixes4: int | None = None
-    info_prefixes6: int | None = None
-    never_via_route_servers: bool = False
-    policy_general: str = ""
-    website: str = ""
+    __pydantic_config__ = _SNAPSHOT
+
+    asn: U32
+    name: StrictStr
+    irr_as_set: StrictStr = ""  # raw PeeringDB field; parse with ixpctl.inventory.irr_names.split_irr_as_set
+    info_prefixes4: U32 | None = None  # a max-prefix limit is a 32-bit number in BIRD
+    info_prefixes6: U32 | None = None
+    never_via_route_servers: StrictBool = False
+    policy_general: StrictStr = ""
+    website: StrictStr = ""
     contacts: list[Contact] = field(default_factory=list)
 
 
 @dataclass
 class PdbNetIxLan:
-    asn: int
-    ixlan_id: int
-    ipaddr4: str | None = None
-    ipaddr6: str | None = None
-    speed: int = 0  # Mbit/s
-    is_rs_peer: bool = False
-    operational: bool = True
+    __pydantic_config__ = _SNAPSHOT
+
+    asn: U32
+    ixlan_id: Count
+    ipaddr4: StrictStr | None = None
+    ipaddr6: StrictStr | None = None
+    speed: Count = 0  # Mbit/s
+    is_rs_peer: StrictBool = False
+    operational: StrictBool = True
 
 
 @dataclass
 class IrrExpansion:
-    query: str  # normalised AS-SET ("RIPE::AS-FOO", "AS-FOO") or an aut-num ("AS64496")
-    asns: list[int] = field(default_factory=list)
+    __pydantic_config__ = _SNAPSHOT
+
+    query: StrictStr  # normalised AS-SET ("RIPE::AS-FOO", "AS-FOO") or an aut-num ("AS64496")
+    asns: list[U32] = field(default_factory=list)
+    # checked and decoded by sources/compact.py (C-speed, 1 M entries), not by pydantic
     prefixes4: list[PrefixRange] = field(default_factory=list)
     prefixes6: list[PrefixRange] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    truncated: bool = False  # a size limit was hit; the lists are NOT complete
+    warnings: list[StrictStr] = field(default_factory=list)
+    truncated: StrictBool = False  # a size limit was hit; the lists are NOT complete
 
     @property
     def empty(self) -> bool:

@@ -34,8 +34,8 @@ from typing import Any, Literal
 
 from ..errors import SourceError
 from ..inventory.sources_config import SourcesConfig
-from .compact import decode_aspas, decode_ranges, decode_vrps
 from .facts import Facts, Provenance
+from .snapshot_schema import check_manifest, check_part
 
 SOURCES: tuple[str, ...] = ("peeringdb", "irr", "rpki")
 MANIFEST = "manifest.json"
@@ -104,17 +104,6 @@ def facts_parts(facts: Facts) -> dict[str, dict[str, Any]]:
     }
 
 
-def _decode_part(data: dict[str, Any]) -> None:
-    """Format 2 → the in-memory shapes, in place: tuples for prefix entries and VRPs."""
-    for expansion in (data.get("irr") or {}).values():
-        for key in ("prefixes4", "prefixes6"):
-            expansion[key] = decode_ranges(expansion.get(key, []))
-    if "vrps" in data:
-        data["vrps"] = decode_vrps(data["vrps"])
-    if "aspas" in data:
-        data["aspas"] = decode_aspas(data["aspas"])
-
-
 def entry_counts(facts: Facts, source: str) -> dict[str, int]:
     """What a human wants to see per source in `ixpctl sources status`."""
     if source == "peeringdb":
@@ -142,12 +131,14 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         what = "does not exist" if not Path(directory).exists() else f"has no {MANIFEST}"
         raise SourceError(f"no facts snapshot: {directory} {what}", fix=_refresh_fix())
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        manifest = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise SourceError(f"{path} cannot be read as JSON ({err})", fix=_refresh_fix()) from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("sources"), dict):
+    if not isinstance(manifest, dict) or "sources" not in manifest:
         raise SourceError(f"{path} is not an ixpctl snapshot manifest (no \"sources\")", fix=_refresh_fix())
-    if manifest.get("format", 0) > FORMAT_VERSION:
+    check_manifest(manifest, path, text)  # every key ixpctl reads has the right type (SnapshotInvalid)
+    if manifest.get("format", 1) > FORMAT_VERSION:
         raise SourceError(f"{path} was written by a newer ixpctl (snapshot format {manifest['format']})",
                           fix="upgrade ixpctl, or refresh the snapshot with this version")
     return manifest
@@ -164,18 +155,11 @@ def _verified_part(directory: Path, source: str, entry: Mapping[str, Any], file_
                           f"(expected {str(entry.get('sha256'))[:12]}…, found {actual[:12]}…): it was "
                           "edited or truncated after the snapshot was written", fix=_refresh_fix(source))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise SourceError(f"snapshot file {path} cannot be read as JSON ({err})", fix=_refresh_fix(source)) from None
-    if not isinstance(data, dict):
-        raise SourceError(f"snapshot file {path} does not hold a JSON object", fix=_refresh_fix(source))
-    if file_format >= 2:
-        try:
-            _decode_part(data)
-        except (TypeError, ValueError, AttributeError) as err:
-            raise SourceError(f"snapshot file {path} has a malformed entry ({err})",
-                              fix=_refresh_fix(source)) from None
-    return data
+    return check_part(source, data, path, text, file_format)  # decoded, or SnapshotInvalid with file:line
 
 
 def read_snapshot(directory: Path, *, max_ages: Mapping[str, timedelta] | None = None,
@@ -183,23 +167,20 @@ def read_snapshot(directory: Path, *, max_ages: Mapping[str, timedelta] | None =
     """Load the facts of a snapshot after checking every file against its hash.
 
     Raises SourceError (naming the file and how to repair it) when the manifest or a file is missing
-    or a file does not match its hash. With ``max_ages``, sources older than their limit add a loud
+    or a file does not match its hash, and SnapshotInvalid (exit 2, file:line) when a file holds what
+    ixpctl cannot use. With ``max_ages``, sources older than their limit add a loud
     warning to ``Facts.warnings``: the build still runs on them.
     """
     directory = Path(directory)
     manifest = read_manifest(directory)
-    data: dict[str, Any] = {"provenance": {}, "warnings": list(manifest.get("warnings", []))}
+    facts = Facts(warnings=list(manifest.get("warnings", [])))
     for source, entry in manifest["sources"].items():
         if source not in SOURCES:
             continue  # written by a newer ixpctl with more sources: ignore what we do not know
-        data.update(_verified_part(directory, source, entry, int(manifest.get("format", 1))))
+        for key, value in _verified_part(directory, source, entry, manifest.get("format", 1)).items():
+            setattr(facts, key, value)  # checked and decoded (sources/snapshot_schema.py)
         if entry.get("provenance"):
-            data["provenance"][source] = entry["provenance"]
-    try:
-        facts = Facts.from_json(data)
-    except (TypeError, ValueError, KeyError) as err:
-        raise SourceError(f"the facts snapshot in {directory} has an unexpected shape ({err})",
-                          fix=_refresh_fix()) from None
+            facts.provenance[source] = Provenance(**entry["provenance"])
     if max_ages is not None:
         facts.warnings.extend(staleness_warnings(facts.provenance, max_ages, now=now))
     return facts

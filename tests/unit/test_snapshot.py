@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ixpctl.errors import SourceError
+from ixpctl.errors import SnapshotInvalid, SourceError
 from ixpctl.inventory.sources_config import SourcesConfig
 from ixpctl.sources import snapshot as snap
 from ixpctl.sources import snapshot_write
@@ -103,7 +103,7 @@ def _with_entry_replaced(tmp_path: Path, source: str, old: str, new: str) -> Pat
                                    '"198.18.0.0/16 64496"', '"198.18.0.0-24 AS64496"'])
 def test_a_malformed_vrp_entry_names_the_file(tmp_path, entry):
     target = _with_entry_replaced(tmp_path, "rpki", '"198.18.0.0/16-24 AS64496"', entry)
-    with pytest.raises(SourceError, match=r"rpki\.json has a malformed entry") as err:
+    with pytest.raises(SnapshotInvalid, match=r"rpki\.json is invalid") as err:
         snap.read_snapshot(target)
     assert "refresh" in (err.value.fix or "")
 
@@ -111,8 +111,10 @@ def test_a_malformed_vrp_entry_names_the_file(tmp_path, entry):
 @pytest.mark.parametrize("entry", ['"198.18.0.0"', '["203.0.113.0/24", 24, 24]', '"203.0.113.0/24^24"'])
 def test_a_malformed_prefix_entry_names_the_file(tmp_path, entry):
     target = _with_entry_replaced(tmp_path, "irr", '"203.0.113.0/24"', entry)
-    with pytest.raises(SourceError, match=r"irr\.json has a malformed entry"):
+    with pytest.raises(SnapshotInvalid, match=r"irr\.json is invalid") as err:
         snap.read_snapshot(target)
+    (problem,) = err.value.problems
+    assert problem.file.endswith("irr.json") and problem.line and "prefixes" in problem.field
 
 
 def test_writing_is_deterministic(tmp_path):
