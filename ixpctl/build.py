@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis.validate import validate
+from .analysis.validate import check_limits, member_policies, validate
 from .base.fsutil import write_text_chunked
 from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
 from .deploy.bird_binaries import BirdBinaries, BirdBinary
@@ -139,6 +139,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     if report.errors:
         raise ValidationFailed(f"the inventory has {len(report.errors)} error(s): nothing was built",
                                problems=report.errors, fix="run `ixpctl validate` and fix them first")
+    check_limits(loaded, lpolicy, facts, member_policies(loaded, lpolicy))  # 32-bit BIRD limits
     inv = loaded.inventory
     servers = [rs for rs in inv.route_servers if not only or rs.name in only]
     if only and len(servers) != len(set(only)):

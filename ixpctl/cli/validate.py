@@ -81,13 +81,14 @@ def validate(ctx: Context, as_json: bool, strict: bool, quiet: bool) -> None:
     try:
         loaded = ctx.loaded_inventory()
         policy = ctx.loaded_policy()
+        # malformed member overrides and out-of-range limits are input errors (exit 2), like the files
+        report = run_checks(loaded, policy, facts=_snapshot_facts(ctx))
     except IxpctlError as err:
         if as_json:
             problems = err.problems or ([err.located] if getattr(err, "located", None) else [])
             print_json({"ok": False, "fatal": err.message, "problems": [p.to_json() for p in problems]})
             sys.exit(err.exit_code)
         raise
-    report = run_checks(loaded, policy, facts=_snapshot_facts(ctx))
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if as_json:
         inv = loaded.inventory

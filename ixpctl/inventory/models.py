@@ -240,9 +240,23 @@ class Connection(Strict):
         return self
 
 
+# BIRD's limits are 32-bit numbers: a larger one reached `bird -p` and read like an ixpctl bug.
+Limit = Annotated[int, Field(ge=0, le=4294967295)]
+
+
 class MaxPrefix(Strict):
-    ipv4: int | None = Field(default=None, ge=1)
-    ipv6: int | None = Field(default=None, ge=0)
+    ipv4: Limit | None = None
+    ipv6: Limit | None = None
+
+    @field_validator("ipv4", "ipv6")
+    @classmethod
+    def _not_zero(cls, value: int | None, info: Any) -> int | None:
+        if value == 0:
+            family = "IPv4" if info.field_name == "ipv4" else "IPv6"
+            raise ValueError(f"a max-prefix of 0 would act on the member's first {family} route: the session "
+                             f"would never carry routes. For a member with no {family} routes, give its connections "
+                             f"no {family} address (no {family} session); otherwise set the real limit or remove the key")
+        return value
 
 
 AS_SET_FROM_PEERINGDB = "from_peeringdb"

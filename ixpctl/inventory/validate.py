@@ -75,6 +75,13 @@ def _check_lans(inv: Inventory, report: Report, at) -> None:
                          **at("ixp", "lans", i, "vlan"))
         seen_vlans[lan.vlan] = i
         for fam, net in (("ipv4", lan.ipv4), ("ipv6", lan.ipv6)):
+            other = next((o for o in inv.ixp.lans[:i] if (o_net := getattr(o, fam)) is not None
+                          and net is not None and net.overlaps(o_net)), None)
+            if other is not None:
+                # an address inside both is "on" two LANs: sessions, the peering-LAN filter and the
+                # switch VLANs would each pick one, and not necessarily the same one
+                report.error(f"peering LAN {lan.name} ({net}) overlaps LAN {other.name} ({getattr(other, fam)})",
+                             fix="give every LAN its own prefix", **at("ixp", "lans", i, fam))
             if net is not None and not net.is_global and not _fictional_prefix_ok(inv, net):
                 report.warning(f"peering LAN {net} is not globally unique address space",
                                fix="IXPs number their LAN from a dedicated public assignment", **at("ixp", "lans", i, fam))
@@ -126,6 +133,7 @@ def _check_address(addr, lan: PeeringLan, report: Report, where: dict, what: str
 def _check_route_servers(inv: Inventory, report: Report, at) -> None:
     names: dict[str, int] = {}
     router_ids: dict[str, str] = {}
+    addresses: dict[object, str] = {}
     for i, rs in enumerate(inv.route_servers):
         if rs.name in names:
             report.error(f"route server name '{rs.name}' is used twice", **at("route_servers", i, "name"))
@@ -145,6 +153,11 @@ def _check_route_servers(inv: Inventory, report: Report, at) -> None:
             addr = getattr(rs, fam)
             if addr is not None:
                 _check_address(addr, lan, report, at("route_servers", i, fam), f"route server {rs.name}")
+                if addr in addresses:
+                    # two daemons answering for one address: members' sessions flap between them
+                    report.error(f"route server {rs.name} address {addr} is also the address of {addresses[addr]}",
+                                 fix="every route server needs its own LAN address", **at("route_servers", i, fam))
+                addresses.setdefault(addr, rs.name)
             elif getattr(lan, fam) is not None:
                 report.warning(f"route server {rs.name} has no {fam} address although LAN '{lan.name}' has "
                                f"{fam}: members get no {fam} session with it", **at("route_servers", i))

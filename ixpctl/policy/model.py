@@ -9,7 +9,7 @@ in ``MEMBER_OVERRIDABLE`` may be overridden per member.
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,6 +18,13 @@ from .communities import CommunityValues
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Every number that ends up in a BIRD config is bounded here, so that a value BIRD would refuse is
+# an error naming the policy file (or the member's override) and line, never "BIRD rejected the
+# generated config ... ixpctl bug": BIRD's numbers, ASNs and limits are 32-bit.
+U32_MAX = 4294967295
+AsnValue = Annotated[int, Field(ge=0, le=U32_MAX)]
 
 
 class LengthRange(_Strict):
@@ -57,12 +64,12 @@ class Prefixes(_Strict):
 
 class TransitFree(_Strict):
     action: Literal["reject", "tag"] = "reject"
-    asns: list[int] = []
+    asns: list[AsnValue] = []
 
 
 class NeverViaRouteServers(_Strict):
     peeringdb: bool = True  # use PeeringDB's info_never_via_route_servers
-    asns: list[int] = []
+    asns: list[AsnValue] = []
 
 
 class AsPath(_Strict):
@@ -99,15 +106,15 @@ class Aspa(_Strict):
 
 
 class MaxPrefixHeadroom(_Strict):
-    absolute: int = Field(default=100, ge=0)
+    absolute: int = Field(default=100, ge=0, le=U32_MAX)
     relative: int = Field(default=15, ge=0, le=1000, description="percent")
 
 
 class MaxPrefix(_Strict):
     peeringdb: bool = True  # take info_prefixes4/6 from PeeringDB
     headroom: MaxPrefixHeadroom = MaxPrefixHeadroom()
-    default_ipv4: int = Field(default=100, ge=1)  # when neither inventory nor PeeringDB has a value
-    default_ipv6: int = Field(default=50, ge=1)
+    default_ipv4: int = Field(default=100, ge=1, le=U32_MAX)  # when neither inventory nor PeeringDB has a value
+    default_ipv6: int = Field(default=50, ge=1, le=U32_MAX)
     action: Literal["restart", "block", "disable", "warn"] = "restart"
     restart_after: int = Field(default=15, ge=1, le=10080, description="minutes, with action 'restart'")
     # accepted: count the routes that pass the filters (BIRD 'import limit');
@@ -118,7 +125,7 @@ class MaxPrefix(_Strict):
 
 class GracefulShutdown(_Strict):
     enabled: bool = True  # honour GRACEFUL_SHUTDOWN 65535:0 (RFC 8326)
-    local_pref: int = Field(default=0, ge=0)
+    local_pref: int = Field(default=0, ge=0, le=U32_MAX)
 
 
 class Blackhole(_Strict):
@@ -139,7 +146,7 @@ class Lists(_Strict):
 
     black_list_prefixes: list[IPv4Network | IPv6Network] = []
     white_list_prefixes: list[IPv4Network | IPv6Network] = []  # accepted even without IRR/ROA coverage
-    white_list_asns: list[int] = []  # origin ASNs accepted even when not in the AS-SET
+    white_list_asns: list[AsnValue] = []  # origin ASNs accepted even when not in the AS-SET
 
 
 class Communities(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ixpctl.analysis.validate import validate
+from ixpctl.errors import InputError
 from ixpctl.inventory import load_inventory
 from ixpctl.policy.loader import load_policy
 from tests.support.builders import base_inventory, make_member, write_inventory
@@ -173,12 +174,14 @@ def test_member_policy_override_checked_against_the_policy_schema(tmp_path, defa
     data["members"][0]["policy"] = {"prefixes": {"length": {"ipv4": {"min": 8, "max": 33}}}}
     data["members"][1]["policy"] = {"rpki": {"enabled": False}}
     data["members"][2]["policy"] = {"blackhol": {"enabled": True}}
-    report = run(tmp_path, data, default_policy_path)
-    text = "\n".join(p.format() for p in report.errors)
+    with pytest.raises(InputError) as exc:  # malformed input (exit 2), every override at once
+        run(tmp_path, data, default_policy_path)
+    problems = exc.value.problems
+    text = "\n".join(p.format() for p in problems)
     assert "ipv4 lengths cannot exceed 32" in text
     assert "'rpki.enabled' cannot be overridden per member" in text
     assert "unknown policy section 'blackhol'" in text
-    files_lines = [(p.file, p.line) for p in report.errors]
+    files_lines = [(p.file, p.line) for p in problems]
     assert all(f and l for f, l in files_lines), files_lines
 
 
