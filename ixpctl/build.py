@@ -29,6 +29,7 @@ from .deploy.bird_binaries import BirdBinaries, BirdBinary
 from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
+from .policy.facts_floor import without_short_facts
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render import openbgpd
@@ -139,6 +140,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     if report.errors:
         raise ValidationFailed(f"the inventory has {len(report.errors)} error(s): nothing was built",
                                problems=report.errors, fix="run `ixpctl validate` and fix them first")
+    facts = without_short_facts(facts, lpolicy.policy)  # a VRP for 0.0.0.0/0 ... (idempotent)
     check_limits(loaded, lpolicy, facts, member_policies(loaded, lpolicy))  # 32-bit BIRD limits
     inv = loaded.inventory
     servers = [rs for rs in inv.route_servers if not only or rs.name in only]

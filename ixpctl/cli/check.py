@@ -13,8 +13,8 @@ from rich.table import Table
 from ..analysis.selfcheck import Announcement, CheckReport, read_announcements, self_check
 from ..errors import InputError
 from ..policy.intent import compile_route_server
-from .common import Context, console, json_option, print_json
-from .facts import facts_options, load_facts
+from .common import Context, console, console_err, json_option, print_json
+from .facts import dropped, facts_options, load_facts
 
 
 @click.command()
@@ -57,8 +57,10 @@ def check(ctx: Context, asn: str, prefixes: tuple[str, ...], from_file: Path | N
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(render_html(report, loaded.inventory.ixp.name))
+    for warning in dropped(facts):  # facts left out: the verdicts below do not count on them
+        console_err.print(f"[yellow]warning:[/] {escape(warning)}")
     if as_json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "warnings": dropped(facts)})
     else:
         print_report(report)
     sys.exit(0 if report.counts["rejected"] == 0 else 1)

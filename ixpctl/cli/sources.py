@@ -64,13 +64,24 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     """Age, size and health of each source in the snapshot (inventory: sources.snapshot_dir)."""
     inventory, directory = _snapshot_dir(ctx)
     rows = snap.status(directory, snap.max_ages(inventory.sources))
-    warnings = _manifest_warnings(directory)
+    warnings = _manifest_warnings(directory) + _dropped_facts(ctx, directory)
     if as_json:
         print_json({"snapshot_dir": str(directory), "sources": [r.to_json() for r in rows], "warnings": warnings})
     else:
         _print_status(directory, rows, warnings)
     if any(r.health == "corrupt" for r in rows):
         sys.exit(SourceError.exit_code)
+
+
+def _dropped_facts(ctx: Context, directory: Path) -> list[str]:
+    """What builds will leave out of this snapshot under the policy in force (a VRP for 0.0.0.0/0 ...)."""
+    from ..policy.facts_floor import dropped_warnings
+
+    try:
+        facts = snap.read_snapshot(directory)
+    except SourceError:  # the status rows say what is wrong with the files
+        return []
+    return dropped_warnings(facts, ctx.loaded_policy().policy)
 
 
 def _manifest_warnings(directory: Path) -> list[str]:

@@ -54,8 +54,17 @@ class PrefixLength(_Strict):
         return self
 
 
+class FactsMinLength(_Strict):
+    """VRPs and IRR route objects for prefixes shorter than this are dropped (``policy/facts_floor.py``);
+    None = the accepted minimum (``length.<family>.min``)."""
+
+    ipv4: int | None = Field(default=None, ge=1, le=32)
+    ipv6: int | None = Field(default=None, ge=1, le=128)
+
+
 class Prefixes(_Strict):
     bogons_file: str = "bogons.yml"  # relative to the policy file
+    facts_min_length: FactsMinLength = FactsMinLength()
     reject_default_route: bool = True
     reject_peering_lan: bool = True
     length: PrefixLength = PrefixLength()
