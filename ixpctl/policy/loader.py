@@ -47,6 +47,12 @@ def load_policy(path: str | Path) -> LoadedPolicy:
     return LoadedPolicy(policy, path, doc, bogons4, bogons6, bogons_path)
 
 
+# A bogon shorter than this covers too much of its family to be one by accident: 224.0.0.0/4 and
+# fc00::/7 are real bogons; 0.0.0.0/1 or 2000::/3 would reject half of IPv4 or every global IPv6
+# route, silently. Such an entry must be repeated under `confirm_short:`; the default route never.
+SHORTEST_BOGON = {"ipv4": 4, "ipv6": 7}
+
+
 def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tuple[list, list]:
     if not path.exists():
         raise InputError.at(f"bogons file {path} not found", policy_file, policy_line,
@@ -54,10 +60,13 @@ def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tu
     doc = load_yaml(path, what="bogons file")
     problems: list[Problem] = []
     out: dict[str, list] = {"ipv4": [], "ipv6": []}
+    confirmed = _confirmed_short(doc, path, problems)
     for key in doc.node:
+        if key == "confirm_short":
+            continue
         if key not in out:
             problems.append(Problem(f"unknown key '{key}'", str(path), line_of(doc.node, (key,)), str(key),
-                                    "a bogons file has two lists: ipv4 and ipv6"))
+                                    "a bogons file has two lists, ipv4 and ipv6, and optionally confirm_short"))
             continue
         items = doc.node[key] or []
         if not isinstance(items, list):
@@ -75,10 +84,49 @@ def load_bogons(path: Path, *, policy_file: Path, policy_line: int | None) -> tu
                 problems.append(Problem(f"{net} is not an {key} prefix", fix="move it to the other list",
                                         **where))
                 continue
+            problem = _too_short(net, key, net in confirmed)
+            if problem:
+                problems.append(Problem(problem[0], fix=problem[1], **where))
+                continue
+            confirmed.pop(net, None)
             out[key].append(net)
+    for net, line in confirmed.items():
+        problems.append(Problem(f"confirm_short lists {net}, which is not a short entry of this file", str(path), line,
+                                "confirm_short", "remove it from confirm_short (it confirms nothing)"))
     if problems:
         raise InputError(f"bogons file is invalid ({len(problems)} problem(s)):", problems=problems)
     return out["ipv4"], out["ipv6"]
+
+
+def _confirmed_short(doc: YamlDoc, path: Path, problems: list[Problem]) -> dict:
+    """The entries of ``confirm_short:`` (prefix → line), each a prefix."""
+    items = doc.node.get("confirm_short") or []
+    if not isinstance(items, list):
+        problems.append(Problem("'confirm_short' must be a list of prefixes", str(path),
+                                line_of(doc.node, ("confirm_short",)), "confirm_short"))
+        return {}
+    out = {}
+    for index, item in enumerate(items):
+        line = line_of(doc.node, ("confirm_short", index))
+        try:
+            out[ip_network(str(item), strict=True)] = line
+        except ValueError as exc:
+            problems.append(Problem(f"'{item}' is not a prefix: {exc}", str(path), line, f"confirm_short[{index}]"))
+    return out
+
+
+def _too_short(net: IPv4Network | IPv6Network, family: str, confirmed: bool) -> tuple[str, str] | None:
+    """(why, fix) when a bogon entry covers so much of the address space that it is surely a mistake."""
+    if net.prefixlen == 0:
+        return ((f"{net} is the default route: as a bogon it rejects every {family} route (confirm_short cannot "
+                "confirm it)"),
+                "remove it: the default route itself is rejected by prefixes.reject_default_route")
+    if net.prefixlen < SHORTEST_BOGON[family] and not confirmed:
+        share = f"1/{2 ** net.prefixlen}" if net.prefixlen > 1 else "half"
+        why = (f"{net} covers {share} of the {family} address space: every route inside it would be "
+               f"rejected (bogons shorter than /{SHORTEST_BOGON[family]} need confirming)")
+        return (why, f"remove it, or if you mean it, list it under confirm_short: in this file (confirm_short: [{net}])")
+    return None
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
