@@ -1,8 +1,11 @@
 """`ixpctl build`: inventory + policy + pinned facts → one checked BIRD config per route server.
 
-All or nothing: every config is rendered into a temporary directory and checked with ``bird -p``;
-only when all of them pass are they moved into the output directory (one atomic rename each). A
-config BIRD rejects is never written, and the error quotes BIRD's message and the offending line.
+All or nothing: every config is rendered into a new generation of the output directory and checked
+with ``bird -p``; only when all of them pass is that generation switched in, with one rename
+(``base/generations.py``: ``<out>/current`` → ``.generations/<id>``, the visible files are links
+through it). A config BIRD rejects is never visible, and the error quotes BIRD's message and the
+offending line. One build at a time writes an output directory (a lock); a killed build's staging
+directory is removed by the next build.
 
 The main job, kept at the top of the package where a reader looks first.
 
@@ -16,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from .analysis.validate import check_limits, member_policies, validate
 from .base.fsutil import write_text_chunked
+from .base.generations import new_generation
 from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
 from .deploy.bird_binaries import BirdBinaries, BirdBinary
 from .deploy.manifest import config_entry, file_entry, write_manifest
@@ -154,11 +157,10 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     local_bgpd = bgpd_version(bgpd) if bgpd else None
 
     warnings = [p.message for p in report.warnings]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".ixpctl-build-", dir=out_dir))
     built: list[BuiltConfig] = []
     manifest: dict[str, dict] = {}
-    try:
+    with new_generation(out_dir) as generation:  # locked; removed again unless committed
+        staging = generation.path
         for rs in servers:
             intent = compile_route_server(loaded, lpolicy, facts, rs)
             bird_checker: BirdBinary | None = None
@@ -196,12 +198,9 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, skipped,
                                      bird_checker))
             warnings += [w for w in intent.warnings if w not in warnings]
-        for item in built:  # every config passed: publish them (atomic rename each)
-            for suffix in (".conf", ".intent.json"):
-                os.replace(staging / f"{item.route_server}{suffix}", out_dir / f"{item.route_server}{suffix}")
-        write_manifest(out_dir, staging, manifest)  # last: it vouches for the files now in place
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        # every config passed: the manifest vouches for them and for what is carried over unchanged
+        write_manifest(staging, manifest, previous=generation.previous)
+        generation.commit()
     return BuildResult(built, warnings, facts)
 
 

@@ -110,7 +110,9 @@ class SnapshotInvalid(InputError, SourceError):
 
 
 class BuildError(IxpctlError):
-    """A generated configuration was rejected (e.g. by `bird -p`); nothing was written."""
+    """A build could not be completed and nothing changed: a generated configuration was rejected
+    (e.g. by `bird -p`), the output directory cannot be written (a full disk), or another build
+    holds its lock."""
 
     exit_code = 4
 

@@ -36,6 +36,7 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
     Only configs listed in build/manifest.json (hash, size, session count) are deployed, and only
     to a BIRD that runs deploy.config_path. Exit 0 on success, 5 when a deploy was refused or
     failed (nothing changed, or the previous config was restored: the message says which)."""
+    from ..base.generations import generation_of
     from ..deploy.manifest import check_built
     from ..deploy.rs import deploy_route_server
     from ..deploy.target import target_for
@@ -48,7 +49,10 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
         path = build_dir / f"{rs.name}.conf"
         if not path.is_file():
             raise DeployError(f"{path} does not exist", fix="run `ixpctl build` first")
-        config = path.read_bytes()
+        # resolved once: the config and the manifest come from the same build, even if another
+        # build switches its generation in meanwhile (base/generations.py)
+        generation = generation_of(path)
+        config = (generation / path.name).read_bytes()
         text = config.decode(errors="replace")
         if "DEMO MODE" in text.split("\nlog ", 1)[0] and not allow_demo:
             raise DeployError(f"{path} was built in DEMO MODE (fictional resources allowed)",
@@ -56,7 +60,7 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
         if "# MD5 password not rendered" in text and not dry_run:
             raise DeployError(f"{path} lacks MD5 passwords whose secrets were not available at build time",
                               fix="export the secrets' environment variables (or files) and rebuild")
-        built = check_built(build_dir, path.name, config)  # before anything on the route server changes
+        built = check_built(build_dir, path.name, config, generation=generation)  # before anything changes
         if built.get("ixpctl_version") != __version__ and not as_json:
             console_err.print(f"[yellow]warning[/] {escape(str(path))} was built by ixpctl "
                               f"{escape(str(built.get('ixpctl_version')))}, this is {__version__}")

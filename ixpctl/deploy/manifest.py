@@ -6,16 +6,17 @@ sessions the build meant to render and the ixpctl version that rendered it. ``de
 config whose hash is not the recorded one (edited, truncated, copied from elsewhere) or whose
 ``protocol bgp`` count differs from the recorded one, before anything on the route server changes.
 
-The manifest is written last (one atomic rename), so a build that fails half way keeps the old
-manifest, which does not match the new files: they cannot be deployed. It is 0600 when a config it
-lists holds MD5 secrets: the hash of such a file would let a reader test password guesses.
+The manifest is part of the build's generation (``base/generations.py``): it becomes visible in the
+same rename as the configs it vouches for, never before or after them. A reader resolves the config
+it deploys once and reads the manifest from that config's generation (``check_built(generation=)``).
+It is 0600 when a config it lists holds MD5 secrets: the hash of such a file would let a reader test
+password guesses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -51,24 +52,26 @@ def read_manifest(out_dir: Path) -> dict | None:
     return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
 
 
-def write_manifest(out_dir: Path, staging: Path, entries: dict[str, dict]) -> None:
-    """Record ``entries`` (file name → entry), keeping those of files not rebuilt this time (a
-    ``build --rs rs1`` leaves rs2's files and their entries as they were)."""
-    old = read_manifest(out_dir) or {"files": {}}
-    files = {name: entry for name, entry in old["files"].items() if name not in entries and (out_dir / name).exists()}
+def write_manifest(staging: Path, entries: dict[str, dict], *, previous: Path | None = None) -> None:
+    """Record ``entries`` (file name → entry) in the new generation ``staging``, keeping those of the
+    files the build carries over from the ``previous`` generation (a ``build --rs rs1`` leaves
+    rs2's files and their entries as they were)."""
+    old = (read_manifest(previous) if previous is not None else None) or {"files": {}}
+    files = {name: entry for name, entry in old["files"].items()
+             if name not in entries and previous is not None and (previous / name).exists()}
     files.update(entries)
-    tmp = staging / MANIFEST
-    tmp.write_text(json.dumps({"format": FORMAT, "files": dict(sorted(files.items()))}, indent=2) + "\n",
-                   encoding="utf-8")
-    tmp.chmod(0o600 if any(e.get("secret") for e in files.values()) else 0o644)
-    os.replace(tmp, out_dir / MANIFEST)
+    path = staging / MANIFEST
+    path.write_text(json.dumps({"format": FORMAT, "files": dict(sorted(files.items()))}, indent=2) + "\n",
+                    encoding="utf-8")
+    path.chmod(0o600 if any(e.get("secret") for e in files.values()) else 0o644)
 
 
-def check_built(build_dir: Path, file_name: str, config: bytes) -> dict:
-    """The manifest entry for ``config`` (the bytes about to be deployed), or DeployError."""
+def check_built(build_dir: Path, file_name: str, config: bytes, *, generation: Path | None = None) -> dict:
+    """The manifest entry for ``config`` (the bytes about to be deployed), or DeployError. The
+    manifest is read from ``generation`` (the directory the config was read from) when given."""
     where = Path(build_dir) / MANIFEST
     rebuild = f"run `ixpctl build -o {build_dir}` and deploy what it wrote"
-    manifest = read_manifest(build_dir)
+    manifest = read_manifest(generation if generation is not None else build_dir)
     if manifest is None:
         raise DeployError(f"{where} is missing or unreadable: only configs `ixpctl build` wrote are deployed",
                           fix=rebuild)

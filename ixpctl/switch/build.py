@@ -1,8 +1,9 @@
 """``ixpctl switch build``: validate, render every switch, write ``<out>/switch/<name>.cfg`` atomically.
 
-All or nothing, like the route-server build: every config is rendered in memory first; files are
-written only when every switch rendered, each through a temporary file and one rename, so a reader
-(or a push running from another shell) never sees half a file.
+All or nothing, like the route-server build: every config is rendered in memory first, then written
+into a new generation of the output directory (``base/generations.py``) that is switched in with
+one rename, so a reader (or a push running from another shell) sees the previous set of configs
+or the new one, never half of either. The route-server configs are carried over unchanged.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base.fsutil import write_atomic
+from ..base.fsutil import write_text_chunked
+from ..base.generations import new_generation
 from ..errors import ValidationFailed
 from ..inventory.loader import LoadedInventory
 from ..inventory.validate import validate_inventory
@@ -56,11 +58,12 @@ def render_switches(loaded: LoadedInventory, options: Options | None = None,
 
 def build_switches(loaded: LoadedInventory, out_dir: Path, options: Options | None = None,
                    only: list[str] | None = None) -> list[BuiltSwitch]:
-    rendered = render_switches(loaded, options, only)
-    texts = [(r, r.text) for r in rendered]  # render everything before writing anything
+    rendered = render_switches(loaded, options, only)  # everything rendered before anything is written
     built = []
-    for r, text in texts:
-        path = Path(out_dir) / "switch" / f"{r.name}.cfg"
-        write_atomic(path, text)
-        built.append(BuiltSwitch(r, path))
+    with new_generation(Path(out_dir)) as generation:
+        (generation.path / "switch").mkdir()
+        for r in rendered:
+            write_text_chunked(generation.path / "switch" / f"{r.name}.cfg", r.text)
+            built.append(BuiltSwitch(r, Path(out_dir) / "switch" / f"{r.name}.cfg"))
+        generation.commit()
     return built

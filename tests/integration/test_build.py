@@ -15,6 +15,7 @@ from ixpctl.cli import main
 from ixpctl.sources.facts import Provenance
 from ixpctl.sources.snapshot_write import write_snapshot
 from tests.support.builders import base_inventory, write_inventory
+from tests.support.ixp_repo import output_tree
 from tests.support.policy_cases import policy_facts
 from tests.support.synthetic import synthetic_ixp
 
@@ -74,7 +75,7 @@ def test_bird_rejection_keeps_previous_configs_untouched(tmp_path):
     inv, snap = make_repo(tmp_path, base_inventory())
     out = tmp_path / "build"
     assert run_build(inv, snap, out).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = output_tree(out)
     # A real BIRD that sees one broken line at the end of the file: it must reject, and nothing changes.
     wrapper = tmp_path / "bird-broken"
     real = shutil.which("bird")
@@ -85,7 +86,7 @@ def test_bird_rejection_keeps_previous_configs_untouched(tmp_path):
     result = run_build(inv, snap, out, "--bird", str(wrapper))
     assert result.exit_code == 4
     assert "BIRD rejected the generated config" in result.output and "syntax error" in result.output
-    assert {p.name: p.read_bytes() for p in out.iterdir() if not p.name.endswith(".broken")} == before
+    assert output_tree(out) == before  # the broken copy was in the staging directory, removed with it
     assert not [p for p in out.iterdir() if p.name.startswith(".ixpctl-build")]
 
 

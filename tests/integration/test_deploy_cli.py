@@ -116,7 +116,7 @@ def test_deploy_refuses_a_session_count_other_than_the_build(tmp_path):
 def test_deploy_without_a_manifest_is_refused(tmp_path):
     inv = setup(tmp_path)
     running_file(tmp_path)
-    (tmp_path / "build" / "manifest.json").unlink()
+    (tmp_path / "build" / "manifest.json").resolve().unlink()  # the build's own manifest, not only the link
     result = deploy(inv, tmp_path, "--rs", "rs1", "--allow-demo")
     assert result.exit_code == 5 and "manifest.json is missing" in result.output
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,6 +93,21 @@ def make_repo(root: Path, inventory: dict[str, Any] | None = None, facts: Facts 
     repo.write_inventory(inventory or base_inventory())
     repo.write_facts(facts or policy_facts())
     return repo
+
+
+def output_tree(out: Path) -> dict[str, object]:
+    """Every entry under a build directory: a symlink's target, a file's bytes, a directory marker
+    (to assert that a refused build changed nothing, links and generations included)."""
+    tree: dict[str, object] = {}
+    for path in sorted(Path(out).rglob("*")):
+        rel = str(path.relative_to(out))
+        if path.is_symlink():
+            tree[rel] = ("link", os.readlink(path))
+        elif path.is_dir():
+            tree[rel] = "dir"
+        else:
+            tree[rel] = path.read_bytes()
+    return tree
 
 
 def one_line(result: Result) -> str:
