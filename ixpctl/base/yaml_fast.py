@@ -5,6 +5,10 @@ the text with libyaml (PyYAML's C parser) and gives up (:class:`UseSlowPath`) on
 result could differ from ruamel's; callers then load with ruamel, which also words every error.
 :class:`Lines` records where each key and item starts, so a fast-loaded file still points errors at
 its lines without being parsed again.
+
+Anchors and aliases are never expanded here: any anchor, alias or tag hands the text to ruamel,
+where ``yamlio`` caps what aliases may add (an alias bomb is refused with its line). So the cap
+holds on both paths without a second implementation of it.
 """
 
 from __future__ import annotations
