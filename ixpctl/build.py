@@ -15,9 +15,7 @@ May import: errors, base, inventory, sources, policy, render, analysis, deploy
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
 from collections import Counter
