@@ -125,25 +125,19 @@ def check(repo: IxpRepo) -> None:
         assert manifest["files"][name]["sha256"] == hashlib.sha256((repo.out / name).read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("document", ["inventory", "policy"])
 @SETTINGS
 @given(mutation=mutations())
-def test_a_mutated_inventory(built_repo, tmp_path_factory, mutation):
+def test_a_mutated_yaml_document(built_repo, tmp_path_factory, document, mutation):
     repo = fresh(built_repo, tmp_path_factory)
-    write_yaml(repo.inventory, mutate(load_yaml_plain(repo.inventory), mutation))
+    path = repo.inventory if document == "inventory" else repo.policy
+    write_yaml(path, mutate(load_yaml_plain(path), mutation))
     check(repo)
 
 
 @SETTINGS
-@given(mutation=mutations())
-def test_a_mutated_policy(built_repo, tmp_path_factory, mutation):
-    repo = fresh(built_repo, tmp_path_factory)
-    write_yaml(repo.policy, mutate(load_yaml_plain(repo.policy), mutation))
-    check(repo)
-
-
-@SETTINGS
-@given(source=st.sampled_from(["peeringdb", "irr", "rpki", "manifest"]), mutation=mutations(("number", "text", "type", "delete")),
-       rehash=st.booleans())
+@given(source=st.sampled_from(["peeringdb", "irr", "rpki", "manifest"]),
+       mutation=mutations(("number", "text", "type", "delete")), rehash=st.booleans())
 def test_a_mutated_snapshot(built_repo, tmp_path_factory, source, mutation, rehash):
     repo = fresh(built_repo, tmp_path_factory)
     if source == "manifest":
