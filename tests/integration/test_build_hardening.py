@@ -72,3 +72,20 @@ def test_a_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, tiny_disk):
     assert result.exit_code == 4, text
     assert "No space left on device" in text and "nothing was changed" in text
     assert output_tree(out) == before  # the previous build is still the current one, no staging left
+
+
+def test_the_build_drops_a_vrp_for_the_default_route_loudly(tmp_path):
+    from tests.support.policy_cases import M1, policy_facts
+
+    facts = policy_facts()
+    facts.vrps.append(("0.0.0.0/0", 32, M1))
+    facts.irr["RIPE::AS-MEMBER2"].prefixes4.append(("0.0.0.0/0", 0, 24))
+    repo = make_repo(tmp_path, facts=facts)
+    result = repo.build()
+    text = one_line(result)
+    assert result.exit_code == 0, text
+    assert "DROPPED: RPKI: 1 VRP(s)" in text and "0.0.0.0/0-32 AS64501" in text
+    assert "DROPPED: IRR RIPE::AS-MEMBER2" in text
+    config = (repo.out / "rs1.conf").read_text()
+    assert "route 0.0.0.0/0 max 32" not in config and "0.0.0.0/0{0,24}" not in config
+    assert "route 198.18.0.0/22 max 22 as 64501;" in config  # the sane VRPs are still there
