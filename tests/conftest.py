@@ -29,6 +29,19 @@ def in_tmp(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _crash_logs_outside_the_repository(tmp_path_factory):
+    """An internal error in a test writes its crash log (ixpctl/cli/crash.py) under the test's temp
+    directory, not into .ixpctl/crash/ of the checkout the tests run from."""
+    old = os.environ.get("IXPCTL_CRASH_DIR")
+    os.environ["IXPCTL_CRASH_DIR"] = str(tmp_path_factory.mktemp("crash-logs"))
+    yield
+    if old is None:
+        os.environ.pop("IXPCTL_CRASH_DIR", None)
+    else:
+        os.environ["IXPCTL_CRASH_DIR"] = old
+
+
 def pytest_collection_modifyitems(config, items):
     # Lab tests need root and network namespaces: skip them loudly anywhere else.
     if os.geteuid() != 0:
