@@ -109,6 +109,7 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     sends draft-8210bis-10 ASPA PDUs BIRD 2.17/3.1 do not take; 0.6.2, Debian 13, dropped ASPA)."""
     from ..inventory import load_inventory
     from ..inventory.sources_config import RtrServer
+    from ..policy.facts_floor import without_short_facts
     from ..policy.loader import load_policy
     from ..sources.snapshot import read_snapshot
 
@@ -116,7 +117,7 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     policy = load_policy(config.policy)
     inv = loaded.inventory
     snapshot = config.snapshot or (Path.cwd() / inv.sources.snapshot_dir)
-    facts = read_snapshot(snapshot, max_ages=None)
+    facts = without_short_facts(read_snapshot(snapshot, max_ages=None), policy.policy)  # as `ixpctl build`
     inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)] if config.rpki == "rtr" else []
     intents = []
     target = rs_binary(config, []).version if config.rs_bird else None
