@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from ..sources.facts import PrefixRange
 from .bird_communities import BirdCommunities
 from .bird_versions import Capabilities, parse_version
 from .secrets import Md5Secret, check_md5_secret
+from .text_guard import finalizer, fold_text, one_line
 
 
 class _SafeText(str):
@@ -35,15 +35,7 @@ class _SafeText(str):
 _UNSAFE = re.compile(r'["\\\n\r{};#]')
 
 
-def _finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, _SafeText) or not isinstance(value, str):
-        return value
-    if _UNSAFE.search(value):
-        raise BuildError(f"refusing to write {value!r} into a BIRD config: it contains BIRD syntax",
-                         fix="this is a bug in a template: pass member text through |bird_string")
-    return value
+_finalize = finalizer(_SafeText, _UNSAFE, "a BIRD config", "bird_string")
 
 
 def bird_string(value: Any) -> _SafeText:
@@ -54,16 +46,12 @@ def bird_string(value: Any) -> _SafeText:
     resolved (``check_md5_secret``: no quotes, backslashes or control characters, <= 80 bytes)."""
     if isinstance(value, Md5Secret):
         return _SafeText(value)
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", text)
-    text = text.replace('"', "'").replace("\\", "/")
-    return _SafeText(text[:120])
+    return _SafeText(fold_text(value, {'"': "'", "\\": "/"}, 120))
 
 
 def bird_comment(value: Any) -> _SafeText:
     """Text for a '#' comment: one line, nothing that could end the comment."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(value))
-    return _SafeText(text[:200])
+    return _SafeText(one_line(value, 200))
 
 
 _PREFIX_RE = re.compile(r"^[0-9a-fA-F:.]+/(\d{1,3})$")

@@ -21,7 +21,6 @@ reaches the config only through ``bgpd_string`` / ``bgpd_comment``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from ipaddress import ip_address
 from typing import Any
 
@@ -37,6 +36,7 @@ from .openbgpd_caps import OpenbgpdCapabilities, parse_version
 from .openbgpd_communities import OpenbgpdCommunities
 from .openbgpd_rules import REJECTED_RIB, Rules
 from .secrets import Md5Secret
+from .text_guard import finalizer, fold_text, one_line
 
 
 class _SafeText(str):
@@ -46,15 +46,7 @@ class _SafeText(str):
 _UNSAFE = re.compile(r'["\\\n\r{}#$]')
 
 
-def _finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, _SafeText) or not isinstance(value, str):
-        return value
-    if _UNSAFE.search(value):
-        raise BuildError(f"refusing to write {value!r} into a bgpd.conf: it contains bgpd.conf syntax",
-                         fix="this is a bug in a template: pass member text through |bgpd_string")
-    return value
+_finalize = finalizer(_SafeText, _UNSAFE, "a bgpd.conf", "bgpd_string")
 
 
 def bgpd_string(value: Any) -> _SafeText:
@@ -66,17 +58,13 @@ def bgpd_string(value: Any) -> _SafeText:
             raise BuildError("an MD5 secret with '$' cannot be written into bgpd.conf (macro expansion)",
                              fix="choose a secret without '$' for OpenBGPD route servers")
         return _SafeText(value)
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", text)
-    text = text.replace('"', "'").replace("\\", "/").replace("$", "S")
-    return _SafeText(text[:120])
+    return _SafeText(fold_text(value, {'"': "'", "\\": "/", "$": "S"}, 120))
 
 
 def bgpd_comment(value: Any) -> _SafeText:
     """Text for a '#' comment: one line. bgpd.conf joins a line ending in a backslash with the next
     one even inside a comment, so backslashes go too."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(value)).replace("\\", "/")
-    return _SafeText(text[:200])
+    return _SafeText(one_line(value, 200).replace("\\", "/"))
 
 
 _PREFIX_RE = re.compile(r"^[0-9a-fA-F:.]+/(\d{1,3})$")
