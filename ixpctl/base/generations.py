@@ -54,6 +54,9 @@ class Generation:
         if self.previous is not None:
             _carry(self.previous, self.path)
         self.path.chmod(0o755)  # 0700 while written; files holding secrets are 0600 themselves
+        # The rename and the symlink are fsynced below; without the files' own data on disk first, a
+        # power cut right after the switch could leave `current` naming empty or short configs.
+        _fsync_tree(self.path)
         final = gens / self.path.name.removesuffix(".tmp")
         os.rename(self.path, final)
         _fsync_dir(gens)
@@ -185,6 +188,21 @@ def _prune(gens: Path, current: Path) -> None:
     complete = sorted(p for p in gens.iterdir() if p.name.isdigit() and p != current)
     for old in complete[:max(0, len(complete) - (KEEP - 1))]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    """fsync every file and directory under ``root`` (a staging directory: a few dozen files)."""
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
 
 
 def _fsync_dir(path: Path) -> None:

@@ -143,7 +143,10 @@ class LabState:
                 subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
                 done.append(f"deleted netns {ns}")
         self.info["down"] = True
-        self.save()
+        # A second `down` (the atexit hook after an explicit one) may find the run directory removed
+        # already, e.g. by a test's temporary-directory cleanup: there is nothing left to record.
+        if Path(self.run_dir).is_dir():
+            self.save()
         current = Path(self.run_dir).parent / "current"
         if current.exists() and current.read_text().strip() == self.run_id:
             current.unlink()

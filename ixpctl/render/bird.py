@@ -18,7 +18,7 @@ import jinja2
 
 from .. import __version__
 from ..base.paths import templates_dir
-from ..errors import BuildError
+from ..errors import BuildError, InputError
 from ..policy.chain import CHAIN
 from ..policy.intent import RouteServerIntent, SessionIntent
 from ..sources.facts import PrefixRange
@@ -173,7 +173,7 @@ def resolve_passwords(intent: RouteServerIntent, base_dir: Path) -> dict[str, st
                 try:
                     secret = path.read_text(encoding="utf-8").strip()
                 except UnicodeDecodeError:
-                    raise BuildError(f"MD5 secret for AS{s.member_asn} session {s.name} (file {s.md5_file}) "
+                    raise InputError(f"MD5 secret for AS{s.member_asn} session {s.name} (file {s.md5_file}) "
                                      "is not valid UTF-8", fix=f"write the secret to {path} in UTF-8") from None
         if secret:
             source = f"environment variable {s.md5_env}" if s.md5_env else f"file {s.md5_file}"

@@ -12,6 +12,9 @@ What was measured on BIRD 2.0.12 (Debian) with two daemons in a network namespac
 * Quotes end the string; backslashes change meaning between BIRD versions; control characters are
   invisible in reviews. All three are refused.
 
+A bad secret is the operator's input (the inventory's reference, the file or variable it names), so
+it is an InputError (exit 2), like any other malformed input, not a failed build (exit 4).
+
 ``mask_secrets`` is the single place that hides secrets in text going to a human or a log: dry-run
 diffs, ``--json`` output, onboarding previews, error messages that quote BIRD's config.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import BuildError
+from ..errors import InputError
 
 MASK = "********"
 MAX_KEY_BYTES = 80  # Linux TCP_MD5SIG_MAXKEYLEN
@@ -37,18 +40,18 @@ class Md5Secret(str):
 
 
 def check_md5_secret(secret: str, *, where: str, source: str) -> Md5Secret:
-    """``secret`` as an Md5Secret, or BuildError naming ``where`` (member/session) and ``source``."""
+    """``secret`` as an Md5Secret, or InputError naming ``where`` (member/session) and ``source``."""
     fix_source = f"change the secret in {source} (and give the member the same one)"
     try:
         size = len(secret.encode("utf-8"))
     except UnicodeEncodeError:  # undecodable bytes in an environment variable
-        raise BuildError(f"MD5 secret for {where} ({source}) is not valid UTF-8",
+        raise InputError(f"MD5 secret for {where} ({source}) is not valid UTF-8",
                          fix=fix_source) from None
     if _FORBIDDEN.search(secret):
-        raise BuildError(f"MD5 secret for {where} ({source}) contains quotes, backslashes or control characters",
+        raise InputError(f"MD5 secret for {where} ({source}) contains quotes, backslashes or control characters",
                          fix=f"{fix_source}: printable characters without \" or \\")
     if size > MAX_KEY_BYTES:
-        raise BuildError(f"MD5 secret for {where} ({source}) is {size} bytes in UTF-8; Linux TCP-MD5 keys are "
+        raise InputError(f"MD5 secret for {where} ({source}) is {size} bytes in UTF-8; Linux TCP-MD5 keys are "
                          f"at most {MAX_KEY_BYTES} bytes (BIRD would accept it and the session would never come up)",
                          fix=f"{fix_source}: at most {MAX_KEY_BYTES} bytes (non-ASCII characters take 2-4 each)")
     return Md5Secret(secret)

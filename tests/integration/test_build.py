@@ -141,7 +141,7 @@ def test_md5_secret_from_environment(tmp_path, monkeypatch):
     assert "s3cr3t-pw" not in (tmp_path / "build" / "rs1.intent.json").read_text()
     monkeypatch.setenv("TESTIX_MD5_M1", 'bad"pw')
     result = run_build(inv, snap, tmp_path / "build")
-    assert result.exit_code == 4 and "MD5 secret" in result.output
+    assert result.exit_code == 2 and "MD5 secret" in result.output
 
 
 @pytest.mark.slow

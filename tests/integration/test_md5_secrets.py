@@ -32,7 +32,7 @@ def test_secret_longer_than_a_linux_key_is_refused(tmp_path, monkeypatch):
     inv, snap = repo_with_secret(tmp_path, monkeypatch, "é" * 41)  # 41 characters, 82 bytes
     result = run_build(inv, snap, tmp_path / "build")
     text = " ".join(result.output.split())
-    assert result.exit_code == 4, result.output
+    assert result.exit_code == 2, result.output
     assert "MD5 secret for AS64501 session AS64501_1_v4 (environment variable IXPCTL_TEST_MD5_M1)" in text
     assert "82 bytes in UTF-8" in text and "at most 80 bytes" in text
     assert not (tmp_path / "build" / "rs1.conf").exists()
@@ -46,4 +46,4 @@ def test_secret_file_that_is_not_utf8_is_refused(tmp_path):
     data["members"][0]["md5"] = {"file": str(secret)}
     inv, snap = make_repo(tmp_path, data)
     result = run_build(inv, snap, tmp_path / "build")
-    assert result.exit_code == 4 and f"(file {secret}) is not valid UTF-8" in " ".join(result.output.split())
+    assert result.exit_code == 2 and f"(file {secret}) is not valid UTF-8" in " ".join(result.output.split())

@@ -150,3 +150,34 @@ def test_a_write_error_is_a_build_error_that_changes_nothing(tmp_path, monkeypat
         raise OSError(28, "No space left on device", str(gen.path / "rs1.conf"))
     assert "nothing was changed" in exc.value.message and visible(out)["rs1.conf"] == "A"
     assert not list((out / ".generations").glob("*.tmp"))
+
+
+def test_every_file_is_on_disk_before_the_switch(tmp_path, monkeypatch):
+    """A power cut right after `current` moves must not leave it naming empty configs: each file's
+    data (and each directory) is fsynced before the generation is renamed into place."""
+    out = tmp_path / "build"
+    opened: dict[int, str] = {}
+    synced: list[str] = []
+    real_open, real_fsync, real_rename = os.open, os.fsync, os.rename
+    renamed_after: list[list[str]] = []
+
+    def spy_open(path, flags, *args, **kwargs):
+        fd = real_open(path, flags, *args, **kwargs)
+        opened[fd] = str(path)
+        return fd
+
+    def spy_fsync(fd):
+        synced.append(opened.get(fd, "?"))
+        return real_fsync(fd)
+
+    def spy_rename(src, dst, *args, **kwargs):
+        renamed_after.append(list(synced))
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(generations.os, "open", spy_open)
+    monkeypatch.setattr(generations.os, "fsync", spy_fsync)
+    monkeypatch.setattr(generations.os, "rename", spy_rename)
+    build(out, "A", sub="switch config")
+    before_switch = renamed_after[0]
+    for name in (*NAMES, "switch/sw1.cfg"):
+        assert any(p.endswith(name) and ".tmp" in p for p in before_switch), (name, before_switch)
