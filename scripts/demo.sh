@@ -50,6 +50,13 @@ step "ixpctl sessions --rs rs1"
 step "ixpctl routes --member 64496 --filtered   (routes rs1 kept but did not use, with the reason)"
 "$IXPCTL" routes --member 64496 --filtered || true
 
+# --- impact and MANRS reports (issue #22) -------------------------------------------------------
+step "ixpctl report impact / manrs   (from the lab's rs1 and rs2 + the RIR statistics of Mali in the snapshot)"
+"$IXPCTL" report impact -o build/report
+"$IXPCTL" report manrs -o build/report
+echo "Reports, French and English: $(pwd)/build/report/{impact,manrs}.{fr,en}.html (+ .md, .json, charts/)"
+# --- end of the reports block -------------------------------------------------------------------
+
 step "ixpctl lab down"
 "$IXPCTL" lab down
 trap - EXIT

@@ -35,6 +35,19 @@ from ixpctl.sources.refresh import refresh  # noqa: E402
 IRR_SOURCES = ["RIPE", "AFRINIC"]
 
 
+def refresh_country(inventory, output: Path, pdb_cache: Path) -> None:
+    """The fictional RIR statistics of Mali + PeeringDB's networks and facilities in the country
+    (from the cache just synced), for `ixpctl report` (same as `ixpctl sources refresh --rir`)."""
+    from ixpctl.sources import peeringdb, rir
+
+    country = inventory.ixp.country
+    state = peeringdb.read_sync_state(pdb_cache)
+    data = peeringdb.country_networks(pdb_cache, country)
+    rir.refresh(inventory.sources.rir, country, output, REPO,
+                source=str(REPO / "examples" / "mlix" / "delegated-afrinic-extended-latest"),
+                peeringdb=(data, f"{state.origin} (synced {state.last_success})" if state else "PeeringDB"))
+
+
 def make(output: Path, irr_host: str | None) -> int:
     loaded = load_inventory(REPO / "inventory")
     inventory = loaded.inventory
@@ -65,6 +78,7 @@ def make(output: Path, irr_host: str | None) -> int:
                                            "max_length6": policy.prefixes.length.ipv6.max,
                                            "aggregate": policy.irr.aggregate,
                                            "allow_special_asns": bool(fictional and fictional.enabled)})
+            refresh_country(inventory, output, work / "peeringdb")
     except IxpctlError as err:
         print(f"error: {err.format()}", file=sys.stderr)
         return err.exit_code

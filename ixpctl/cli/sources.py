@@ -64,6 +64,8 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     """Age, size and health of each source in the snapshot (inventory: sources.snapshot_dir)."""
     inventory, directory = _snapshot_dir(ctx)
     rows = snap.status(directory, snap.max_ages(inventory.sources))
+    rir_row = snap.side_status(directory, "rir", timedelta(hours=inventory.sources.rir.max_age_hours))
+    rows += [rir_row] if rir_row else []
     warnings = _manifest_warnings(directory) + _dropped_facts(ctx, directory)
     if as_json:
         print_json({"snapshot_dir": str(directory), "sources": [r.to_json() for r in rows], "warnings": warnings})
@@ -143,7 +145,7 @@ def _chosen(peeringdb: bool, irr: bool, rpki: bool, all_: bool) -> list[str]:
         return list(snap.SOURCES)
     chosen = [name for name, on in (("peeringdb", peeringdb), ("irr", irr), ("rpki", rpki)) if on]
     if not chosen:
-        raise click.UsageError("say what to refresh: --peeringdb, --irr, --rpki or --all")
+        raise click.UsageError("say what to refresh: --peeringdb, --irr, --rpki, --all or --rir")
     return chosen
 
 
@@ -152,15 +154,25 @@ def _chosen(peeringdb: bool, irr: bool, rpki: bool, all_: bool) -> list[str]:
 @click.option("--irr", is_flag=True, help="Expand the members' AS-SETs and aut-nums (bgpq4).")
 @click.option("--rpki", is_flag=True, help="Load the VRPs (sources.rpki.vrp_file or vrp_url).")
 @click.option("--all", "all_", is_flag=True, help="All three sources.")
+@click.option("--rir", is_flag=True, help="The RIR statistics of ixp.country (for `ixpctl report`; sources.rir).")
+@click.option("--rir-from", metavar="FILE|URL", default=None,
+              help="Read the RIR delegated-extended file from here instead of sources.rir (implies --rir).")
 @click.option("--accept-empty", is_flag=True,
               help="Accept IRR expansions that became empty (default: keep the last good one, loudly).")
 @json_option
 @click.pass_obj
-def refresh_cmd(ctx: Context, peeringdb: bool, irr: bool, rpki: bool, all_: bool, accept_empty: bool,
-                as_json: bool) -> None:
+def refresh_cmd(ctx: Context, peeringdb: bool, irr: bool, rpki: bool, all_: bool, rir: bool,
+                rir_from: str | None, accept_empty: bool, as_json: bool) -> None:
     """Fetch the chosen sources into the snapshot; a failed source keeps its last good data."""
     from ..sources.refresh import refresh
 
+    rir = rir or bool(rir_from)
+    others = peeringdb or irr or rpki or all_
+    if rir and not others:
+        _refresh_rir(ctx, rir_from, as_json)
+        return
+    if rir and as_json:
+        raise click.UsageError("with --json, refresh --rir on its own (one JSON document per command)")
     which = _chosen(peeringdb, irr, rpki, all_)
     inventory, directory = _snapshot_dir(ctx)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -173,8 +185,49 @@ def refresh_cmd(ctx: Context, peeringdb: bool, irr: bool, rpki: bool, all_: bool
         print_json(outcome.to_json())
     else:
         _print_outcome(outcome)
+    if rir:  # after PeeringDB: the country's PeeringDB view comes from the cache just synced
+        _refresh_rir(ctx, rir_from, as_json)
     if not outcome.ok:
         sys.exit(SourceError.exit_code)
+
+
+def _refresh_rir(ctx: Context, source: str | None, as_json: bool) -> None:
+    """RIR statistics are not facts a build uses: no last-good merge, a failure changes nothing."""
+    from ..sources import rir
+
+    inventory, directory = _snapshot_dir(ctx)
+    pdb, note = _pdb_country(ctx, inventory)
+    stats, prov = rir.refresh(inventory.sources.rir, inventory.ixp.country, directory, ctx.repo_root,
+                              source=source, peeringdb=pdb)
+    counts = stats.counts()
+    if as_json:
+        print_json({"rir": {"origin": prov.origin, "fetched_at": prov.fetched_at, "sha256": prov.sha256,
+                            **prov.detail, **counts}, "snapshot_dir": str(directory),
+                    "notes": [note] if note else []})
+        return
+    if note:
+        console_err.print(f"[yellow]note:[/] {escape(note)}")
+    console.print(f"[green]refreshed[/] RIR statistics of {stats.country} ({escape(stats.registry)} "
+                  f"{escape(stats.serial)}): {counts['asn']:,} ASNs, {counts['ipv4']:,} IPv4 addresses, "
+                  f"{counts['ipv6_blocks']:,} IPv6 blocks, from {escape(prov.origin)}")
+
+
+def _pdb_country(ctx: Context, inventory: Any) -> tuple[tuple[dict, str] | None, str | None]:
+    """The country's PeeringDB facilities and networks from the local PeeringDB cache (no network:
+    the cache is what `sources refresh --peeringdb` synced); skipped, with a note, without one."""
+    from ..sources import peeringdb
+
+    if not inventory.ixp.country:
+        return None, None
+    path = Path(inventory.sources.peeringdb.cache_dir)
+    path = path if path.is_absolute() else ctx.repo_root / path
+    try:
+        data = peeringdb.country_networks(path, inventory.ixp.country)
+        state = peeringdb.read_sync_state(path)
+    except SourceError as err:
+        return None, f"PeeringDB networks and facilities of the country left out: {err.message}"
+    origin = f"{state.origin} (synced {state.last_success})" if state else str(path)
+    return (data, origin), None
 
 
 def _irr_options(ctx: Context, inventory: Any) -> dict[str, Any]:

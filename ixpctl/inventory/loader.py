@@ -28,7 +28,7 @@ from ..base.yamlio import (
 from ..errors import InputError, Problem
 from .models import Inventory
 
-LIST_KEYS = ("route_servers", "switches", "members")
+LIST_KEYS = ("route_servers", "switches", "members", "critical_services")
 SINGLE_KEYS = ("ixp", "sources")
 TOP_KEYS = SINGLE_KEYS + LIST_KEYS
 

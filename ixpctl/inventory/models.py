@@ -269,6 +269,7 @@ class Member(Strict):
     status: Literal["planned", "active", "disabled"] = "active"
     as_sets: list[str] | Literal["from_peeringdb"] = Field(default_factory=list, alias="as_set")
     contact: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ().-]{5,30}$")  # NOC phone (MANRS Action 4)
     md5: SecretRef | None = None
     max_prefix: MaxPrefix | None = None
     connections: list[Connection] = Field(min_length=1)
@@ -300,12 +301,39 @@ class Member(Strict):
         return self.status == "active"
 
 
+class CriticalService(Strict):
+    """A service the country needs even when its international links are cut (the ccTLD's name
+    servers, a root-server instance, the government's, banks', universities' networks), kept by
+    the operator: ``ixpctl report impact`` says whether the route servers reach it locally today."""
+
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["cctld", "root", "government", "bank", "university", "health", "media", "other"] = "other"
+    prefixes: list[IPv4Network | IPv6Network] = []  # a single address: write it as /32 or /128
+    asns: list[Asn] = []
+    note: str | None = Field(default=None, max_length=200)
+
+    @field_validator("asns", mode="before")
+    @classmethod
+    def _asns(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [parse_asn(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _has_target(self) -> CriticalService:
+        if not self.prefixes and not self.asns:
+            raise ValueError("a critical service needs 'prefixes' or 'asns' (what to look for in the "
+                             "route servers' tables)")
+        return self
+
+
 class Inventory(Strict):
     ixp: IXP
     sources: SourcesConfig = SourcesConfig()
     route_servers: list[RouteServer] = Field(min_length=1)
     switches: list[Switch] = []
     members: list[Member] = []
+    critical_services: list[CriticalService] = []  # optional: ixpctl report impact, "resilience"
 
     def member(self, asn: int) -> Member | None:
         return next((m for m in self.members if m.asn == asn), None)

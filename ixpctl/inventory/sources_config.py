@@ -48,8 +48,20 @@ class RpkiSource(_Strict):
     max_age_hours: int = Field(default=6, ge=1)
 
 
+class RirSource(_Strict):
+    """The RIR delegated-extended statistics of the IXP's country (``ixpctl sources refresh --rir``):
+    used only by ``ixpctl report``, never by a build. ``file`` wins over ``url`` when both are set."""
+
+    url: str = "https://ftp.afrinic.net/stats/afrinic/delegated-afrinic-extended-latest"
+    file: str | None = None  # a local copy (relative: to the repo)
+    timeout: int = Field(default=120, ge=1)
+    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # a bounded download: the files are ~2 MB
+    max_age_hours: int = Field(default=24 * 30, ge=1)  # allocations change slowly
+
+
 class SourcesConfig(_Strict):
     snapshot_dir: str = "snapshots/current"  # the pinned facts a build uses (relative: to the repo)
     peeringdb: PeeringDBSource = PeeringDBSource()
     irr: IrrSource = IrrSource()
     rpki: RpkiSource = RpkiSource()
+    rir: RirSource = RirSource()

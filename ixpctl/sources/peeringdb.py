@@ -126,6 +126,12 @@ def lookup(db_dir: Path, *, ix_id: int | None,
     return networks, rows
 
 
+def country_networks(db_dir: Path, country: str) -> dict[str, Any]:
+    """PeeringDB's facilities in ``country`` and the networks at them or registered there:
+    ``{"facilities": [{id, name, city}], "networks": [{asn, name, org_country, facilities: [id]}]}``."""
+    return _query(db_dir, want=["country"], country=country)["country"]
+
+
 def never_via_rs_asns(db_dir: Path) -> set[int]:
     """ASNs whose PeeringDB record says "never via route servers" (status ok).
 
@@ -226,14 +232,14 @@ def _locked(db_dir: Path, *, exclusive: bool) -> Iterator[None]:
 
 
 def _query(db_dir: Path, *, want: list[str], ix_id: int | None = None,
-           asns: list[int] | None = None) -> dict[str, Any]:
+           asns: list[int] | None = None, country: str | None = None) -> dict[str, Any]:
     db_dir = _absolute(db_dir)
     state = read_sync_state(db_dir) if db_dir.is_dir() else None
     if state is None or state.last_success is None or not (db_dir / DB_FILE).exists():
         raise SourceError(f"no PeeringDB data in {db_dir}: it was never synced successfully",
                           fix="run a PeeringDB sync first (ixpctl sources sync)")
     with _locked(db_dir, exclusive=False):
-        request = {"command": "query", "want": want, "ix_id": ix_id, "asns": asns or [],
+        request = {"command": "query", "want": want, "ix_id": ix_id, "asns": asns or [], "country": country,
                    "url": state.origin, "cache_url": "", "timeout": 60, "api_key_env": None,
                    **_paths(db_dir)}
         return _run_worker(request, db_dir)

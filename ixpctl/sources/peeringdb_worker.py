@@ -188,6 +188,27 @@ def _never_via_rs(client: Any) -> list[int]:
     return sorted(int(asn) for asn in rows)
 
 
+def _country(client: Any, country: str) -> dict[str, Any]:
+    """Facilities in ``country`` and the networks there: at one of them (netfac), or whose
+    organisation is registered in the country (``ixpctl report``: who could peer locally)."""
+    from peeringdb import resource
+
+    facs = list(client.all(resource.Facility).filter(country=country, status="ok").order_by("id"))
+    fac_ids = [f.id for f in facs]
+    at: dict[int, list[int]] = {}
+    # the client's netfac model has no local_asn (the API's field): the network's ASN via net
+    for row in (client.all(resource.NetworkFacility).filter(fac_id__in=fac_ids, status="ok", net__status="ok")
+                .order_by("net__asn", "fac_id")):
+        at.setdefault(int(row.net.asn), []).append(int(row.fac_id))
+    nets = {int(n.asn): n for n in client.all(resource.Network).filter(org__country=country, status="ok")}
+    nets.update({int(n.asn): n for n in client.all(resource.Network).filter(asn__in=list(at), status="ok")})
+    return {
+        "facilities": [{"id": int(f.id), "name": _text(f.name), "city": _text(f.city)} for f in facs],
+        "networks": [{"asn": asn, "name": _text(n.name), "org_country": _text(n.org.country),
+                      "facilities": at.get(asn, [])} for asn, n in sorted(nets.items())],
+    }
+
+
 def do_query(req: dict[str, Any]) -> dict[str, Any]:
     client = _client(req)
     out: dict[str, Any] = {}
@@ -197,6 +218,8 @@ def do_query(req: dict[str, Any]) -> dict[str, Any]:
         out["netixlan"] = _netixlan(client, int(req["ix_id"])) if req.get("ix_id") is not None else []
     if "never_via_rs" in req["want"]:
         out["never_via_rs"] = _never_via_rs(client)
+    if "country" in req["want"]:
+        out["country"] = _country(client, str(req["country"]))
     return out
 
 

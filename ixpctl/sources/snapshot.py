@@ -40,7 +40,8 @@ from .snapshot_schema import check_manifest, check_part
 SOURCES: tuple[str, ...] = ("peeringdb", "irr", "rpki")
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2  # 2: compact prefix/VRP strings (sources/compact.py); 1 is still read
-SOURCE_TITLES = {"peeringdb": "PeeringDB", "irr": "IRR", "rpki": "RPKI"}
+SOURCE_TITLES = {"peeringdb": "PeeringDB", "irr": "IRR", "rpki": "RPKI",
+                 "rir": "RIR statistics"}  # rir: a side source, for reports only (sources/rir.py)
 
 Health = Literal["ok", "stale", "missing", "corrupt"]
 
@@ -273,6 +274,16 @@ def status(directory: Path, limits: Mapping[str, timedelta], *, now: datetime | 
         message = f"{err.message}; {err.fix}" if err.fix else err.message
         return [SourceStatus(s, health, message=message) for s in SOURCES]
     return [_status_of(directory, s, manifest["sources"].get(s), limits.get(s), now) for s in SOURCES]
+
+
+def side_status(directory: Path, source: str, limit: timedelta | None, *,
+                now: datetime | None = None) -> SourceStatus | None:
+    """Health of a source that builds do not read (the RIR statistics), None when the snapshot has none."""
+    try:
+        entry = read_manifest(Path(directory))["sources"].get(source)
+    except SourceError:
+        return None
+    return _status_of(Path(directory), source, entry, limit, now or utc_now()) if entry else None
 
 
 def add_staleness_warnings(facts: Facts, limits: Mapping[str, timedelta], *, now: datetime | None = None) -> Facts:

@@ -179,11 +179,52 @@ def build_manifest(facts: Facts, file_texts: Mapping[str, str], *, now: datetime
     }
 
 
+def _side_sources(directory: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Manifest entries and files of the sources Facts does not hold (the RIR statistics,
+    ``sources/rir.py``), so that refreshing PeeringDB, IRR or RPKI keeps them byte for byte."""
+    if not (directory / MANIFEST).exists():
+        return {}, {}
+    try:
+        sources = read_manifest(directory)["sources"]
+    except SourceError:
+        return {}, {}
+    entries, texts = {}, {}
+    for source, entry in sources.items():
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if source in SOURCES or not isinstance(name, str) or not (directory / name).is_file():
+            continue
+        entries[source] = entry
+        texts[name] = (directory / name).read_text(encoding="utf-8")
+    return entries, texts
+
+
+def replace_files(directory: Path, files: Mapping[str, str], manifest: Mapping[str, Any]) -> Path:
+    """Rewrite a snapshot with ``files`` added or replaced and ``manifest`` as its manifest; every
+    other file of the manifest is kept byte for byte. Atomic like write_snapshot."""
+    directory = Path(directory)
+    texts = {}
+    for entry in manifest["sources"].values():
+        name = entry.get("file")
+        if name and name not in files and (directory / name).is_file():
+            texts[name] = (directory / name).read_text(encoding="utf-8")
+    texts.update(files)
+    texts[MANIFEST] = json.dumps(manifest, indent=2) + "\n"
+    try:
+        _atomic_write_dir(directory, texts)
+    except OSError as err:
+        raise SourceError(f"cannot write the facts snapshot to {directory}: {err.strerror or err}",
+                          fix="check free space and permissions; the previous snapshot is unchanged") from None
+    return directory
+
+
 def write_snapshot(facts: Facts, directory: Path, *, now: datetime | None = None) -> Path:
     """Write ``facts`` as a snapshot at ``directory``, atomically (all of it or nothing)."""
     directory = Path(directory)
+    side_entries, side_texts = _side_sources(directory)
     texts = {f"{source}.json": _dumps_lines(part) for source, part in file_parts(facts).items()}
     manifest = build_manifest(facts, texts, now=now)
+    manifest["sources"].update(side_entries)
+    texts.update(side_texts)
     texts[MANIFEST] = json.dumps(manifest, indent=2) + "\n"
     try:
         _atomic_write_dir(directory, texts)
