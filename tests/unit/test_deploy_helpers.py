@@ -7,7 +7,7 @@ import pytest
 
 from ixpctl.deploy.daemon import DaemonProcess
 from ixpctl.deploy.manifest import count_sessions
-from ixpctl.errors import BuildError
+from ixpctl.errors import InputError
 from ixpctl.render.bird import bird_string
 from ixpctl.render.secrets import check_md5_secret, mask_secrets
 
@@ -31,7 +31,7 @@ def test_md5_secret_is_rendered_byte_for_byte():
                                              ("a\\b", "backslashes"), ("a\tb", "control characters"),
                                              ("bad\udce4", "not valid UTF-8")])
 def test_md5_secret_refusals_name_member_session_and_source(secret, why):
-    with pytest.raises(BuildError) as exc:
+    with pytest.raises(InputError) as exc:
         check_md5_secret(secret, where="AS64501 session AS64501_1_v4", source="environment variable MD5_M1")
     assert "AS64501 session AS64501_1_v4 (environment variable MD5_M1)" in exc.value.message
     assert why in exc.value.message and exc.value.fix
