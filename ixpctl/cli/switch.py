@@ -36,9 +36,18 @@ def switch() -> None:
 @click.pass_obj
 def build(ctx: Context, out_dir: Path, only: tuple[str, ...], as_json: bool) -> None:
     """Render one config per switch from the inventory (validated first), written atomically."""
-    built = build_switches(ctx.loaded_inventory(), out_dir, None, list(only) or None)
+    loaded = ctx.loaded_inventory()
+    built = build_switches(loaded, out_dir, None, list(only) or None)
+    note = None
+    if not loaded.inventory.switches:
+        note = "the inventory defines no switches: nothing to build (add a switches: list to inventory/)"
+    elif not built:
+        note = "no switch matched --switch " + ", ".join(only)
     if as_json:
-        print_json({"ok": True, "switches": [b.summary() for b in built]})
+        print_json({"ok": True, "switches": [b.summary() for b in built], **({"note": note} if note else {})})
+        return
+    if note:
+        console.print(f"[yellow]{escape(note)}[/]")
         return
     for b in built:
         s = b.summary()

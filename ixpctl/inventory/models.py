@@ -169,7 +169,7 @@ class RouteServer(Strict):
         return tuple(int(p) for p in self.bird_version.split("."))
 
 
-SwitchPlatform = Literal["eos", "nxos", "ios", "junos", "linux_bridge"]
+SwitchPlatform = Literal["eos", "nxos", "ios", "junos", "huawei_vrp", "linux_bridge"]
 
 
 class SwitchPort(Strict):

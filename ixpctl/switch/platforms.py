@@ -72,6 +72,9 @@ class Platform:
     # (rollback) when True, a warning when False. Vendor OSes normalise lines (a diff that is not a
     # failure), so only drivers whose diff is exact use the strict mode.
     strict_verify: bool = False
+    # A merge only adds lines on this platform: before loading, the running config of each member
+    # interface is read back and the lines the candidate no longer has are removed (switch/prune.py).
+    prune: bool = False
     speeds: dict[int, str] = field(default_factory=dict)  # Mbit/s → the dialect's speed keyword
     supports: dict[str, Support] = field(default_factory=dict)
     document: Literal["text", "json"] = "text"  # json: templates render objects, assembled in render.py
@@ -109,7 +112,8 @@ class Platform:
 
 def _example(pattern: str) -> str:
     return {r"Port-Channel\d+": "Port-Channel10", r"port-channel\d+": "port-channel10",
-            r"Port-channel\d+": "Port-channel10", r"ae\d+": "ae0"}.get(pattern, pattern)
+            r"Port-channel\d+": "Port-channel10", r"ae\d+": "ae0",
+            r"Eth-Trunk\d+": "Eth-Trunk10"}.get(pattern, pattern)
 
 
 _CISCO_SPEEDS = {10: "10", 100: "100", 1000: "1000", 10000: "10000", 25000: "25000", 40000: "40000",
@@ -145,6 +149,7 @@ register(Platform(
 
 register(Platform(
     name="nxos", title="Cisco NX-OS", napalm_driver="nxos", comment="!", lag_pattern=r"port-channel\d+",
+    prune=True,
     speeds=_CISCO_SPEEDS,
     supports={
         "port_security": Support("enforced", "switchport port-security maximum N + static MACs"),
@@ -161,6 +166,7 @@ register(Platform(
 
 register(Platform(
     name="ios", title="Cisco IOS / IOS-XE", napalm_driver="ios", comment="!", lag_pattern=r"Port-channel\d+",
+    prune=True,
     speeds={10: "10", 100: "100", 1000: "1000"},  # IOS access switches: higher speeds are fixed per optic
     supports={
         "port_security": Support("enforced", "switchport port-security maximum N + static MACs"),
@@ -189,6 +195,27 @@ register(Platform(
         "ethertype_filter": Support("enforced", "filter term ether-type ipv4/arp/ipv6, then discard"),
         "ra_guard": Support("enforced", "filter term icmp6 type 134/137 discard"),
         "dhcp_drop": Support("enforced", "filter term udp destination-port 67/68/546/547 discard"),
+    },
+))
+
+register(Platform(
+    name="huawei_vrp", title="Huawei VRP (S series)", napalm_driver="huawei_vrp", comment="#",
+    lag_pattern=r"Eth-Trunk\d+", strip_comments_on_push=True, prune=True,
+    speeds={10: "10", 100: "100", 1000: "1000", 10000: "10000"},
+    tested_on="golden files; diff/commit/rollback with the huawei_vrp NAPALM driver over SSH against "
+              "a modelled VRP device (tests/support/fake_device); not verified on a real switch",
+    supports={
+        "port_security": Support("enforced", "port-security enable, max-mac-num N, protect-action protect"),
+        "mac_acl": Support("enforced", "sticky port-security MACs + link ACL (source-mac) per port, inbound"),
+        "storm_control": Support("enforced", "broadcast/multicast/unicast-suppression 1 (percent)"),
+        "bpdu_guard": Support("enforced", "stp edged-port + bpdu-filter per port, stp bpdu-protection globally"),
+        "lldp_tx_off": Support("enforced", "lldp admin-status disable (also stops LLDP receive)"),
+        "cdp_tx_off": Support("n/a", "VRP does not send CDP"),
+        "ethertype_filter": Support("enforced", "link ACL permits l2-protocol 0x0800/0x0806/0x86dd per MAC"),
+        "ra_guard": Support("partial", "IPv6 advanced ACL (icmp6 RA/redirect) via traffic-filter; the number "
+                                       "of inbound filters a port takes depends on the model's ACL mode"),
+        "dhcp_drop": Support("partial", "IPv4/IPv6 advanced ACLs (bootps/bootpc, 546/547) via traffic-filter; "
+                                        "same model dependency"),
     },
 ))
 

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from ..errors import DeployError, IxpctlError
 from .credentials import resolve
+from .prune import removals
 from .render import RenderedSwitch
 
 Status = Literal["pending", "unchanged", "would-change", "changed", "declined", "failed"]
@@ -163,19 +164,36 @@ class _Run:
                 self.r.rollback += "; the device may hold part of the change: check it by hand"
 
 
+def _with_removals(run: _Run, candidate: str, step: str) -> str:
+    """The candidate preceded by the removal of what the inventory no longer has (switch/prune.py)."""
+    running = run.call(step, "get_config", retrieve="running")["running"]
+    pruning = removals(run.platform.name, candidate, running)
+    run.r.warnings.extend(f"{run.r.switch}: {k}" for k in pruning.kept if k not in run.r.warnings)
+    if pruning.removed:
+        run.r.steps.append("prune: " + ", ".join(f"{k} (-{len(v)})" for k, v in pruning.removed.items()))
+    return pruning.text + candidate
+
+
 def run_switch(rendered: RenderedSwitch, driver: Any, *, commit: bool, commit_confirm: int | None = None,
                confirm: Callable[[SwitchResult], bool] | None = None,
                on_diff: Callable[[SwitchResult], None] | None = None, result: SwitchResult) -> SwitchResult:
     run = _Run(rendered, driver, result)
     r = result
     platform = run.platform
-    candidate = platform.push_text(rendered.text)
+    base_candidate = platform.push_text(rendered.text)
+    candidate = base_candidate
     try:
         run.call("open", "open")
     except Exception as exc:  # noqa: BLE001 -- any driver error is reported, never lost
         run.fail("open", exc)
         return r
     try:
+        if platform.prune:
+            try:
+                candidate = _with_removals(run, base_candidate, "prune: get_config")
+            except Exception as exc:  # noqa: BLE001 -- any driver error is reported, never lost
+                run.fail("read running config", exc)
+                return r
         try:
             run.call("load_merge_candidate", "load_merge_candidate", config=candidate)
         except Exception as exc:  # noqa: BLE001 -- any driver error is reported, never lost
@@ -211,8 +229,12 @@ def run_switch(rendered: RenderedSwitch, driver: Any, *, commit: bool, commit_co
             else:
                 r.warnings.append(f"{r.switch}: {platform.title} has no commit-confirm in NAPALM: committing, "
                                   "then verifying and rolling back explicitly on failure")
+        # Only the arguments the driver takes: huawei_vrp has no revert_in, nxos refuses a message.
+        commit_args: dict[str, Any] = {"message": "ixpctl switch push"} if platform.commit_confirm else {}
+        if revert_in:
+            commit_args["revert_in"] = revert_in
         try:
-            run.call("commit_config", "commit_config", message="ixpctl switch push", revert_in=revert_in)
+            run.call("commit_config", "commit_config", **commit_args)
         except Exception as exc:  # noqa: BLE001 -- any driver error is reported, never lost
             run.fail("commit", exc)
             if platform.transactional:
@@ -236,6 +258,8 @@ def run_switch(rendered: RenderedSwitch, driver: Any, *, commit: bool, commit_co
                 stage = "confirm"
                 run.call("confirm_commit", "confirm_commit")
             stage = "verify"
+            if platform.prune:  # read back again: after a good commit nothing is left to remove
+                candidate = _with_removals(run, base_candidate, "verify: get_config")
             run.call("verify: load_merge_candidate", "load_merge_candidate", config=candidate)
             residual = run.call("verify: compare_config", "compare_config") or ""
             run.call("verify: discard_config", "discard_config")

@@ -154,6 +154,11 @@ def mac_dotted(mac: str) -> str:
     return ".".join(digits[i:i + 4] for i in range(0, 12, 4))
 
 
+def mac_huawei(mac: str) -> str:
+    """02:00:00:64:96:01 → 0200-0064-9601 (Huawei VRP notation)."""
+    return mac_dotted(mac).replace(".", "-")
+
+
 def port_description(group: PortGroup) -> str:
     prefix = {"active": "", "planned": "PLANNED ", "disabled": "DISABLED "}[group.state]
     return f"{prefix}AS{group.member_asn} {group.member_name}"
@@ -169,7 +174,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
         finalize=_finalize,
     )
-    env.filters.update(desc=desc, comment=comment, quoted=quoted, json=json_value, mac_dotted=mac_dotted,
+    env.filters.update(desc=desc, comment=comment, quoted=quoted, json=json_value, mac_dotted=mac_dotted, mac_huawei=mac_huawei,
                        block=block)
     env.globals.update(port_description=port_description)
     return env

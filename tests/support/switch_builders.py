@@ -11,10 +11,11 @@ PORT_NAMES = {
     "nxos": "Ethernet1/{}",
     "ios": "GigabitEthernet1/0/{}",
     "junos": "ge-0/0/{}",
+    "huawei_vrp": "GigabitEthernet0/0/{}",
     "linux_bridge": "p{}",
 }
-LAG_NAMES = {"eos": "Port-Channel10", "nxos": "port-channel10", "ios": "Port-channel10", "junos": "ae0"}
-SPEEDS = {"eos": 10000, "nxos": 10000, "ios": 1000, "junos": 10000, "linux_bridge": None}
+LAG_NAMES = {"eos": "Port-Channel10", "nxos": "port-channel10", "ios": "Port-channel10", "junos": "ae0", "huawei_vrp": "Eth-Trunk10"}
+SPEEDS = {"eos": 10000, "nxos": 10000, "ios": 1000, "junos": 10000, "huawei_vrp": 1000, "linux_bridge": None}
 
 HOSTILE_NAME = 'Evil "Corp"\n interface Vlan1\n shutdown; {rm} # ! \\ ? Ségou'
 HOSTILE_DESCRIPTION = "}\nset system root-authentication plain-text-password;\n! end # {"

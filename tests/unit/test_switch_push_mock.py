@@ -66,6 +66,9 @@ class RecordingMock(MockDriver):
 def fixtures(directory: Path, **files: object) -> Path:
     """``compare_config_1={"diff": ...}`` → file compare_config.1."""
     directory.mkdir(parents=True, exist_ok=True)
+    # IOS / NX-OS read the running config back before each load (switch/prune.py): an empty one here.
+    files = {"get_config_1": {"running": "", "startup": "", "candidate": ""},
+             "get_config_2": {"running": "", "startup": "", "candidate": ""}, **files}
     for name, value in files.items():
         method, _, n = name.rpartition("_")
         (directory / f"{method}.{n}").write_text(json.dumps(value))

@@ -56,7 +56,7 @@ def test_rendering_is_pure_and_deterministic(platform, tmp_path):
 
 # the port-level line that keeps LLDP off (not the capability table in the header comment)
 LLDP_OFF = {"eos": r"^\s+no lldp transmit$", "nxos": r"^\s+no lldp transmit$", "ios": r"^\s+no lldp transmit$",
-            "junos": r"^set protocols lldp interface \S+ disable$"}
+            "junos": r"^set protocols lldp interface \S+ disable$", "huawei_vrp": r"^ lldp admin-status disable$"}
 
 
 @pytest.mark.parametrize("platform", sorted(LLDP_OFF))
