@@ -4,7 +4,8 @@ IOS, NX-OS and VRP apply a candidate line by line: a static MAC deleted from the
 VLAN or a stale ACL rule stays on the device. Before loading the candidate, push.py reads the running
 config back, and this module lists, per interface (and per member ACL on VRP) the candidate
 configures, the running lines the candidate no longer has, negated (``no ...`` / ``undo ...``).
-Those lines go in front of the candidate, so the diff shows them and the commit removes them.
+Those lines go first in their block of the candidate, so the diff shows them and the commit
+removes them before anything else in that interface changes.
 
 What is never removed, because it would bounce the port or change what the port *is* (the candidate
 sets the intended value anyway, or a human must decide): ``shutdown``, ``speed``, ``duplex``,
@@ -32,8 +33,8 @@ _SINGLE = re.compile(r"^(description|switchport access vlan|switchport trunk all
 
 @dataclass
 class Pruning:
-    text: str = ""  # the removal lines, ready to go in front of the candidate ("" = nothing stale)
-    removed: dict[str, list[str]] = field(default_factory=dict)  # block → running lines removed
+    candidate: str = ""  # the candidate with the removals first in each block, less `no shutdown`s already true
+    removed: dict[str, list[str]] = field(default_factory=dict)  # block → the negated lines added
     kept: list[str] = field(default_factory=list)  # stale lines left on purpose (warnings)
 
 
@@ -61,15 +62,18 @@ def parse_blocks(text: str) -> dict[str, list[str]]:
 def _managed(key: str, dialect: str) -> bool:
     if key.startswith("interface "):
         return True
-    # Cisco member ACLs are rebuilt by the templates (`no mac access-list` first); VRP's are edited in place.
-    return dialect == "huawei_vrp" and key.startswith("acl name IXP-IN-")
+    # IOS ACLs are rebuilt by the templates (no sequence numbers); NX-OS and VRP ones are edited in place.
+    if dialect == "huawei_vrp":
+        return key.startswith("acl name IXP-IN-")
+    return dialect == "nxos" and bool(re.match(r"^(ip|ipv6|mac) access-list IXP-", key))
 
 
 def _negate(line: str, dialect: str) -> str:
     if dialect == "huawei_vrp":
         m = re.match(r"^rule (\d+)\b", line)
         return f"undo rule {m.group(1)}" if m else f"undo {line}"
-    return f"no {line}"
+    m = re.match(r"^(\d+) ", line)  # a numbered ACL entry: `no 40`
+    return f"no {m.group(1)}" if m else f"no {line}"
 
 
 def _single_key(line: str) -> str | None:
@@ -83,7 +87,6 @@ def removals(dialect: str, candidate: str, running: str) -> Pruning:
     run = parse_blocks(running)
     indent = next((m.group(1) for m in re.finditer(r"^(\s+)\S", candidate, re.MULTILINE)), " ")
     out = Pruning()
-    chunks: list[str] = []
     for key, wanted in cand.items():
         if not _managed(key, dialect) or key not in run:
             continue
@@ -101,7 +104,35 @@ def removals(dialect: str, candidate: str, running: str) -> Pruning:
                 continue
             stale.append(line)
         if stale:
-            out.removed[key] = stale
-            chunks.append(key + "\n" + "".join(f"{indent}{_negate(s, dialect)}\n" for s in stale))
-    out.text = "".join(chunks)
+            out.removed[key] = [f"{indent}{_negate(s, dialect)}" for s in stale]
+    # The removals go first inside the block itself (one block per interface: diff engines that
+    # parse the candidate, like diffplus on VRP, keep only one block of a name).
+    lines = []
+    done: set[str] = set()
+    for line in _drop_true_no_shutdown(dialect, candidate, run).splitlines(keepends=True):
+        lines.append(line)
+        key = line.strip()
+        if line.strip() and not line[:1].isspace() and key in out.removed and key not in done:
+            done.add(key)
+            lines.extend(f"{neg}\n" for neg in out.removed[key])
+    out.candidate = "".join(lines)
     return out
+
+
+def _drop_true_no_shutdown(dialect: str, candidate: str, run: dict[str, list[str]]) -> str:
+    """IOS and VRP print ``shutdown`` when a port is shut and nothing when it is up: a ``no shutdown``
+    (``undo shutdown``) for a port that is already up can never match the running config, and would
+    keep the diff from ever being empty. It is left out for ports the device has and are not shut."""
+    if dialect not in ("ios", "huawei_vrp"):
+        return candidate
+    negative = "undo shutdown" if dialect == "huawei_vrp" else "no shutdown"
+    out = []
+    key = None
+    for line in candidate.splitlines(keepends=True):
+        if line.strip() and not line[:1].isspace():
+            key = line.strip()
+        elif (line.strip() == negative and key in run and key.startswith("interface ")
+              and "shutdown" not in run[key]):
+            continue
+        out.append(line)
+    return "".join(out)

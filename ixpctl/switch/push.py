@@ -105,6 +105,11 @@ def default_driver_factory(rendered: RenderedSwitch, secrets: dict[str, Any], ti
         creds = resolve(intent.name, secrets, required=False)
         return LinuxBridgeDriver(intent.mgmt_host, "", "", timeout=timeout,
                                  optional_args={"bridge": intent.name, **creds.optional_args})
+    if intent.napalm_driver == "huawei_vrp":
+        from .huawei_vrp import IxpctlHuaweiVRPDriver
+        creds = resolve(intent.name, secrets)
+        return IxpctlHuaweiVRPDriver(intent.mgmt_host, creds.user, creds.password, timeout=timeout,
+                                     optional_args=creds.optional_args)
     try:
         import napalm
     except ImportError:
@@ -171,7 +176,7 @@ def _with_removals(run: _Run, candidate: str, step: str) -> str:
     run.r.warnings.extend(f"{run.r.switch}: {k}" for k in pruning.kept if k not in run.r.warnings)
     if pruning.removed:
         run.r.steps.append("prune: " + ", ".join(f"{k} (-{len(v)})" for k, v in pruning.removed.items()))
-    return pruning.text + candidate
+    return pruning.candidate
 
 
 def run_switch(rendered: RenderedSwitch, driver: Any, *, commit: bool, commit_confirm: int | None = None,

@@ -1,0 +1,136 @@
+"""`ixpctl switch diff | push` over real SSH sessions against modelled devices (tests/support/fake_device).
+
+The NAPALM drivers (huawei_vrp, nxos_ssh) and netmiko connect for real: login, prompts, paging off,
+config mode, views, error messages and the device's config state are exercised, and every assertion
+on the result reads the device's own config back (over SSH where the user would, from the state file
+the fake keeps otherwise). No mock here. IOS is pushed with NAPALM's `ios` driver only on real
+devices: that driver copies the candidate by SCP into flash and uses `archive`/`configure replace`,
+which this model does not emulate; IOS's removal logic is checked in test_switch_prune.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from ixpctl.cli import main
+from tests.support.builders import write_inventory, write_yaml
+from tests.support.fake_device.fixture import PASSWORD, USER, fake_switches  # noqa: F401  (fixture)
+from tests.support.switch_builders import platform_inventory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def switch_env(monkeypatch):
+    for var in list(os.environ):
+        if var.startswith("IXPCTL_SWITCH_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("IXPCTL_SWITCH_USER", USER)
+    monkeypatch.setenv("IXPCTL_SWITCH_PASSWORD", PASSWORD)
+
+
+def setup(tmp_path, sw, platform: str, driver: str | None = None, mutate=None):
+    data = platform_inventory(platform)
+    data["switches"][0]["mgmt_host"] = sw.host
+    if driver:
+        data["switches"][0]["napalm_driver"] = driver
+    if mutate:
+        mutate(data)
+    inv = write_inventory(tmp_path / "inv", data)
+    secrets = write_yaml(tmp_path / "secrets.yml", {"switches": {"sw1": {"optional_args": sw.optional_args()}}})
+    secrets.chmod(0o600)
+    return inv, secrets
+
+
+def cli(inv, secrets, *args):
+    result = CliRunner().invoke(main, ["-i", str(inv), "switch", *args, "--secrets", str(secrets), "--json"],
+                                catch_exceptions=False)
+    return result, json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+
+
+def drop_second_mac(data):
+    conn = data["members"][1]["connections"][0]
+    conn["macs"] = conn["macs"][:1]
+    conn["max_macs"] = 1
+
+
+def test_huawei_vrp_diff_push_idempotent_and_mac_removal(tmp_path, fake_switches):  # noqa: F811
+    sw = fake_switches.start("huawei")
+    inv, secrets = setup(tmp_path, sw, "huawei_vrp")
+    result, out = cli(inv, secrets, "diff")
+    assert result.exit_code == 0, result.output
+    r = out["switches"][0]
+    assert r["status"] == "would-change" and "port-security mac-address sticky 0200-0000-0102 vlan 10" in r["diff"]
+    assert "interface GigabitEthernet0/0/1" not in sw.state()["running"], "a diff changes nothing"
+
+    result, out = cli(inv, secrets, "push", "--yes")
+    assert result.exit_code == 0, result.output
+    r = out["switches"][0]
+    assert r["status"] == "changed", r
+    dev = sw.running().blocks
+    assert "port-security mac-address sticky 0200-0000-0102 vlan 10" in dev["interface GigabitEthernet0/0/2"]
+    assert "rule 35 permit l2-protocol 0x0800 source-mac 0200-0000-0102 ffff-ffff-ffff" in \
+        dev["acl name IXP-IN-GigabitEthernet0-0-2 link"]
+    assert "shutdown" in dev["interface GigabitEthernet0/0/5"] and "shutdown" not in dev["interface GigabitEthernet0/0/1"]
+    assert any(name.startswith("config_") for name in sw.state()["files"]), "a backup was saved before the commit"
+
+    # nothing changed: empty diff, no commit
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert r["status"] == "unchanged" and "commit_config" not in r["steps"], r
+
+    # a MAC removed from the inventory disappears from the device (replace semantics per interface)
+    inv, secrets = setup(tmp_path / "v2", sw, "huawei_vrp", mutate=drop_second_mac)
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 0 and r["status"] == "changed", r
+    assert "undo port-security mac-address sticky 0200-0000-0102 vlan 10" in r["diff"]
+    dev = sw.running().blocks
+    port = dev["interface GigabitEthernet0/0/2"]
+    assert "port-security mac-address sticky 0200-0000-0102 vlan 10" not in port
+    assert "port-security max-mac-num 1" in port and "port-security mac-address sticky 0200-0000-0002 vlan 10" in port
+    assert not [rule for rule in dev["acl name IXP-IN-GigabitEthernet0-0-2 link"] if "0200-0000-0102" in rule]
+    assert "shutdown" not in port, "the port was never shut on the way"
+    result, out = cli(inv, secrets, "diff")
+    assert out["switches"][0]["status"] == "unchanged", out
+
+
+def test_huawei_vrp_refused_line_rolls_back(tmp_path, fake_switches):  # noqa: F811
+    """The device refuses one ACL binding half way through: the backup is restored, exit 5."""
+    before = "interface GigabitEthernet0/0/1\n description old\n"
+    sw = fake_switches.start("huawei", running=before, refuse=[r"traffic-filter inbound acl name IXP-IN-GigabitEthernet0-0-2"])
+    inv, secrets = setup(tmp_path, sw, "huawei_vrp")
+    result, out = cli(inv, secrets, "push", "--yes")
+    assert result.exit_code == 5, result.output
+    r = out["switches"][0]
+    assert r["status"] == "failed" and r["stage"] == "commit" and r["rollback"].startswith("done"), r
+    assert "hardware resources are insufficient" in r["error"]
+    dev = sw.running().blocks
+    assert dev["interface GigabitEthernet0/0/1"] == ["description old"], "the device is back to where it was"
+    assert "acl name IXP-IN-GigabitEthernet0-0-1 link" not in dev
+
+
+def test_nxos_ssh_push_removes_a_deleted_mac(tmp_path, fake_switches):  # noqa: F811
+    sw = fake_switches.start("nxos")
+    inv, secrets = setup(tmp_path, sw, "nxos", driver="nxos_ssh")
+    result, out = cli(inv, secrets, "push", "--yes")
+    assert result.exit_code == 0, result.output
+    assert out["switches"][0]["status"] == "changed"
+    port = sw.running().blocks["interface Ethernet1/2"]
+    assert "switchport port-security mac-address 0200.0000.0102 vlan 10" in port
+    inv, secrets = setup(tmp_path / "v2", sw, "nxos", driver="nxos_ssh", mutate=drop_second_mac)
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 0 and r["status"] == "changed", r
+    assert "no switchport port-security mac-address 0200.0000.0102 vlan 10" in r["diff"]
+    dev = sw.running().blocks
+    port = dev["interface Ethernet1/2"]
+    assert "switchport port-security mac-address 0200.0000.0102 vlan 10" not in port
+    assert "switchport port-security maximum 1" in port and "no shutdown" in port
+    assert not [e for e in dev["mac access-list IXP-IN-Ethernet1-2"] if "0200.0000.0102" in e]
+    result, out = cli(inv, secrets, "diff")
+    assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]
