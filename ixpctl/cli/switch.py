@@ -163,3 +163,9 @@ def push(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: in
                  commit_confirm=commit_confirm or None, confirm=confirm,
                  on_diff=None if as_json else _show_diff)
     _output(report, as_json)
+
+
+# `switch audit` lives in its own module (it is a command of this group).
+from .switch_audit import audit
+
+switch.add_command(audit)

@@ -75,20 +75,21 @@ def huawei(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
         return "\n".join(out) + "\n"
     if cmd == "display mac-address":
         rows = ["-------------------------------------------------------------------------------",
-                "MAC Address    VLAN/VSI/BD   Learned-From        Type                Age",
+                "MAC Address    VLAN/VSI/BD   Learned-From        Type",
                 "-------------------------------------------------------------------------------"]
         for e in live.get("macs") or []:
             mac = e["mac"].replace(":", "").lower()
             mac = f"{mac[0:4]}-{mac[4:8]}-{mac[8:12]}"
             rows.append(f"{mac} {str(e['vlan']) + '/-/-':<13} {short_vrp(e['interface']):<19} "
-                        f"{e.get('type', 'dynamic'):<19} -")
+                        f"{e.get('type', 'dynamic'):<9} ")
         rows.append("-------------------------------------------------------------------------------")
         rows.append(f"Total items displayed = {len(live.get('macs') or [])}")
         return "\n".join(rows) + "\n"
     if cmd == "display lldp neighbor brief":
         rows = ["Local Intf       Neighbor Dev             Neighbor Intf             Exptime(s)"]
         for e in live.get("lldp") or []:
-            rows.append(f"{short_vrp(e['local']):<16} {e['hostname']:<24} {e['port']:<25} 101")
+            # VRP pads every column, the last one too (the driver's parser needs the trailing blanks)
+            rows.append(f"{short_vrp(e['local']):<16} {e['hostname']:<24} {e['port']:<25} {101:<10}")
         return "\n".join(rows) + "\n"
     return None
 
