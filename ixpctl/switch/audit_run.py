@@ -20,7 +20,7 @@ def read_switch(rendered: RenderedSwitch, driver: Any, listen_seconds: float) ->
     known = {p.name for g in intent.groups for p in g.ports} | {g.interface for g in intent.groups}
     known |= {p.name for p in intent.unused} | set(intent.uplinks)
     if intent.napalm_driver == "linux_bridge":
-        return read_linux_bridge(intent.name, driver, listen_seconds)
+        return read_linux_bridge(intent.name, driver, listen_seconds, known)
     state = read_napalm(intent.name, driver, known)
     if listen_seconds > 0:
         state.notes.append("--listen only applies to Linux-bridge switches (vendor switches are read from "

@@ -54,10 +54,14 @@ def sniff(ports: list[str], seconds: float) -> dict[str, dict[str, list[str]]]:
                                             for p in ports}
     deadline = time.monotonic() + seconds
     try:
-        while (left := deadline - time.monotonic()) > 0:
+        while socks and (left := deadline - time.monotonic()) > 0:
             ready, _, _ = select.select(list(socks), [], [], left)
             for s in ready:
-                data, addr = s.recvfrom(65535)
+                try:
+                    data, addr = s.recvfrom(65535)
+                except OSError:  # the port went down while listening: nothing more to hear on it
+                    socks.pop(s).close()
+                    continue
                 if addr[2] == PACKET_OUTGOING or len(data) < 14:
                     continue  # only what the member sends into the port
                 port = socks[s]
@@ -70,7 +74,7 @@ def sniff(ports: list[str], seconds: float) -> dict[str, dict[str, list[str]]]:
                 elif dst == CDP_DST:
                     seen[port]["cdp"].add(_mac(src))
     finally:
-        for s in socks:
+        for s in list(socks):
             s.close()
     return {p: {k: sorted(v) for k, v in d.items()} for p, d in seen.items()}
 

@@ -15,10 +15,14 @@ from typing import Any
 from .live import LiveState, MacEntry, Neighbor, PortState, normal_mac
 
 
-def read_linux_bridge(switch: str, driver: Any, listen_seconds: float = 0.0) -> LiveState:
+def read_linux_bridge(switch: str, driver: Any, listen_seconds: float = 0.0,
+                      known_ports: set[str] | frozenset[str] = frozenset()) -> LiveState:
+    """``known_ports``: the switch's ports in the inventory. They are read even when they are not in
+    the bridge (the driver detaches unused ports), so a rogue port that comes up is still seen."""
     state = LiveState(switch)
     bridge = driver.bridge
-    links = driver._json("ip", "-j", "-s", "link", "show", "master", bridge)
+    links = [link for link in driver._json("ip", "-j", "-s", "link", "show")
+             if link.get("master") == bridge or link.get("ifname") in known_ports]
     for link in links:
         stats = link.get("stats64") or link.get("stats") or {}
         state.ports[link["ifname"]] = PortState(
@@ -28,8 +32,9 @@ def read_linux_bridge(switch: str, driver: Any, listen_seconds: float = 0.0) -> 
         if e.get("state") == "permanent" or e.get("ifname") in (None, bridge) or "self" in (e.get("flags") or []):
             continue  # the ports' own addresses, not something a member sent
         state.macs.append(MacEntry(normal_mac(e["mac"]), e["ifname"], e.get("vlan")))
-    if listen_seconds > 0 and state.ports:
-        out = driver._run(sys.executable, "-m", "ixpctl.switch.l2sniff", str(listen_seconds), *sorted(state.ports))
+    listening = sorted(name for name, p in state.ports.items() if p.is_up)  # a down port hears nothing
+    if listen_seconds > 0 and listening:
+        out = driver._run(sys.executable, "-m", "ixpctl.switch.l2sniff", str(listen_seconds), *listening)
         seen = json.loads(out)
         known = {(m.mac, m.interface) for m in state.macs}
         for port, got in seen.items():
