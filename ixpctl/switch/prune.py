@@ -96,6 +96,8 @@ def removals(dialect: str, candidate: str, running: str) -> Pruning:
         for line in run[key]:
             if line in wanted_set or line.startswith(("no ", "undo ")):
                 continue
+            if ("undo " if dialect == "huawei_vrp" else "no ") + line in wanted_set:
+                continue  # the candidate turns it off itself (`undo shutdown` for a shut port)
             if _PROTECTED.match(line):
                 out.kept.append(f"{key}: '{line}' is on the device, not in the candidate; left in place "
                                 "(removing it could bounce the port)")

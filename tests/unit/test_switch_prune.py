@@ -1,0 +1,87 @@
+"""Replace semantics per interface (switch/prune.py): what is removed, what is never touched."""
+
+from __future__ import annotations
+
+from ixpctl.switch.prune import parse_blocks, removals
+
+IOS_RUNNING = """!
+interface GigabitEthernet1/0/2
+ description AS64502 Old Name
+ speed 1000
+ switchport mode access
+ switchport access vlan 10
+ switchport port-security maximum 2
+ switchport port-security mac-address 0200.0000.0002
+ switchport port-security mac-address 0200.0000.0102
+ no cdp enable
+ storm-control broadcast level 5.00
+!
+interface GigabitEthernet1/0/9
+ description uplink
+"""
+IOS_CANDIDATE = """interface GigabitEthernet1/0/2
+ description AS64502 Member 2
+ switchport mode access
+ switchport access vlan 10
+ switchport port-security maximum 1
+ switchport port-security mac-address 0200.0000.0002
+ storm-control broadcast level 1.00
+ no shutdown
+"""
+
+
+def test_ios_removes_the_old_mac_first_and_never_bounces_the_port():
+    p = removals("ios", IOS_CANDIDATE, IOS_RUNNING)
+    assert p.removed == {"interface GigabitEthernet1/0/2": [" no switchport port-security mac-address 0200.0000.0102"]}
+    block = parse_blocks(p.candidate)["interface GigabitEthernet1/0/2"]
+    assert block[0] == "no switchport port-security mac-address 0200.0000.0102", "removals come first"
+    assert "no shutdown" not in block, "a port that is up is not touched (its running config has no shutdown)"
+    assert not any(line.startswith(("no speed", "no description", "no storm", "no switchport port-security max"))
+                   for line in block), "single-valued lines are overwritten in place"
+    assert any("speed 1000" in k for k in p.kept), "a stale speed is reported, not removed (would bounce)"
+    assert "interface GigabitEthernet1/0/9" not in p.removed, "interfaces not in the candidate are not managed"
+
+
+def test_nothing_stale_leaves_the_candidate_alone():
+    running = IOS_CANDIDATE.replace(" no shutdown\n", "")
+    p = removals("nxos", IOS_CANDIDATE, running)
+    assert p.removed == {} and p.candidate == IOS_CANDIDATE
+
+
+def test_vrp_acl_rules_and_trunk_vlans():
+    running = """acl name IXP-IN-GigabitEthernet0-0-2 link
+ rule 5 permit l2-protocol 0x0800 source-mac 0200-0000-0002 ffff-ffff-ffff
+ rule 35 permit l2-protocol 0x0800 source-mac 0200-0000-0102 ffff-ffff-ffff
+ rule 1000 deny
+#
+interface GigabitEthernet0/0/2
+ port link-type trunk
+ undo port trunk allow-pass vlan 1
+ port trunk allow-pass vlan 10
+ port trunk allow-pass vlan 20
+ shutdown
+#
+"""
+    candidate = """acl name IXP-IN-GigabitEthernet0-0-2 link
+ rule 5 permit l2-protocol 0x0800 source-mac 0200-0000-0002 ffff-ffff-ffff
+ rule 1000 deny
+interface GigabitEthernet0/0/2
+ port link-type trunk
+ undo port trunk allow-pass vlan 1
+ port trunk allow-pass vlan 10
+ undo shutdown
+"""
+    p = removals("huawei_vrp", candidate, running)
+    assert p.removed == {"acl name IXP-IN-GigabitEthernet0-0-2 link": [" undo rule 35"],
+                         "interface GigabitEthernet0/0/2": [" undo port trunk allow-pass vlan 20"]}
+    assert " undo shutdown\n" in p.candidate, "a shut port that should be up keeps its undo shutdown"
+    assert any("'shutdown'" in k for k in p.kept) is False  # shutdown is set by the candidate, not kept
+
+
+def test_nxos_numbered_entries_are_removed_by_number():
+    running = "mac access-list IXP-IN-Ethernet1-2\n  10 permit 0200.0000.0002 0000.0000.0000 any 0x0800\n" \
+              "  40 permit 0200.0000.0102 0000.0000.0000 any 0x0800\n  1000 deny any any\n"
+    candidate = "mac access-list IXP-IN-Ethernet1-2\n  10 permit 0200.0000.0002 0000.0000.0000 any 0x0800\n" \
+                "  1000 deny any any\n"
+    p = removals("nxos", candidate, running)
+    assert p.removed == {"mac access-list IXP-IN-Ethernet1-2": ["  no 40"]}
