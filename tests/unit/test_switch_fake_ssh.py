@@ -1,11 +1,10 @@
 """`ixpctl switch diff | push` over real SSH sessions against modelled devices (tests/support/fake_device).
 
-The NAPALM drivers (huawei_vrp, nxos_ssh) and netmiko connect for real: login, prompts, paging off,
-config mode, views, error messages and the device's config state are exercised, and every assertion
-on the result reads the device's own config back (over SSH where the user would, from the state file
-the fake keeps otherwise). No mock here. IOS is pushed with NAPALM's `ios` driver only on real
-devices: that driver copies the candidate by SCP into flash and uses `archive`/`configure replace`,
-which this model does not emulate; IOS's removal logic is checked in test_switch_prune.py.
+The NAPALM drivers (huawei_vrp, nxos_ssh, ios) and netmiko connect for real: login, prompts, paging
+off, config mode, views, error messages, SCP into the IOS flash, and the device's config state are
+exercised; every assertion on the result reads the device's config (the state file the modelled
+device keeps, which only its commands change). No mock here. NX-OS is pushed with `nxos_ssh` (the
+SSH variant of NAPALM's NX-OS driver): the default `nxos` driver speaks NX-API (HTTPS), not SSH.
 """
 
 from __future__ import annotations
@@ -134,3 +133,26 @@ def test_nxos_ssh_push_removes_a_deleted_mac(tmp_path, fake_switches):  # noqa: 
     assert not [e for e in dev["mac access-list IXP-IN-Ethernet1-2"] if "0200.0000.0102" in e]
     result, out = cli(inv, secrets, "diff")
     assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]
+
+
+def test_ios_push_with_napalm_ios_over_ssh_and_scp_removes_a_deleted_mac(tmp_path, fake_switches):  # noqa: F811
+    """NAPALM's `ios` driver for real: SCP of the candidate into flash, `verify /md5`, `show archive
+    config incremental-diffs`, `copy flash:... running-config`, `write mem`."""
+    sw = fake_switches.start("ios", running="ip scp server enable\n")
+    inv, secrets = setup(tmp_path, sw, "ios")
+    result, out = cli(inv, secrets, "push", "--yes")
+    assert result.exit_code == 0, result.output
+    assert out["switches"][0]["status"] == "changed"
+    port = sw.running().blocks["interface GigabitEthernet1/0/2"]
+    assert "switchport port-security mac-address 0200.0000.0102" in port
+    assert "shutdown" in sw.running().blocks["interface GigabitEthernet1/0/5"]
+    inv, secrets = setup(tmp_path / "v2", sw, "ios", mutate=drop_second_mac)
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 0 and r["status"] == "changed", r
+    assert "-no switchport port-security mac-address 0200.0000.0102" in r["diff"].replace(" no", "no")
+    port = sw.running().blocks["interface GigabitEthernet1/0/2"]
+    assert "switchport port-security mac-address 0200.0000.0102" not in port
+    assert "switchport port-security maximum 1" in port and "shutdown" not in port
+    assert not [e for e in sw.running().blocks["mac access-list extended IXP-IN-GigabitEthernet1-0-2"]
+                if "0200.0000.0102" in e]

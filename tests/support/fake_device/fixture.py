@@ -55,7 +55,10 @@ class FakeSwitch:
     def optional_args(self) -> dict[str, Any]:
         # fast_cli / a small delay factor: netmiko's fixed waits are sized for slow real devices; the
         # model answers at once. Every exchange still waits for the device's prompt.
-        return {"port": self.port, "fast_cli": True, "global_delay_factor": 0.1}
+        args = {"port": self.port, "fast_cli": True, "global_delay_factor": 0.1}
+        if self.dialect == "ios":
+            args["dest_file_system"] = "flash:"  # skip netmiko's file-system probe
+        return args
 
 
 class FakeSwitches:
@@ -71,7 +74,7 @@ class FakeSwitches:
         port_file = self.tmp / f"port{n}"
         device_file.write_text(json.dumps({"dialect": dialect, "hostname": hostname, "user": USER,
                                            "password": PASSWORD, "running": running, "files": {},
-                                           "refuse": refuse or []}))
+                                           "refuse": refuse or [], "flash": str(self.tmp / f"flash{n}")}))
         live_file.write_text(json.dumps(live or {}))
         with open(self.tmp / f"server{n}.log", "w") as log:
             proc = subprocess.Popen([sys.executable, "-m", "tests.support.fake_device.server", str(device_file),

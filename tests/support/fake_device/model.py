@@ -13,7 +13,7 @@ BLOCK_START = {
 }
 # Top-level single lines that are accepted and stored.
 TOP_LEAF = {
-    "ios": r"^(hostname \S+|archive|spanning-tree .+|lldp run|cdp run)$",
+    "ios": r"^(hostname \S+|archive|spanning-tree .+|lldp run|cdp run|ip scp server enable|file prompt quiet)$",
     "nxos": r"^(hostname \S+|feature \S+|spanning-tree .+)$",
     "huawei": r"^(sysname \S+|vlan batch [\d ]+|stp bpdu-protection|lldp enable)$",
 }

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncssh
 
-from . import shows
+from . import ios_flash, shows
 from .model import CommandError, Config
 
 CONFIG_ENTER = {"ios": "configure terminal", "nxos": "configure terminal", "huawei": "system-view"}
@@ -38,6 +38,11 @@ class Device:
         self.config = Config.parse(self.dialect, data["hostname"], data.get("running", ""))
         self.config.refuse = list(data.get("refuse", []))
         self.files: dict[str, str] = data.get("files", {})
+
+    @property
+    def flash(self) -> Path:
+        """IOS flash: a directory the SCP server writes into (``<flash>/flash:/name``)."""
+        return Path(self.data["flash"])
 
     def live(self) -> dict[str, Any]:
         try:
@@ -147,6 +152,11 @@ class Session:
         if out is not None:
             return out
         words = cmd.split()
+        if dialect == "ios":
+            out = ios_flash.command(cmd, d.config, d.flash, d.config.apply)
+            if out is not None:
+                d.save()
+                return out
         if dialect == "huawei":
             if words[0] == "save":
                 self.pending = ("save", words[1] if len(words) > 1 else "vrpcfg.zip")
@@ -255,9 +265,13 @@ class _Server(asyncssh.SSHServer):
 async def main(device_file: str, live_file: str, port_file: str) -> None:
     device = Device(Path(device_file), Path(live_file))
     key = asyncssh.generate_private_key("ssh-ed25519")
+    scp = {}
+    if device.dialect == "ios":  # NAPALM's ios driver copies the candidate into flash by SCP
+        (device.flash / "flash:").mkdir(parents=True, exist_ok=True)
+        scp = {"allow_scp": True, "sftp_factory": lambda chan: asyncssh.SFTPServer(chan, chroot=str(device.flash))}
     server = await asyncssh.create_server(
         lambda: _Server(device), "127.0.0.1", 0, server_host_keys=[key],
-        process_factory=lambda p: _shell(device, p), line_editor=False, encoding="utf-8")
+        process_factory=lambda p: _shell(device, p), line_editor=False, encoding="utf-8", **scp)
     port = server.sockets[0].getsockname()[1]
     tmp = Path(port_file + ".tmp")
     tmp.write_text(str(port))

@@ -97,6 +97,9 @@ def huawei(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
 def cisco(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
     h = cfg.hostname
     nx = cfg.dialect == "nxos"
+    m = re.fullmatch(r"show running-config \| inc(?:lude)? (.+)", cmd)
+    if m:
+        return "\n".join(line for line in cfg.text().splitlines() if m.group(1) in line) + "\n"
     if cmd in ("show running-config", "show running-config all"):
         head = f"!Command: {cmd}\n!Running configuration last done at: Fri Dec  4 01:00:00 2026\n!\n"
         return head + f"hostname {h}\n!\n" + cfg.text() + ("" if nx else "end\n")
@@ -108,13 +111,22 @@ def cisco(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
             return ("Cisco Nexus Operating System (NX-OS) Software\nSoftware\n  NXOS: version 9.3(8)\n"
                     "Hardware\n  cisco Nexus9000 C93180YC-EX chassis\n\n"
                     "Kernel uptime is 1 day(s), 2 hour(s), 3 minute(s), 4 second(s)\n")
-        return (f"Cisco IOS XE Software, Version 16.12.04\n{h} uptime is 1 day, 2 hours, 3 minutes\n"
+        return ("Cisco IOS Software [Gibraltar], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 16.12.4, "
+                f"RELEASE SOFTWARE (fc5)\n{h} uptime is 1 day, 2 hours, 3 minutes\n"
                 "cisco C9300-48P (X86) processor with 1392780K/6147K bytes of memory.\n"
                 "Processor board ID FOC0000FAKE\n")
     if cmd == "show hostname":
         return f"{h}\n"
     if cmd == "show hosts":
+        if not nx:
+            return "Default domain is lab.example\nName/address lookup uses domain service\n"
         return "DNS lookup enabled\nDefault domain for vrf:default is lab.example\n"
+    if cmd == "show ip interface brief":
+        rows = ["Interface              IP-Address      OK? Method Status                Protocol"]
+        for n, i in interfaces(cfg, live).items():
+            st = "up" if i["up"] else ("down" if i["admin"] else "administratively down")
+            rows.append(f"{n:<22} unassigned      YES unset  {st:<21} {'up' if i['up'] else 'down'}")
+        return "\n".join(rows) + "\n"
     if cmd == "show interface status":
         rows = ["--------------------------------------------------------------------------------",
                 "Port          Name               Status    Vlan      Duplex  Speed   Type",
