@@ -1,6 +1,8 @@
-"""`ixpctl switch audit` against a modelled Huawei VRP switch over real SSH (NAPALM huawei_vrp getters:
-``display mac-address``, ``display lldp neighbor brief``, ``display interface``), with anomalies planted in
-the device's live state. No mock: the driver parses the device's text output as it would on a switch."""
+"""`ixpctl switch audit` against modelled switches over real SSH, with anomalies planted in the device's
+live state: Huawei VRP (NAPALM huawei_vrp getters: ``display mac-address``, ``display lldp neighbor
+brief``, ``display interface``) and Cisco IOS (NAPALM ios getters: ``show mac address-table``, ``show lldp
+neighbors detail`` through the driver's TextFSM templates, ``show interfaces``). No mock: the drivers
+parse the devices' text output (short interface names included) as they would on a switch."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from tests.unit.test_switch_fake_ssh import setup
 
 pytestmark = pytest.mark.integration
 
-P = "GigabitEthernet0/0/{}".format
+PLATFORMS = [("huawei", "huawei_vrp", "GigabitEthernet0/0/{}"), ("ios", "ios", "GigabitEthernet1/0/{}")]
 M1, M2, M6, FOREIGN = "02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:06", "02:00:00:00:00:99"
 
 
@@ -29,7 +31,7 @@ def switch_env(monkeypatch):
     monkeypatch.setenv("IXPCTL_SWITCH_PASSWORD", PASSWORD)
 
 
-def ports(**over):
+def ports(P, **over):
     base = {P(1): {"up": True}, P(2): {"up": True}, P(7): {"up": True}, P(8): {"up": False}, P(9): {"up": True}}
     base.update(over)
     return base
@@ -41,13 +43,15 @@ def audit(inv, secrets, *extra):
     return result
 
 
-def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches):  # noqa: F811
+@pytest.mark.parametrize(("dialect", "platform", "port"), PLATFORMS)
+def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches, dialect, platform, port):  # noqa: F811
+    P = port.format
     clean = {"macs": [{"mac": M1, "vlan": 10, "interface": P(1)}, {"mac": M2, "vlan": 10, "interface": P(2)},
                       {"mac": "02:aa:00:00:00:01", "vlan": 10, "interface": P(9)}],  # behind the uplink: fine
              "lldp": [{"local": P(9), "hostname": "core-sw2", "port": "GE0/0/24"}],
-             "interfaces": ports()}
-    sw = fake_switches.start("huawei", live=clean)
-    inv, secrets = setup(tmp_path, sw, "huawei_vrp")
+             "interfaces": ports(P)}
+    sw = fake_switches.start(dialect, live=clean)
+    inv, secrets = setup(tmp_path, sw, platform)
     state = tmp_path / "audit-state.json"
     result = audit(inv, secrets, "--json", "--state", str(state))
     assert result.exit_code == 0, result.output
@@ -56,7 +60,7 @@ def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches):  # noqa: F81
     sw.plant(macs=clean["macs"] + [{"mac": FOREIGN, "vlan": 10, "interface": P(1)},  # second MAC
                                    {"mac": M6, "vlan": 10, "interface": P(2)}],  # member 6's MAC on member 2's port
              lldp=clean["lldp"] + [{"local": P(1), "hostname": "as64501-rtr", "port": "xe-0/0/0"}],
-             interfaces=ports(**{P(8): {"up": True}, P(7): {"up": False}, P(2): {"up": True, "rx_errors": 12}}))
+             interfaces=ports(P, **{P(8): {"up": True}, P(7): {"up": False}, P(2): {"up": True, "rx_errors": 12}}))
     result = audit(inv, secrets, "--json", "--state", str(state))
     assert result.exit_code == 6, result.output
     out = json.loads(result.stdout)

@@ -135,6 +135,57 @@ def cisco(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
             status = "connected" if i["up"] else ("notconnec" if i["admin"] else "disabled")
             rows.append(f"{n:<13} {'--':<18} {status:<9} 10        full    10G     10Gbase-SR")
         return "\n".join(rows) + "\n"
+    if not nx:
+        out = _ios_live(cmd, cfg, live)
+        if out is not None:
+            return out
     if cmd == "show inventory":
         return 'NAME: "Chassis",  DESCR: "Nexus9000 Chassis"\nPID: N9K-C93180YC-EX   ,  VID: V03 ,  SN: FDO0FAKE\n'
+    return None
+
+
+def short_ios(name: str) -> str:
+    """IOS tables print Gi1/0/1 for GigabitEthernet1/0/1."""
+    for long, short in (("TenGigabitEthernet", "Te"), ("GigabitEthernet", "Gi"), ("Port-channel", "Po")):
+        if name.startswith(long):
+            return short + name[len(long):]
+    return name
+
+
+def _ios_live(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
+    """Catalyst (IOS-XE) formats of the MAC table, LLDP detail and `show interfaces`."""
+    if cmd in ("show mac address-table", "show mac-address-table"):
+        rows = ["          Mac Address Table", "-------------------------------------------", "",
+                "Vlan    Mac Address       Type        Ports", "----    -----------       --------    -----"]
+        for e in live.get("macs") or []:
+            d = e["mac"].replace(":", "").lower()
+            rows.append(f"{e['vlan']:>4}    {d[0:4]}.{d[4:8]}.{d[8:12]}    {e.get('type', 'DYNAMIC').upper():<11} "
+                        f"{short_ios(e['interface'])}")
+        return "\n".join(rows) + "\n"
+    if cmd == "show lldp neighbors detail":
+        blocks = []
+        for e in live.get("lldp") or []:
+            blocks.append("\n".join([
+                "------------------------------------------------", f"Local Intf: {short_ios(e['local'])}",
+                "Chassis id: 0200.00aa.0001", f"Port id: {e['port']}", "Port Description: - not advertised",
+                f"System Name: {e['hostname']}", "", "System Description: ", "Juniper Networks, Inc.", "",
+                "Time remaining: 109 seconds", "System Capabilities: B,R", "Enabled Capabilities: R",
+                "Management Addresses - not advertised", ""]))
+        return "\n".join(blocks) + f"\nTotal entries displayed: {len(blocks)}\n"
+    if cmd == "show interface summary":
+        return " *: interface is up\n"
+    if cmd == "show interfaces":
+        out = []
+        for n, i in interfaces(cfg, live).items():
+            state = "up" if i["up"] else ("down" if i["admin"] else "administratively down")
+            out += [f"{n} is {state}, line protocol is {'up (connected)' if i['up'] else 'down (notconnect)'}",
+                    "  Hardware is Gigabit Ethernet, address is 0200.aaaa.0001 (bia 0200.aaaa.0001)",
+                    *([f"  Description: {i['description']}"] if i["description"] else []),
+                    "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,",
+                    f"     {i['rx_packets']} packets input, {i['rx_packets'] * 128} bytes, 0 no buffer",
+                    "     Received 0 broadcasts (0 multicasts)",
+                    f"     {i['rx_errors']} input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+                    f"     {i['tx_packets']} packets output, {i['tx_packets'] * 128} bytes, 0 underruns",
+                    f"     {i['tx_errors']} output errors, 0 collisions, 1 interface resets"]
+        return "\n".join(out) + "\n"
     return None
