@@ -1,7 +1,8 @@
 """`ixpctl switch audit` against modelled switches over real SSH, with anomalies planted in the device's
 live state: Huawei VRP (NAPALM huawei_vrp getters: ``display mac-address``, ``display lldp neighbor
-brief``, ``display interface``) and Cisco IOS (NAPALM ios getters: ``show mac address-table``, ``show lldp
-neighbors detail`` through the driver's TextFSM templates, ``show interfaces``). No mock: the drivers
+brief``, ``display interface``), Cisco IOS (NAPALM ios getters: ``show mac address-table``, ``show lldp
+neighbors detail`` through the driver's TextFSM templates, ``show interfaces``) and Cisco NX-OS (NAPALM
+nxos_ssh getters, including ``show interface | json`` for the counters). No mock: the drivers
 parse the devices' text output (short interface names included) as they would on a switch."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from tests.unit.test_switch_fake_ssh import setup
 
 pytestmark = pytest.mark.integration
 
-PLATFORMS = [("huawei", "huawei_vrp", "GigabitEthernet0/0/{}"), ("ios", "ios", "GigabitEthernet1/0/{}")]
+PLATFORMS = [("huawei", "huawei_vrp", "GigabitEthernet0/0/{}"), ("ios", "ios", "GigabitEthernet1/0/{}"),
+             ("nxos", "nxos", "Ethernet1/{}")]
 M1, M2, M6, FOREIGN = "02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:06", "02:00:00:00:00:99"
 
 
@@ -51,7 +53,7 @@ def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches, dialect, plat
              "lldp": [{"local": P(9), "hostname": "core-sw2", "port": "GE0/0/24"}],
              "interfaces": ports(P)}
     sw = fake_switches.start(dialect, live=clean)
-    inv, secrets = setup(tmp_path, sw, platform)
+    inv, secrets = setup(tmp_path, sw, platform, driver="nxos_ssh" if platform == "nxos" else None)
     state = tmp_path / "audit-state.json"
     result = audit(inv, secrets, "--json", "--state", str(state))
     assert result.exit_code == 0, result.output

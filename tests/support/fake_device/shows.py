@@ -3,6 +3,7 @@ NAPALM SSH drivers parse (taken from the vendors' documented sample output)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -135,10 +136,9 @@ def cisco(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
             status = "connected" if i["up"] else ("notconnec" if i["admin"] else "disabled")
             rows.append(f"{n:<13} {'--':<18} {status:<9} 10        full    10G     10Gbase-SR")
         return "\n".join(rows) + "\n"
-    if not nx:
-        out = _ios_live(cmd, cfg, live)
-        if out is not None:
-            return out
+    out = (_nxos_live if nx else _ios_live)(cmd, cfg, live)
+    if out is not None:
+        return out
     if cmd == "show inventory":
         return 'NAME: "Chassis",  DESCR: "Nexus9000 Chassis"\nPID: N9K-C93180YC-EX   ,  VID: V03 ,  SN: FDO0FAKE\n'
     return None
@@ -188,4 +188,48 @@ def _ios_live(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
                     f"     {i['tx_packets']} packets output, {i['tx_packets'] * 128} bytes, 0 underruns",
                     f"     {i['tx_errors']} output errors, 0 collisions, 1 interface resets"]
         return "\n".join(out) + "\n"
+    return None
+
+
+def _nxos_live(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
+    """Nexus formats of the MAC table, LLDP detail, `show interface` (text and `| json`)."""
+    if cmd == "show mac address-table":
+        rows = ["Legend:", "        * - primary entry, G - Gateway MAC, (R) - Routed MAC, O - Overlay MAC",
+                "        age - seconds since last seen,+ - primary entry using vPC Peer-Link,",
+                "        (T) - True, (F) - False, C - ControlPlane MAC, ~ - vsan",
+                "   VLAN     MAC Address      Type      age     Secure NTFY Ports",
+                "---------+-----------------+--------+---------+------+----+------------------"]
+        for e in live.get("macs") or []:
+            d = e["mac"].replace(":", "").lower()
+            port = e["interface"].replace("Ethernet", "Eth")
+            rows.append(f"* {e['vlan']:<8} {d[0:4]}.{d[4:8]}.{d[8:12]}    dynamic  0         F      F    {port}")
+        return "\n".join(rows) + "\n"
+    if cmd == "show lldp neighbors detail":
+        blocks = []
+        for e in live.get("lldp") or []:
+            blocks.append("\n".join([
+                "Chassis id: 0200.00aa.0001", f"Port id: {e['port']}", f"Local Port id: {e['local'].replace('Ethernet', 'Eth')}",
+                "Port Description: null", f"System Name: {e['hostname']}", "System Description: Juniper Networks, Inc.",
+                "Time remaining: 101 seconds", "System Capabilities: B, R", "Enabled Capabilities: R",
+                "Management Address: not advertised", "Vlan ID: not advertised", ""]))
+        return "Capability codes:\n  (R) Router, (B) Bridge\n\n" + "\n".join(blocks) + \
+            f"\nTotal entries displayed: {len(blocks)}\n"
+    ifs = interfaces(cfg, live)
+    if cmd == "show interface":
+        out = []
+        for n, i in ifs.items():
+            state = "up" if i["up"] else ("down (Administratively down)" if not i["admin"] else "down (Link not connected)")
+            out += [f"{n} is {state}", f"admin state is {'up' if i['admin'] else 'down'}, Dedicated Interface",
+                    "  Hardware: 100/1000/10000 Ethernet, address: 0200.aaaa.0001 (bia 0200.aaaa.0001)",
+                    *([f"  Description: {i['description']}"] if i["description"] else []),
+                    "  MTU 1500 bytes, BW 10000000 Kbit , DLY 10 usec",
+                    f"    {i['rx_errors']} input error  0 short frame  0 overrun   0 underrun  0 ignored",
+                    f"    {i['tx_errors']} output error  0 collision  0 deferred  0 late collision", ""]
+        return "\n".join(out) + "\n"
+    if cmd in ("show interface | json", "show interface counters detailed | json"):
+        rows = [{"interface": n, "eth_inerr": i["rx_errors"], "eth_outerr": i["tx_errors"], "eth_indiscard": 0,
+                 "eth_outdiscard": 0, "eth_inbytes": i["rx_packets"] * 128, "eth_outbytes": i["tx_packets"] * 128,
+                 "eth_inucast": i["rx_packets"], "eth_outucast": i["tx_packets"], "eth_inmcast": 0, "eth_outmcast": 0,
+                 "eth_inbcast": 0, "eth_outbcast": 0} for n, i in ifs.items()]
+        return json.dumps({"TABLE_interface": {"ROW_interface": rows}}) + "\n"
     return None
