@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import IxpctlError
 from .audit import AuditReport, SwitchAudit, compare, counters_of, load_state, save_state
 from .live import LiveState, read_napalm
+from .live_cli import read_extra
 from .live_linux import read_linux_bridge
 from .push import DriverFactory, _describe, default_driver_factory
 from .render import RenderedSwitch
@@ -22,6 +23,7 @@ def read_switch(rendered: RenderedSwitch, driver: Any, listen_seconds: float) ->
     if intent.napalm_driver == "linux_bridge":
         return read_linux_bridge(intent.name, driver, listen_seconds, known)
     state = read_napalm(intent.name, driver, known)
+    read_extra(intent.platform.name, driver, state, known)
     if listen_seconds > 0:
         state.notes.append("--listen only applies to Linux-bridge switches (vendor switches are read from "
                            "their MAC and LLDP tables)")

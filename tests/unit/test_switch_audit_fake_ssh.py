@@ -63,13 +63,24 @@ def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches, dialect, plat
                                    {"mac": M6, "vlan": 10, "interface": P(2)}],  # member 6's MAC on member 2's port
              lldp=clean["lldp"] + [{"local": P(1), "hostname": "as64501-rtr", "port": "xe-0/0/0"}],
              interfaces=ports(P, **{P(8): {"up": True}, P(7): {"up": False}, P(2): {"up": True, "rx_errors": 12}}))
+    cisco = dialect in ("ios", "nxos")
+    if cisco:  # CDP from member 6's router (no NAPALM getter: `show cdp neighbors detail`)
+        sw.plant(cdp=[{"local": P(7), "hostname": "as64506-rtr", "port": "GigabitEthernet0/0/0"}])
+    if dialect == "ios":  # member 2 sent BPDUs and BPDU guard shut its port
+        sw.plant(errdisabled={P(2): "bpduguard"})
     result = audit(inv, secrets, "--json", "--state", str(state))
     assert result.exit_code == 6, result.output
     out = json.loads(result.stdout)
     found = {(f["kind"], f["port"]) for s in out["switches"] for f in s["findings"]}
-    assert found == {("unknown-mac", P(1)), ("wrong-port", P(2)), ("control-protocol", P(1)),
-                     ("unassigned-port-up", P(8)), ("member-port-down", P(7)), ("errors-rising", P(2))}, found
-    detail = {f["kind"]: f["detail"] for f in out["switches"][0]["findings"]}
+    expected = {("unknown-mac", P(1)), ("wrong-port", P(2)), ("control-protocol", P(1)),
+                ("unassigned-port-up", P(8)), ("member-port-down", P(7)), ("errors-rising", P(2))}
+    expected |= {("control-protocol", P(7))} if cisco else set()
+    expected |= {("control-protocol", P(2))} if dialect == "ios" else set()
+    assert found == expected, found
+    protocols = " ".join(f["detail"] for f in out["switches"][0]["findings"] if f["kind"] == "control-protocol")
+    assert ("CDP from AS64506: as64506-rtr" in protocols) is cisco
+    assert ("STP from AS64502: port err-disabled by bpduguard" in protocols) is (dialect == "ios")
+    detail = {f["kind"]: f["detail"] for f in out["switches"][0]["findings"] if f["port"] == P(1) or f["kind"] != "control-protocol"}
     assert "as64501-rtr" in detail["control-protocol"] and "AS64506" in detail["wrong-port"]
     assert "rx_errors +12" in detail["errors-rising"] or "tx_errors +12" in detail["errors-rising"]
 

@@ -136,6 +136,17 @@ def cisco(cmd: str, cfg: Config, live: dict[str, Any]) -> str | None:
             status = "connected" if i["up"] else ("notconnec" if i["admin"] else "disabled")
             rows.append(f"{n:<13} {'--':<18} {status:<9} 10        full    10G     10Gbase-SR")
         return "\n".join(rows) + "\n"
+    if cmd == "show cdp neighbors detail":
+        blocks = ["-------------------------\n"
+                  f"Device ID: {e['hostname']}\nEntry address(es):\n  IP address: 192.0.2.250\n"
+                  "Platform: cisco ISR4331,  Capabilities: Router Switch IGMP\n"
+                  f"Interface: {e['local']},  Port ID (outgoing port): {e['port']}\nHoldtime : 150 sec\n"
+                  for e in live.get("cdp") or []]
+        return "".join(blocks) + f"\nTotal cdp entries displayed : {len(blocks)}\n"
+    if cmd == "show interfaces status err-disabled" and not nx:
+        rows = ["", "Port         Name               Status       Reason               Err-disabled Vlans"]
+        rows += [f"{short_ios(p):<12} {'':<18} err-disabled {r}" for p, r in (live.get("errdisabled") or {}).items()]
+        return "\n".join(rows) + "\n"
     out = (_nxos_live if nx else _ios_live)(cmd, cfg, live)
     if out is not None:
         return out
