@@ -156,3 +156,36 @@ def test_ios_push_with_napalm_ios_over_ssh_and_scp_removes_a_deleted_mac(tmp_pat
     assert "switchport port-security maximum 1" in port and "shutdown" not in port
     assert not [e for e in sw.running().blocks["mac access-list extended IXP-IN-GigabitEthernet1-0-2"]
                 if "0200.0000.0102" in e]
+
+
+def test_paging_is_modelled_and_netmiko_turns_it_off(tmp_path, fake_switches):  # noqa: F811
+    """The modelled device pages long output like a real one; netmiko's session preparation
+    (`screen-length 0 temporary` / `terminal length 0`) is what lets a driver read it whole."""
+    import paramiko
+    from netmiko import ConnectHandler
+
+    running = "".join(f"interface GigabitEthernet0/0/{i}\n description port {i}\n" for i in range(1, 30))
+    sw = fake_switches.start("huawei", running=running)
+    with ConnectHandler(**sw.netmiko_args()) as conn:
+        whole = conn.send_command("display current-configuration")
+    assert "description port 29" in whole and "More" not in whole
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(sw.host, sw.port, USER, PASSWORD, allow_agent=False, look_for_keys=False)
+    try:
+        chan = client.invoke_shell()
+        chan.settimeout(10)
+        chan.send("display current-configuration\r")
+        seen = ""
+        while "---- More ----" not in seen:
+            seen += chan.recv(65535).decode()
+        assert "description port 29" not in seen, "a raw session without paging off stops at the first page"
+        pages = 1
+        while "<sw1>" not in seen.split("---- More ----")[-1]:
+            if seen.endswith("---- More ----"):
+                chan.send(" ")  # the next page, as a human would
+                pages += 1
+            seen += chan.recv(65535).decode()
+        assert "description port 29" in seen and pages >= 2
+    finally:
+        client.close()

@@ -26,6 +26,9 @@ CONFIG_ENTER = {"ios": "configure terminal", "nxos": "configure terminal", "huaw
 CONFIG_LEAVE = {"ios": "end", "nxos": "end", "huawei": "return"}
 QUIET = {"terminal length 0", "terminal width 511", "terminal dont-ask", "no terminal dont-ask",
          "terminal session-timeout 0", "screen-length 0 temporary", "file prompt quiet"}
+NO_PAGING = {"terminal length 0", "screen-length 0 temporary"}
+PAGE_LINES = 24
+MORE = {"huawei": "  ---- More ----", "ios": " --More-- ", "nxos": " --More-- "}
 
 
 class Device:
@@ -72,6 +75,8 @@ class Session:
         self.config_mode = False
         self.view: str | None = None
         self.pending: tuple[str, str] | None = None  # (action, argument) waiting for Y/N
+        self.paging = True  # as on a device: long output stops at a More prompt until paging is off
+        self.more: list[str] | None = None  # the lines still to show after a More prompt
 
     def prompt(self) -> str:
         h = self.d.config.hostname
@@ -102,6 +107,8 @@ class Session:
             return
         if not cmd:
             return
+        if cmd in NO_PAGING:
+            self.paging = False
         if cmd in QUIET:
             if cmd.startswith("screen-length"):
                 self.write("Info: The configuration takes effect on the current user terminal interface only.\n")
@@ -117,7 +124,24 @@ class Session:
         if cmd in ("exit", "quit", "logout"):
             self.p.exit(0)
             return
-        self.write(self.exec_command(cmd))
+        self.page(self.exec_command(cmd))
+
+    def page(self, text: str) -> None:
+        lines = text.split("\n")
+        if not self.paging or len(lines) <= PAGE_LINES:
+            self.write(text)
+            return
+        self.write("\n".join(lines[:PAGE_LINES]) + "\n" + MORE[self.d.dialect])
+        self.more = lines[PAGE_LINES:]
+
+    def more_key(self, key: str) -> None:
+        """A key at the More prompt: space shows the next page, anything else (q, Ctrl-C) stops."""
+        rest, self.more = self.more or [], None
+        self.write("\r" + " " * len(MORE[self.d.dialect]) + "\r")
+        if key == " ":
+            self.page("\n".join(rest))
+        else:
+            self.write("\n")
 
     def configure(self, cmd: str) -> None:
         dialect = self.d.dialect
@@ -227,6 +251,11 @@ async def _shell(device: Device, process: asyncssh.SSHServerProcess) -> None:
             if not chunk:
                 break
             for ch in chunk:
+                if s.more is not None:  # at a More prompt: a key, not a line, and no echo
+                    s.more_key(ch)
+                    if s.more is None:
+                        s.write(s.prompt())
+                    continue
                 if ch == "\n" and skip_lf:
                     skip_lf = False
                     continue
@@ -235,9 +264,8 @@ async def _shell(device: Device, process: asyncssh.SSHServerProcess) -> None:
                     process.stdout.write("\r\n")
                     s.handle(buf)
                     buf = ""
-                    if process.is_closing() if hasattr(process, "is_closing") else False:
-                        return
-                    s.write(s.prompt())
+                    if s.more is None:
+                        s.write(s.prompt())
                 elif ch in "\x7f\b":
                     buf = buf[:-1]
                 else:
