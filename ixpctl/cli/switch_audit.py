@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..switch.audit import AuditReport
+from ..switch.audit_metrics import write_metrics
 from ..switch.audit_run import run_audit
 from ..switch.build import render_switches
 from ..switch.credentials import load_secrets_file
@@ -39,10 +40,12 @@ COLOUR = {"unknown-mac": "bold red", "wrong-port": "bold red", "control-protocol
               help="Linux bridge: listen this many seconds on every port for source MACs, LLDP, STP, CDP.")
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Keep the error counters here between runs; a counter that grew is reported.")
+@click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the numbers here in the Prometheus text format (node_exporter textfile collector).")
 @json_option
 @click.pass_obj
 def audit(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: int, listen: float,
-          state_path: Path | None, as_json: bool) -> None:
+          state_path: Path | None, metrics_path: Path | None, as_json: bool) -> None:
     """Read each switch's MAC table, LLDP neighbours, port states and error counters, and report what
     the inventory does not explain. Exit 0 clean, 6 anomalies, 5 a switch could not be read."""
     loaded = ctx.loaded_inventory()
@@ -50,6 +53,8 @@ def audit(ctx: Context, limits: tuple[str, ...], secrets: str | None, timeout: i
     parsed = parse_limits(loaded.inventory, limits)
     report = run_audit(rendered, limits=parsed, secrets=load_secrets_file(secrets), timeout=timeout,
                        listen_seconds=listen, state_path=state_path, keep_live=as_json)
+    if metrics_path is not None:
+        write_metrics(metrics_path, report)
     if as_json:
         print_json(report.to_json())
     else:

@@ -84,8 +84,13 @@ def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches, dialect, plat
     assert "as64501-rtr" in detail["control-protocol"] and "AS64506" in detail["wrong-port"]
     assert "rx_errors +12" in detail["errors-rising"] or "tx_errors +12" in detail["errors-rising"]
 
-    table = audit(inv, secrets, "--state", str(state))  # the table a human reads
+    metrics = tmp_path / "switch_audit.prom"
+    table = audit(inv, secrets, "--state", str(state), "--metrics", str(metrics))  # the table a human reads
     assert table.exit_code == 6 and "unassigned-port-up" in table.output and "unknown-mac" in table.output
+    prom = metrics.read_text()
+    assert 'ixpctl_switch_audit_findings{switch="sw1",kind="unknown-mac"} 1' in prom
+    assert 'ixpctl_switch_audit_findings{switch="sw1",kind="errors-rising"} 0' in prom  # no new errors since
+    assert 'ixpctl_switch_audit_readable{switch="sw1"} 1' in prom
 
 
 def test_audit_of_an_unreachable_switch_exits_5(tmp_path, fake_switches):  # noqa: F811
