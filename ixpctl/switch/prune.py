@@ -111,7 +111,7 @@ def removals(dialect: str, candidate: str, running: str) -> Pruning:
     # parse the candidate, like diffplus on VRP, keep only one block of a name).
     lines = []
     done: set[str] = set()
-    for line in _drop_true_no_shutdown(dialect, candidate, run).splitlines(keepends=True):
+    for line in _drop_same_rebuilds(_drop_true_no_shutdown(dialect, candidate, run), cand, run).splitlines(keepends=True):
         lines.append(line)
         key = line.strip()
         if line.strip() and not line[:1].isspace() and key in out.removed and key not in done:
@@ -137,4 +137,25 @@ def _drop_true_no_shutdown(dialect: str, candidate: str, run: dict[str, list[str
               and "shutdown" not in run[key]):
             continue
         out.append(line)
+    return "".join(out)
+
+
+def _drop_same_rebuilds(candidate: str, cand: dict[str, list[str]], run: dict[str, list[str]]) -> str:
+    """IOS ACLs are rebuilt (``no mac access-list extended X`` then the entries: they have no
+    sequence numbers to edit in place). When the device already holds exactly those entries, the
+    rebuild would change nothing but would still show in every diff (and open a window without the
+    filter): it is left out, so an unchanged inventory gives an empty diff and no commit."""
+    same = {key[3:] for key in cand if key.startswith("no ") and key[3:] in cand and key[3:] in run
+            and run[key[3:]] == cand[key[3:]]}
+    if not same:
+        return candidate
+    out = []
+    skipping = False
+    for line in candidate.splitlines(keepends=True):
+        top = line.strip() and not line[:1].isspace()
+        if top:
+            key = line.strip()
+            skipping = key in same or (key.startswith("no ") and key[3:] in same)
+        if not skipping:
+            out.append(line)
     return "".join(out)

@@ -146,6 +146,8 @@ def test_ios_push_with_napalm_ios_over_ssh_and_scp_removes_a_deleted_mac(tmp_pat
     port = sw.running().blocks["interface GigabitEthernet1/0/2"]
     assert "switchport port-security mac-address 0200.0000.0102" in port
     assert "shutdown" in sw.running().blocks["interface GigabitEthernet1/0/5"]
+    result, out = cli(inv, secrets, "push", "--yes")  # nothing changed: empty diff, no commit
+    assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]
     inv, secrets = setup(tmp_path / "v2", sw, "ios", mutate=drop_second_mac)
     result, out = cli(inv, secrets, "push", "--yes")
     r = out["switches"][0]

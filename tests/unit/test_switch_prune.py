@@ -85,3 +85,12 @@ def test_nxos_numbered_entries_are_removed_by_number():
                 "  1000 deny any any\n"
     p = removals("nxos", candidate, running)
     assert p.removed == {"mac access-list IXP-IN-Ethernet1-2": ["  no 40"]}
+
+
+def test_ios_acl_rebuild_is_left_out_when_the_device_has_the_same_entries():
+    acl = "mac access-list extended IXP-IN-Gi1\n permit host 0200.0000.0001 any 0x800 0x0\n deny any any\n"
+    candidate = "no mac access-list extended IXP-IN-Gi1\n" + acl + "interface Gi1\n description x\n"
+    same = removals("ios", candidate, acl + "interface Gi1\n description x\n")
+    assert same.candidate == "interface Gi1\n description x\n"
+    changed = removals("ios", candidate, acl.replace("0001", "0009") + "interface Gi1\n description x\n")
+    assert changed.candidate == candidate, "a changed ACL is rebuilt"
