@@ -2,10 +2,14 @@
 
 IOS, NX-OS and VRP apply a candidate line by line: a static MAC deleted from the inventory, an old
 VLAN or a stale ACL rule stays on the device. Before loading the candidate, push.py reads the running
-config back, and this module lists, per interface (and per member ACL on VRP) the candidate
-configures, the running lines the candidate no longer has, negated (``no ...`` / ``undo ...``).
-Those lines go first in their block of the candidate, so the diff shows them and the commit
-removes them before anything else in that interface changes.
+config back, and this module lists, per interface (and per ixpctl ACL on NX-OS and VRP, whose
+entries are numbered) the candidate configures, the running lines the candidate no longer has,
+negated (``no ...`` / ``undo ...``). Those lines go first in their block of the candidate, so the
+diff shows them and the commit removes them before anything else in that interface changes.
+
+Two lines of the candidate are also left out when they are already true, because they could never
+match the running config and would keep the diff from ever being empty: ``no shutdown`` for a port
+that is up (IOS, VRP), and the rebuild of an IOS ACL the device already holds entry for entry.
 
 What is never removed, because it would bounce the port or change what the port *is* (the candidate
 sets the intended value anyway, or a human must decide): ``shutdown``, ``speed``, ``duplex``,
