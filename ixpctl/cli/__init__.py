@@ -6,7 +6,7 @@ Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad in
 
 Commands only: parse options, call one function of the stage below, print.
 
-May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, verify, deploy, build, lab, onboard, report
+May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, verify, deploy, build, lab, onboard, report, importers
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ COMMANDS = [
     ("ci", "ci"),
     ("export", "export"),
     ("report", "report"),
+    ("import_", "import"),
 ]
 
 
@@ -54,7 +55,9 @@ class IxpctlGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         for module_name, name in COMMANDS:
             if name == cmd_name:
-                return getattr(importlib.import_module(f"{__name__}.{module_name}"), name)
+                module = importlib.import_module(f"{__name__}.{module_name}")
+                # `import` is a Python keyword: that command's function is import_cmd
+                return getattr(module, name) if hasattr(module, name) else getattr(module, f"{name}_cmd")
         return None
 
     def invoke(self, ctx: click.Context):

@@ -76,6 +76,9 @@ class IXP(Strict):
     rs_asn: Asn
     lans: list[PeeringLan] = Field(min_length=1)
     fictional_resources: FictionalResources | None = None
+    # Route-server-only deployments (an IXP Manager, a spreadsheet... manages switch ports and MACs):
+    # "elsewhere" stops validate asking for a switch port and MACs on every connection.
+    ports_and_macs: Literal["inventory", "elsewhere"] = "inventory"
 
     def lan(self, name: str) -> PeeringLan | None:
         return next((lan for lan in self.lans if lan.name == name), None)

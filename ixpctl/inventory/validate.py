@@ -169,6 +169,8 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
     addresses: dict[object, str] = {}
     macs: dict[str, str] = {}
     rs_lans = {(inv.lan_of(rs.lan).name if inv.lan_of(rs.lan) else None) for rs in inv.route_servers}
+    tracked = inv.ixp.ports_and_macs == "inventory"
+    missing: dict[str, list[tuple[str, dict]]] = {"macs": [], "port": []}
     for i, m in enumerate(inv.members):
         label = f"AS{m.asn} ({m.name})"
         if m.asn in asns:
@@ -177,7 +179,9 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
                          fix="merge the two entries: one member, several connections", **at("members", i, "asn"))
         asns.setdefault(m.asn, i)
         if m.asn == inv.ixp.rs_asn:
-            report.error(f"AS{m.asn} is the route servers' own ASN", **at("members", i, "asn"))
+            report.error(f"AS{m.asn} is the route servers' own ASN", **at("members", i, "asn"),
+                         fix="the IXP's route servers are not members: describe them under route_servers: "
+                             "(an IX-F export lists them as a member; `ixpctl import ixf` converts them)")
         why = special_asn_reason(m.asn)
         if why and not _fictional_asn_ok(inv, m.asn):
             report.error(f"AS{m.asn} is a {why}: it cannot peer at an IXP",
@@ -216,15 +220,37 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
             if conn.max_macs is not None and len(conn.macs) > conn.max_macs:
                 report.error(f"{len(conn.macs)} MACs registered but max_macs is {conn.max_macs}",
                              **at("members", i, "connections", c_i, "max_macs"))
-            if m.status == "active" and not conn.macs:
-                report.warning(f"{label} has no MAC address registered: the switch port cannot enforce "
-                               "port security", fix="add macs: [..] from the member's router", **where)
+            if m.status == "active" and not conn.macs and tracked:
+                missing["macs"].append((label, where))
             if conn.route_server and lan is not None and lan.name not in rs_lans:
                 report.error(f"{label} wants route-server sessions on LAN '{lan.name}', which has no route server",
                              fix="set route_server: false or add a route server on that LAN", **where)
-            if conn.switch is None and m.status == "active":
-                report.warning(f"{label} has no switch port: it cannot be patched",
-                               fix="add switch: and ports:", **where)
+            if conn.switch is None and m.status == "active" and tracked:
+                missing["port"].append((label, where))
+    _report_missing(missing, report, at)
+
+
+# Beyond this many connections without a port (or MACs), one summary line replaces the per-connection
+# warnings: a 785-member import printed 1,796 warnings that buried its one error.
+FLOOD = 5
+_MISSING_TEXT = {
+    "macs": ("has no MAC address registered: the switch port cannot enforce port security",
+             "add macs: [..] from the member's router"),
+    "port": ("has no switch port: it cannot be patched", "add switch: and ports:"),
+}
+
+
+def _report_missing(missing: dict[str, list[tuple[str, dict]]], report: Report, at) -> None:
+    for kind, items in missing.items():
+        text, fix = _MISSING_TEXT[kind]
+        if len(items) <= FLOOD:
+            for label, where in items:
+                report.warning(f"{label} {text}", fix=fix, **where)
+            continue
+        label, where = items[0]
+        report.warning(f"{len(items)} connections {text.replace('has no', 'have no', 1)} (first: {label})",
+                       fix=f"{fix}; or, if switch ports and MACs are managed by another tool, set "
+                           "ixp.ports_and_macs: elsewhere", **where)
 
 
 def _check_secret(ref, report: Report, where: dict, base_dir: Path, label: str) -> None:

@@ -1,0 +1,116 @@
+"""`ixpctl import ixf|arouteserver|peeringdb`: bring an existing IXP's inventory in.
+
+Each subcommand reads its source, prints the notes (every decision, with file and line), the diff
+of what it would write and any conflict with hand edits, then writes DIR/inventory and
+DIR/policies — only when the result validates (``importers/write.py``). ``--dry-run`` stops after
+the diff.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from ..errors import Report
+from ..importers.model import Imported
+from .common import console, console_err, json_option, print_json
+
+out_option = click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+                          help="Repository directory to write: DIR/inventory/, DIR/policies/.")
+dry_run_option = click.option("--dry-run", is_flag=True, help="Show the notes and the diff; write nothing.")
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="On a re-import, take the source's value where you also changed it.")
+rs_option = click.option("--route-server", "route_servers", multiple=True, metavar="NAME=ADDR[,ADDR]",
+                         help="A route server and its LAN addresses (repeatable); default: from the source.")
+rs_asn_option = click.option("--rs-asn", type=int, default=None, help="The route servers' ASN (default: from the source).")
+
+
+def _check(inventory: Path, policy: Path, base_dir: Path) -> Report:
+    """What `ixpctl validate` checks beyond the inventory (policy overrides, next hops, versions)."""
+    from ..analysis.validate import validate
+    from ..inventory import load_inventory
+    from ..policy.loader import load_policy
+
+    return validate(load_inventory(inventory), load_policy(policy), base_dir=base_dir)
+
+
+def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, overwrite: bool,
+               as_json: bool) -> None:
+    from ..importers.write import apply, plan
+
+    imported = make()
+    result = plan(imported, out_dir, overwrite=overwrite, check=_check)
+    written = [] if dry_run else apply(result)
+    if as_json:
+        print_json({**result.to_json(), "written": [str(p) for p in written], "dry_run": dry_run})
+        return
+    diff = result.diff()
+    if diff:
+        console.print(escape(diff), end="", markup=True, highlight=False, soft_wrap=True)
+    for note in sorted(imported.notes, key=lambda n: (n.severity != "warning", n.line or 0)):
+        mark = "[yellow]warning[/]" if note.severity == "warning" else "[cyan]note[/]   "
+        where = note.to_problem().where()
+        console_err.print(f"{mark} {escape(where + ': ' if where else '')}{escape(note.message)}")
+        if note.fix:
+            console_err.print(f"        [dim]fix: {escape(note.fix)}[/]")
+    for u in imported.unmapped:
+        loc = f"{u.file}:{u.line}: " if u.file and u.line else ""
+        console_err.print(f"[magenta]no equivalent[/] {escape(loc + u.setting)} = {escape(repr(u.value))}\n"
+                          f"        [dim]closest: {escape(u.closest)}[/]")
+    for p in result.findings:
+        console_err.print(f"[yellow]validate[/] {escape(p.where())}: {escape(p.message)}")
+    for c in result.conflicts:
+        console_err.print(f"[bold yellow]kept your edit[/] {escape(c.describe())}")
+    if result.conflicts:
+        console_err.print("        [dim]fix: --overwrite takes the import's values[/]")
+    for r in result.removed:
+        console_err.print(f"[yellow]removed[/] {escape(r)} (no longer in the source)")
+    s = imported.summary()
+    verb = "would write" if dry_run else "wrote"
+    changed = [str(c.path) for c in result.changes if c.changed]
+    console_err.print(f"import {imported.source}: {s['members']} members, {s['connections']} connections, "
+                      f"{s['route_servers']} route servers; {verb} {len(changed)} file(s) in {escape(str(out_dir))}"
+                      + (f" ({len(result.conflicts)} edit(s) of yours kept)" if result.conflicts else ""))
+    if not dry_run and written:
+        console_err.print(f"next: cd {escape(str(out_dir))} && ixpctl -i inventory -p policies/default.yml "
+                          "sources refresh --all && ixpctl -i inventory -p policies/default.yml build")
+
+
+@click.group("import")
+def import_cmd() -> None:
+    """Bring an existing IXP in: from an IX-F export, arouteserver's files or PeeringDB."""
+
+
+@import_cmd.command("ixf")
+@click.argument("source", metavar="FILE|URL")
+@click.option("--vlan", type=int, default=None, help="The peering LAN's VLAN id (default: the one most members are on).")
+@click.option("--ixp-id", type=int, default=None, help="Which IXP of the export (when it has several).")
+@click.option("--fictional", is_flag=True, help="A demo export on documentation ASNs/prefixes: keep them "
+              "(writes ixp.fictional_resources; never for production).")
+@rs_option
+@rs_asn_option
+@out_option
+@dry_run_option
+@overwrite_option
+@json_option
+def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
+        out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
+    """Import an IX-F member export (schema 0.6 to 1.0; IXP Manager and others): members, their routers
+    on the peering LAN (addresses, MACs, speeds), route-server peering, AS-SETs, max-prefix; the
+    exchange's own route servers become route_servers:."""
+    from ..importers.fetch import read_input
+    from ..importers.ixf import import_ixf
+    from ..importers.routeservers import parse_route_server_option
+
+    def make() -> Imported:
+        specs = [parse_route_server_option(r) for r in route_servers] or None
+        data, origin = read_input(source)
+        return import_ixf(data, origin, vlan=vlan, ixp_id=ixp_id, route_servers=specs, rs_asn=rs_asn,
+                          fictional=fictional)
+
+    run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
+    sys.exit(0)
