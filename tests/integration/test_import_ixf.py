@@ -115,7 +115,7 @@ def test_the_import_builds_and_bird_accepts_it(imported):
 
 
 def test_reimport_is_idempotent_and_keeps_hand_edits(sample, tmp_path):
-    path, doc = sample
+    path, _doc = sample
     out = tmp_path / "repo"
     assert run("import", "ixf", str(path), "-o", str(out)).exit_code == 0
     members = out / "inventory" / "members.yml"
@@ -167,7 +167,7 @@ def test_an_import_that_does_not_validate_writes_nothing(sample, tmp_path):
 def test_non_utf8_bytes_and_a_bad_file(tmp_path):
     doc = write_sample(tmp_path / "small.json", members=5)
     raw = json.dumps(doc).replace("Tab\\tSeparated\\tNetworks", "Soci\\u00e9t\\u00e9 Malienne")
-    data = raw.encode().replace("Soci\\u00e9t\\u00e9".encode(), b"Soci\xe9t\xe9")  # Latin-1 bytes in UTF-8
+    data = raw.encode().replace(b"Soci\\u00e9t\\u00e9", b"Soci\xe9t\xe9")  # Latin-1 bytes in UTF-8
     (tmp_path / "latin.json").write_bytes(data)
     result = run("import", "ixf", str(tmp_path / "latin.json"), "-o", str(tmp_path / "repo"), "--json")
     assert result.exit_code == 0, result.output
