@@ -57,9 +57,11 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
         console_err.print(f"{mark} {escape(where + ': ' if where else '')}{escape(note.message)}")
         if note.fix:
             console_err.print(f"        [dim]fix: {escape(note.fix)}[/]")
-    for u in imported.unmapped:
+    for setting, items in _grouped(imported.unmapped).items():
+        u = items[0]
         loc = f"{u.file}:{u.line}: " if u.file and u.line else ""
-        console_err.print(f"[magenta]no equivalent[/] {escape(loc + u.setting)} = {escape(repr(u.value))}\n"
+        more = f" (and {len(items) - 1} more: {len(items)} entries)" if len(items) > 1 else ""
+        console_err.print(f"[magenta]no equivalent[/] {escape(loc + setting)} = {escape(repr(u.value))}{more}\n"
                           f"        [dim]closest: {escape(u.closest)}[/]")
     for p in result.findings:
         console_err.print(f"[yellow]validate[/] {escape(p.where())}: {escape(p.message)}")
@@ -78,6 +80,16 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
     if not dry_run and written:
         console_err.print(f"next: cd {escape(str(out_dir))} && ixpctl -i inventory -p policies/default.yml "
                           "sources refresh --all && ixpctl -i inventory -p policies/default.yml build")
+
+
+def _grouped(unmapped: list) -> dict[str, list]:
+    """One line per setting ("clients[*].cfg.gtsm"), not one per client: 400 clients, 5 settings."""
+    import re
+
+    out: dict[str, list] = {}
+    for u in unmapped:
+        out.setdefault(re.sub(r"^clients\[\d+\]", "clients[*]", u.setting), []).append(u)
+    return out
 
 
 @click.group("import")
@@ -111,6 +123,37 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
         data, origin = read_input(source)
         return import_ixf(data, origin, vlan=vlan, ixp_id=ixp_id, route_servers=specs, rs_asn=rs_asn,
                           fictional=fictional)
+
+    run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
+    sys.exit(0)
+
+
+@import_cmd.command("arouteserver")
+@click.argument("clients", metavar="CLIENTS.yml", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--general", "general", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="arouteserver's general.yml: rs_as and the settings that go into the policy.")
+@click.option("--lan", "lans", multiple=True, metavar="PREFIX",
+              help="The peering LAN's IPv4 and/or IPv6 prefix (default: guessed from the clients' addresses).")
+@click.option("--vlan", type=int, default=1, show_default=True, help="The peering LAN's VLAN id.")
+@click.option("--name", "ixp_name", default="IXP", show_default=True, help="The IXP's short name.")
+@rs_option
+@out_option
+@dry_run_option
+@overwrite_option
+@json_option
+def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vlan: int, ixp_name: str,
+                 route_servers: tuple[str, ...], out_dir: Path, dry_run: bool, overwrite: bool,
+                 as_json: bool) -> None:
+    """Import arouteserver's clients.yml (and general.yml): members grouped by ASN, one connection per
+    client, AS-SETs, max-prefix, MD5 passwords as file references, per-client overrides; the general
+    settings into policies/default.yml; every setting without equivalent reported with the closest."""
+    from ..importers.arouteserver import import_arouteserver
+    from ..importers.routeservers import parse_route_server_option
+
+    def make() -> Imported:
+        specs = [parse_route_server_option(r) for r in route_servers] or None
+        return import_arouteserver(clients, general, lans=list(lans), route_servers=specs, vlan=vlan,
+                                   ixp_name=ixp_name)
 
     run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
     sys.exit(0)

@@ -66,7 +66,7 @@ class Assembler:
         self.members: dict[int, dict[str, Any]] = {}
         self.addresses: dict[str, str] = {a: "a route server" for a in (rs_addresses or set())}
         self.macs: dict[str, str] = {}
-        self.counts: dict[str, list[str]] = {"bare": [], "route_sets": [], "own": [], "families": []}
+        self.counts: dict[str, list[str]] = {"bare": [], "route_sets": [], "own": [], "families": [], "again": []}
 
     def _note(self, message: str, where: Where, fix: str | None = None, severity: str = "warning") -> None:
         self.imported.note(message, fix=fix, severity=severity, **where.kw())
@@ -104,8 +104,7 @@ class Assembler:
             return None
         entry = self.members.get(asn)
         if entry is not None:  # the same ASN again: another router of that member
-            self._note(f"{label} is listed again: its routers are merged into one member", where,
-                       severity="info")
+            self.counts["again"].append(label)
             entry["connections"] += connections
             for s in sets.names:
                 if s not in entry.setdefault("as_set", []):
@@ -184,6 +183,7 @@ class Assembler:
             "own": "the member's own ASN given as its AS-SET: left out (the route servers use the member's "
                    "ASN when it has no AS-SET)",
             "families": "different AS-SETs for IPv4 and IPv6: both are used for both families",
+            "again": "entries listed more than once (one per router): merged into one member each",
         }
         for kind, labels in self.counts.items():
             if labels:

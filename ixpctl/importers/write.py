@@ -37,6 +37,7 @@ from ..inventory.validate import validate_inventory
 from ..policy.loader import effective_policy, load_policy
 from .merge import Conflict, Merger, fresh
 from .model import Imported
+from .policy_edit import set_values
 
 STATE_DIR = ".ixpctl-import"
 Check = Callable[[Path, Path, Path], Report]  # (inventory dir, policy file, base dir) -> findings
@@ -48,6 +49,8 @@ def _yaml() -> YAML:
     yaml.width = 4096  # never fold a long name or description onto two lines
     yaml.preserve_quotes = True
     yaml.allow_unicode = True
+    # null stays "null" (ruamel writes nothing), as in the files operators write
+    yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml
 
 
@@ -118,15 +121,6 @@ def _repository_policy() -> Path:
     return path
 
 
-def _set_dotted(node: CommentedMap, dotted: str, value: Any) -> None:
-    *heads, last = dotted.split(".")
-    for head in heads:
-        if head not in node or not isinstance(node[head], dict):
-            node[head] = CommentedMap()
-        node = node[head]
-    node[last] = fresh(value)
-
-
 def _get_dotted(data: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -169,19 +163,19 @@ def plan(imported: Imported, directory: Path, *, overwrite: bool = False, check:
     policy_path = directory / "policies" / "default.yml"
     source_policy = policy_path if policy_path.exists() else _repository_policy()
     ptext = source_policy.read_text(encoding="utf-8")
-    pdoc = parse_yaml(ptext, source_policy).node
     base_policy = base.get("policy", {})
-    current = to_plain(pdoc)
+    current = to_plain(parse_yaml(ptext, source_policy).node)
+    to_set: dict[str, Any] = {}
     for key, value in imported.policy.items():
         mine = _get_dotted(current, key)
         if mine == value:
             continue
         if not policy_path.exists() or mine == base_policy.get(key) or overwrite:
-            _set_dotted(pdoc, key, value)
+            to_set[key] = value
         else:
             merger.conflicts.append(Conflict(f"policy.{key}", mine, value))
     changes.append(FileChange(Path("policies/default.yml"), ptext if policy_path.exists() else None,
-                              dump(pdoc) if imported.policy else ptext))
+                              set_values(ptext, source_policy, to_set, dump) if to_set else ptext))
     bogons = directory / "policies" / "bogons.yml"
     if not bogons.exists():
         changes.append(FileChange(Path("policies/bogons.yml"), None,
@@ -253,6 +247,11 @@ def apply(result: Plan) -> list[Path]:
         if not change.changed:
             continue
         path = result.directory / change.path
+        if change.mode == 0o600:  # a secret: its directories are the owner's only
+            for parent in path.relative_to(result.directory).parents:
+                if str(parent) != ".":
+                    (result.directory / parent).mkdir(mode=0o700, parents=True, exist_ok=True)
+                    (result.directory / parent).chmod(0o700)
         write_atomic(path, change.after)
         if change.mode:
             path.chmod(change.mode)

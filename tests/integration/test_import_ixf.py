@@ -72,7 +72,7 @@ def test_members_route_servers_and_the_mess(imported, sample):
     assert any("10.1.2.3 is not a host address" in m for m in notes)
     assert any("185.0.8.11 is already used by" in m for m in notes)
     assert any("'BAR!!' is no AS-SET" in m for m in notes)
-    assert any("listed again" in m for m in notes)
+    assert any("listed more than once" in m for m in notes)
     assert any("the export has 2 VLANs" in m for m in notes)
     # a member that does not peer with the route servers, and an IPv6-only one
     assert "route_server: false" in members
