@@ -60,7 +60,7 @@ def test_members_passwords_and_overrides(imported, files):
     assert "file: secrets/md5/AS3116" in members
     state = json.loads((out / ".ixpctl-import" / "arouteserver.json").read_text())
     by_asn = {m["asn"]: m for m in state["members"]}
-    asn = lambda i: 3000 + i * 29 if i < 200 else 200000 + i * 13  # noqa: E731 - as in the sample
+    asn = lambda i: 3000 + i * 29 if i < 200 else 200000 + i * 13
     assert len(by_asn[asn(20)]["connections"]) == 2  # two routers, one member
     assert by_asn[asn(17)]["policy"]["next_hop"] == {"policy": "same_as"}
     assert by_asn[asn(13)]["policy"]["session"] == {"ttl_security": True}
@@ -86,7 +86,7 @@ def test_general_settings_go_into_the_policy_with_its_comments(imported):
     assert len(original.splitlines()) == len(policy.splitlines())  # edited in place, comments kept
     assert "max_length: 40            # (member) longest AS_PATH accepted, prepends included" in policy
     assert "passive: true             # (member) wait for the member to connect" in policy
-    assert re.search(r"^  action: restart .*# \(member\) restart", policy, re.M)  # shutdown + restart_after
+    assert re.search(r"^  action: restart .*# \(member\) restart", policy, re.MULTILINE)  # shutdown + restart_after
     assert "restart_after: 30" in policy and "count: received" in policy
     assert changed == {"max_length", "asns", "restart_after", "count", "passive"}, changed  # action: restart already
     unmapped = {u["setting"]: u for u in report["unmapped"]}
