@@ -157,3 +157,45 @@ def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vla
 
     run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
     sys.exit(0)
+
+
+@import_cmd.command("peeringdb")
+@click.option("--ix", "ix_id", type=int, required=True, help="The exchange's PeeringDB id (peeringdb.com/ix/<id>).")
+@click.option("--ixlan", "ixlan_id", type=int, default=None, help="Which of its LANs (default: the largest).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=".ixpctl/peeringdb",
+              show_default=True, help="The local PeeringDB cache (the official client's database).")
+@click.option("--url", default="https://www.peeringdb.com/api", show_default=True,
+              help="PeeringDB API to sync the cache from.")
+@click.option("--cache-url", default="https://public.peeringdb.com", show_default=True,
+              help="PeeringDB cache server for full syncs ('' = the API only).")
+@click.option("--no-sync", is_flag=True, help="Use the cache as it is (offline).")
+@click.option("--vlan", type=int, default=1, show_default=True, help="The peering LAN's VLAN id (PeeringDB has none).")
+@click.option("--pin-max-prefix", is_flag=True, help="Write today's PeeringDB max-prefix values into the inventory.")
+@click.option("--fictional", is_flag=True, help="Documentation ASNs/prefixes (a demo fixture): keep them.")
+@rs_option
+@rs_asn_option
+@out_option
+@dry_run_option
+@overwrite_option
+@json_option
+def peeringdb(ix_id: int, ixlan_id: int | None, cache_dir: Path, url: str, cache_url: str, no_sync: bool, vlan: int,
+              pin_max_prefix: bool, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
+              out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
+    """Import an inventory skeleton from PeeringDB's record of an exchange: its LAN, route servers and
+    the networks on it (addresses, speeds, is_rs_peer, AS-SETs), through the local PeeringDB cache."""
+    from ..importers.peeringdb import import_peeringdb
+    from ..importers.routeservers import parse_route_server_option
+    from ..inventory.sources_config import PeeringDBSource
+    from ..sources import peeringdb as pdb
+
+    def make() -> Imported:
+        specs = [parse_route_server_option(r) for r in route_servers] or None
+        if not no_sync:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            pdb.sync(PeeringDBSource(url=url, cache_url=cache_url), db_dir=cache_dir,
+                     progress=None if as_json else (lambda text: console_err.print(escape(text), highlight=False)))
+        return import_peeringdb(cache_dir, ix_id, ixlan_id=ixlan_id, route_servers=specs, rs_asn=rs_asn, vlan=vlan,
+                                fictional=fictional, pin_max_prefix=pin_max_prefix)
+
+    run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
+    sys.exit(0)

@@ -209,6 +209,33 @@ def _country(client: Any, country: str) -> dict[str, Any]:
     }
 
 
+def _exchange(client: Any, ix_id: int) -> dict[str, Any]:
+    """The exchange itself, its LANs (with the route servers' ASN) and their prefixes: what an
+    inventory skeleton needs beyond the netixlan rows (``ixpctl import peeringdb``)."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from peeringdb import resource
+
+    try:
+        ix = client.get(resource.InternetExchange, ix_id)
+    except ObjectDoesNotExist:
+        ix = None
+    if ix is None or ix.status != "ok":
+        raise WorkerFailure(f"PeeringDB has no exchange with id {ix_id} (or it was deleted)",
+                            fix="give the number in https://www.peeringdb.com/ix/<id>")
+    lans = list(client.all(resource.InternetExchangeLan).filter(ix_id=ix_id, status="ok").order_by("id"))
+    prefixes = (client.all(resource.InternetExchangeLanPrefix)
+                .filter(ixlan_id__in=[lan.id for lan in lans], status="ok").order_by("ixlan_id", "protocol", "id"))
+    return {
+        "id": int(ix.id), "name": _text(ix.name), "name_long": _text(ix.name_long), "city": _text(ix.city),
+        "country": _text(ix.country), "website": _text(ix.website), "tech_email": _text(ix.tech_email),
+        "lans": [{"id": int(lan.id), "name": _text(lan.name), "descr": _text(lan.descr),
+                  "mtu": int(lan.mtu) if lan.mtu else None, "rs_asn": int(lan.rs_asn) if lan.rs_asn else None}
+                 for lan in lans],
+        "prefixes": [{"ixlan_id": int(p.ixlan_id), "protocol": _text(p.protocol), "prefix": _text(p.prefix)}
+                     for p in prefixes],
+    }
+
+
 def do_query(req: dict[str, Any]) -> dict[str, Any]:
     client = _client(req)
     out: dict[str, Any] = {}
@@ -220,6 +247,8 @@ def do_query(req: dict[str, Any]) -> dict[str, Any]:
         out["never_via_rs"] = _never_via_rs(client)
     if "country" in req["want"]:
         out["country"] = _country(client, str(req["country"]))
+    if "exchange" in req["want"]:
+        out["exchange"] = _exchange(client, int(req["ix_id"]))
     return out
 
 
