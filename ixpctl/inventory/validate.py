@@ -10,6 +10,7 @@ entry point of ``ixpctl validate`` and the build.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from ipaddress import IPv4Address
@@ -21,6 +22,7 @@ from .asn import in_ranges, special_asn_reason
 from .loader import LoadedInventory
 from .models import Inventory, PeeringLan
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Locator = Callable[..., dict]  # at("members", 3, "asn") -> {"file": ..., "line": ..., "field": ...}
 
 
@@ -186,6 +188,13 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
         if why and not _fictional_asn_ok(inv, m.asn):
             report.error(f"AS{m.asn} is a {why}: it cannot peer at an IXP",
                          fix="use the member's public ASN", **at("members", i, "asn"))
+        for key in ("name", "description"):
+            text = getattr(m, key) or ""
+            if _CONTROL.search(text) or "\ufffd" in text:
+                what = "a lost character (U+FFFD)" if "\ufffd" in text and not _CONTROL.search(text) \
+                    else "control characters (tab, newline...)"
+                report.warning(f"{label}: {key} contains {what}: configs and pages show it as a space",
+                               fix=f"retype the {key} (UTF-8 letters are fine)", **at("members", i, key))
         if m.md5 is not None:
             _check_secret(m.md5, report, at("members", i, "md5"), base_dir, label)
         for c_i, conn in enumerate(m.connections):

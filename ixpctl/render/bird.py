@@ -39,14 +39,14 @@ _finalize = finalizer(_SafeText, _UNSAFE, "a BIRD config", "bird_string")
 
 
 def bird_string(value: Any) -> _SafeText:
-    """Text for inside a BIRD "..." string: ASCII letters kept, quotes/backslashes/control chars removed.
+    """Text for inside a BIRD "..." string: UTF-8 kept, quotes/backslashes/control chars replaced.
 
     An MD5 secret is the exception: it is a key, not prose, so it is written byte for byte (folding
     it to ASCII made a different key and the session never came up). It was checked when it was
     resolved (``check_md5_secret``: no quotes, backslashes or control characters, <= 80 bytes)."""
     if isinstance(value, Md5Secret):
         return _SafeText(value)
-    return _SafeText(fold_text(value, {'"': "'", "\\": "/"}, 120))
+    return _SafeText(fold_text(value, {'"': "'", "\\": "/"}, 120, keep_utf8=True))
 
 
 def bird_comment(value: Any) -> _SafeText:

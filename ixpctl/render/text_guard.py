@@ -32,10 +32,18 @@ def finalizer(safe: type[str], unsafe: re.Pattern[str], config: str, filter_name
     return finalize
 
 
-def fold_text(value: Any, replacements: dict[str, str], limit: int) -> str:
-    """Member text as one line of ASCII: accents folded, control characters as spaces, the
-    daemon's string-ending characters replaced."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+# Unicode line and paragraph separators and C1 controls: invisible, and some editors break lines there
+_WIDE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def fold_text(value: Any, replacements: dict[str, str], limit: int, *, keep_utf8: bool = False) -> str:
+    """Member text as one line: control characters as spaces, the daemon's string-ending characters
+    replaced; accents folded to ASCII unless ``keep_utf8`` (BIRD strings carry UTF-8 bytes as they
+    are: "Université" stays readable in `birdc show protocols all`)."""
+    if keep_utf8:
+        text = _WIDE_CONTROL.sub(" ", unicodedata.normalize("NFC", str(value)))
+    else:
+        text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
     text = _CONTROL.sub(" ", text)
     for old, new in replacements.items():
         text = text.replace(old, new)

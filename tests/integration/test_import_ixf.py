@@ -109,7 +109,8 @@ def test_the_import_builds_and_bird_accepts_it(imported):
     assert all(c["checked_by"] for c in built["configs"])  # bird -p ran and accepted them
     assert built["configs"][0]["sessions"] > 1000
     rs1 = (out / "build" / "rs1.conf").read_text()
-    assert "Ünïcødé Nétwörks" in rs1  # BIRD strings carry UTF-8
+    assert 'description "AS2000' in rs1
+    assert [line for line in rs1.splitlines() if "description" in line and "Ünïcødé Nétwörks 網路" in line]
     # route-server-only deployment: no warning per connection about ports or MACs
     assert not [w for w in built["warnings"] if "switch port" in w or "MAC address registered" in w]
 
