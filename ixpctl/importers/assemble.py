@@ -81,7 +81,14 @@ class Assembler:
                        "the route servers are described under route_servers:")
             return None
         why = special_asn_reason(asn)
-        if why and not (self.fictional and why.startswith("documentation")):
+        if why and why.startswith("private"):
+            # real exports hold one: a monitoring company's collector. Kept as a disabled monitor
+            # (receives routes, none accepted) until the operator confirms it.
+            self._note(f"{label} is a {why}: imported as a disabled monitor (type: monitor, status: disabled)",
+                       where, "confirm it is a route collector/monitor and set status: active, or remove it")
+            extra = {**(extra or {}), "status": "disabled", "type": "monitor",
+                     "reason": f"private ASN in {self.imported.source} import: confirm it is a monitor/collector"}
+        elif why and not (self.fictional and why.startswith("documentation")):
             self._note(f"{label} is a {why}: not imported (it cannot peer with the route servers)", where,
                        "ask the member for its public ASN and add it by hand")
             return None

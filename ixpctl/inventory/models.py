@@ -278,6 +278,11 @@ class Member(Strict):
     connections: list[Connection] = Field(min_length=1)
     policy: dict[str, Any] = {}  # overrides of policies/*.yml sections, validated by ixpctl.policy
     joined: date | None = None
+    # "monitor": a route collector or looking glass. It receives every route and none of its
+    # announcements is accepted; it may use a private ASN (a real 785-member IXP has one), with
+    # ``reason`` saying why: the exception is recorded, not silent.
+    type: Literal["peer", "monitor"] = "peer"
+    reason: str | None = Field(default=None, min_length=10, max_length=300)
 
     @field_validator("asn", mode="before")
     @classmethod

@@ -185,9 +185,19 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
                          fix="the IXP's route servers are not members: describe them under route_servers: "
                              "(an IX-F export lists them as a member; `ixpctl import ixf` converts them)")
         why = special_asn_reason(m.asn)
+        if m.type == "monitor" and not m.reason:
+            report.error(f"{label} is a monitor without a reason", fix="add reason: why it peers without "
+                         "announcing (e.g. 'route collector of ExampleCo, receives only')", **at("members", i, "type"))
         if why and not _fictional_asn_ok(inv, m.asn):
-            report.error(f"AS{m.asn} is a {why}: it cannot peer at an IXP",
-                         fix="use the member's public ASN", **at("members", i, "asn"))
+            if m.type == "monitor" and m.reason and why.startswith("private"):
+                report.warning(f"AS{m.asn} is a {why}, accepted as a monitor (receives routes, announces none): "
+                               f"{m.reason}", **at("members", i, "asn"))
+            else:
+                fix = "use the member's public ASN"
+                if why.startswith("private"):
+                    fix += ("; a route collector or monitor on a private ASN: set type: monitor and reason: "
+                            "(it then receives routes and none of its announcements is accepted)")
+                report.error(f"AS{m.asn} is a {why}: it cannot peer at an IXP", fix=fix, **at("members", i, "asn"))
         for key in ("name", "description"):
             text = getattr(m, key) or ""
             if _CONTROL.search(text) or "\ufffd" in text:

@@ -182,6 +182,13 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         wl6 = [(str(n), n.prefixlen, n.prefixlen) for n in mp.lists.white_list_prefixes if n.version == 6]
         src = queries + (["white list"] if wl4 or wl6 or mp.lists.white_list_asns else [])
         bh = mp.blackhole.enabled
+        monitor = member.type == "monitor"
+        if monitor:
+            # a route collector: it receives every route and none it announces is accepted. Empty
+            # origin and prefix sets with both IRR checks on and no ROA shortcut say exactly that,
+            # in every back end (BIRD, OpenBGPD, the evaluator) without a special case in any.
+            origins, p4, p6, wl4, wl6, bh = [], [], [], [], [], False
+            src = [f"AS{member.asn} is a monitor: accepts nothing"]
         bl4 = [(str(n), n.prefixlen, 32) for n in mp.lists.black_list_prefixes if n.version == 4]
         bl6 = [(str(n), n.prefixlen, 128) for n in mp.lists.black_list_prefixes if n.version == 6]
         net = facts.network(member.asn)
@@ -204,8 +211,8 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
             black_list4=registry.prefixes("bl", 4, bl4, [f"AS{member.asn} black list"], member.asn) if bl4 else None,
             black_list6=registry.prefixes("bl", 6, bl6, [f"AS{member.asn} black list"], member.asn) if bl6 else None,
             addresses=addresses,
-            enforce_origin=mp.irr.enforce_origin, enforce_prefix=mp.irr.enforce_prefix,
-            roas_as_route_objects=mp.irr.rpki_roas_as_route_objects and mp.rpki.enabled,
+            enforce_origin=mp.irr.enforce_origin or monitor, enforce_prefix=mp.irr.enforce_prefix or monitor,
+            roas_as_route_objects=mp.irr.rpki_roas_as_route_objects and mp.rpki.enabled and not monitor,
             rpki_reject_invalid=mp.rpki.reject_invalid,
             blackhole=bh, blackhole_receive=_receives_blackholes(mp),
             next_hop_policy=mp.next_hop.policy,

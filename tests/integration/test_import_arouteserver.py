@@ -49,7 +49,7 @@ def imported(files, tmp_path_factory) -> tuple[Path, dict]:
 
 def test_members_passwords_and_overrides(imported, files):
     out, report = imported
-    assert report["members"] == 400 and report["route_servers"] == 2
+    assert report["members"] == 401 and report["route_servers"] == 2  # 400 + a disabled monitor
     members = (out / "inventory" / "members.yml").read_text()
     everything = "".join(p.read_text() for p in (out / "inventory").glob("*.yml")) + \
         (out / "policies" / "default.yml").read_text()
@@ -68,7 +68,8 @@ def test_members_passwords_and_overrides(imported, files):
     assert by_asn[asn(9)]["as_set"] == "from_peeringdb"  # irrdb.peering_db: True, no AS-SET given
     assert by_asn[asn(11)]["as_set"] == ["AS-ASNS11"]  # from the top-level asns: section
     assert by_asn[asn(3)]["as_set"] == ["RIPE::AS-MEMBER3"]
-    assert RS_ASN not in by_asn and 64700 not in by_asn
+    assert RS_ASN not in by_asn
+    assert by_asn[64700]["type"] == "monitor" and by_asn[64700]["status"] == "disabled"
     assert "ipv4" not in by_asn[asn(37)]["connections"][0]  # IPv6-only
     notes = [n["message"] for n in report["notes"]]
     assert any("route servers guessed" in m for m in notes)

@@ -56,7 +56,7 @@ def test_the_sample_is_a_valid_ixf_1_0_export(sample):
 
 def test_members_route_servers_and_the_mess(imported, sample):
     out, summary = imported
-    assert summary["members"] == 600 and summary["route_servers"] == 2
+    assert summary["members"] == 601 and summary["route_servers"] == 2  # 600 + the monitoring company
     ixp = (out / "inventory" / "ixp.yml").read_text()
     assert f"rs_asn: {RS_ASN}" in ixp and "ports_and_macs: elsewhere" in ixp and "vlan: 700" in ixp
     assert "ipv4: 185.0.8.1" in ixp and "ipv6: 2001:7f8:ff::2" in ixp
@@ -83,6 +83,8 @@ def test_members_route_servers_and_the_mess(imported, sample):
     assert len(by_asn[2000 + 150 * 37]["connections"]) == 3  # two routers, listed again with a third: merged
     assert by_asn[2000 + 112 * 37]["as_set"] == ["AS112"]  # an aut-num as macro: kept
     assert "as_set" not in by_asn[2000 + 32 * 37]  # its own ASN as macro: the default
+    # the private-ASN monitoring company: kept, as a disabled monitor to confirm
+    assert by_asn[64600]["type"] == "monitor" and by_asn[64600]["status"] == "disabled"
 
 
 def _facts_for(out: Path) -> Facts:
