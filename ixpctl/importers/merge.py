@@ -124,10 +124,9 @@ def _fresh(value: Any) -> Any:
             out[k] = _fresh(v)
         return out
     if isinstance(value, list):
-        seq = CommentedSeq(_fresh(v) for v in value)
-        if value and all(not isinstance(v, dict | list) for v in value):
-            seq.fa.set_flow_style()  # [AS-FOO, AS-BAR], [aa:bb:..]: short lists on one line
-        return seq
+        # block style even for short lists: plain scalars inside [..] send the inventory loader
+        # to its slow path (base/yaml_fast.py), 20x slower on a 600-member file
+        return CommentedSeq(_fresh(v) for v in value)
     return value
 
 
