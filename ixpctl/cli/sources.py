@@ -269,3 +269,13 @@ def snapshot_cmd(ctx: Context, target: Path, force: bool, as_json: bool) -> None
                     "sources": {s: e.get("sha256") for s, e in manifest["sources"].items()}})
     else:
         console.print(escape(f"copied the snapshot of {manifest.get('created_at')} from {directory} to {target}"))
+
+
+def _register_import() -> None:
+    """`sources import` lives in cli/sources_import.py (facts from files)."""
+    from .sources_import import import_cmd
+
+    sources.add_command(import_cmd, "import")
+
+
+_register_import()
