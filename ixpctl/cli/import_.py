@@ -26,6 +26,9 @@ overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="On a re-import, take the source's value where you also changed it.")
 rs_option = click.option("--route-server", "route_servers", multiple=True, metavar="NAME=ADDR[,ADDR]",
                          help="A route server and its LAN addresses (repeatable); default: from the source.")
+names_option = click.option("--names-from", "names_cache", type=click.Path(path_type=Path, file_okay=False),
+                            default=None, metavar="PEERINGDB_CACHE",
+                            help="Name unnamed members from this local PeeringDB cache (see `import peeringdb`).")
 rs_asn_option = click.option("--rs-asn", type=int, default=None, help="The route servers' ASN (default: from the source).")
 
 
@@ -82,6 +85,14 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
                           "sources refresh --all && ixpctl -i inventory -p policies/default.yml build")
 
 
+def _named(imported: Imported, names_cache: Path | None) -> Imported:
+    if names_cache is not None:
+        from ..importers.names import names_from_peeringdb
+
+        names_from_peeringdb(imported, names_cache)
+    return imported
+
+
 def _grouped(unmapped: list) -> dict[str, list]:
     """One line per setting ("clients[*].cfg.gtsm"), not one per client: 400 clients, 5 settings."""
     import re
@@ -105,12 +116,13 @@ def import_cmd() -> None:
               "(writes ixp.fictional_resources; never for production).")
 @rs_option
 @rs_asn_option
+@names_option
 @out_option
 @dry_run_option
 @overwrite_option
 @json_option
 def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
-        out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
+        names_cache: Path | None, out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
     """Import an IX-F member export (schema 0.6 to 1.0; IXP Manager and others): members, their routers
     on the peering LAN (addresses, MACs, speeds), route-server peering, AS-SETs, max-prefix; the
     exchange's own route servers become route_servers:."""
@@ -121,8 +133,8 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
     def make() -> Imported:
         specs = [parse_route_server_option(r) for r in route_servers] or None
         data, origin = read_input(source)
-        return import_ixf(data, origin, vlan=vlan, ixp_id=ixp_id, route_servers=specs, rs_asn=rs_asn,
-                          fictional=fictional)
+        return _named(import_ixf(data, origin, vlan=vlan, ixp_id=ixp_id, route_servers=specs, rs_asn=rs_asn,
+                                 fictional=fictional), names_cache)
 
     run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
     sys.exit(0)
@@ -137,12 +149,13 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
 @click.option("--vlan", type=int, default=1, show_default=True, help="The peering LAN's VLAN id.")
 @click.option("--name", "ixp_name", default="IXP", show_default=True, help="The IXP's short name.")
 @rs_option
+@names_option
 @out_option
 @dry_run_option
 @overwrite_option
 @json_option
 def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vlan: int, ixp_name: str,
-                 route_servers: tuple[str, ...], out_dir: Path, dry_run: bool, overwrite: bool,
+                 route_servers: tuple[str, ...], names_cache: Path | None, out_dir: Path, dry_run: bool, overwrite: bool,
                  as_json: bool) -> None:
     """Import arouteserver's clients.yml (and general.yml): members grouped by ASN, one connection per
     client, AS-SETs, max-prefix, MD5 passwords as file references, per-client overrides; the general
@@ -152,8 +165,8 @@ def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vla
 
     def make() -> Imported:
         specs = [parse_route_server_option(r) for r in route_servers] or None
-        return import_arouteserver(clients, general, lans=list(lans), route_servers=specs, vlan=vlan,
-                                   ixp_name=ixp_name)
+        return _named(import_arouteserver(clients, general, lans=list(lans), route_servers=specs, vlan=vlan,
+                                          ixp_name=ixp_name), names_cache)
 
     run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
     sys.exit(0)

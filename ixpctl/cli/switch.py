@@ -40,7 +40,7 @@ def build(ctx: Context, out_dir: Path, only: tuple[str, ...], as_json: bool) -> 
     built = build_switches(loaded, out_dir, None, list(only) or None)
     note = None
     if not loaded.inventory.switches:
-        note = "the inventory defines no switches: nothing to build (add a switches: list to inventory/)"
+        note = "no switches in the inventory: nothing to build (add a switches: list to inventory/ to manage the peering-LAN switches with ixpctl)"
     elif not built:
         note = "no switch matched --switch " + ", ".join(only)
     if as_json:

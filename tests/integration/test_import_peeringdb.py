@@ -69,3 +69,23 @@ def test_an_unknown_exchange_is_a_clear_error(pdb_server, fresh_db_dir, tmp_path
     assert result.exit_code == 3, result.output
     assert "no exchange with id 999" in result.output
     assert not (tmp_path / "repo").exists()
+
+
+def test_unnamed_ixf_members_are_named_from_the_peeringdb_cache(mlix_pdb_cache, tmp_path):
+    """An IX-F export without member names (some exporters omit them): --names-from fills them."""
+    exported = run("export", "ixf", "-o", str(tmp_path / "mlix.json"), cwd=REPO)
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads((tmp_path / "mlix.json").read_text())
+    for entry in doc["member_list"]:
+        entry.pop("name", None)
+    (tmp_path / "unnamed.json").write_text(json.dumps(doc))
+    out = tmp_path / "repo"
+    result = run("import", "ixf", str(tmp_path / "unnamed.json"), "--fictional", "--names-from", str(mlix_pdb_cache),
+                 "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    members = {m["asn"]: m for m in json.loads((out / ".ixpctl-import" / "ixf.json").read_text())["members"]}
+    assert members[64496]["name"] == "Djoliba Transit"
+    assert any("name(s) taken from PeeringDB" in n["message"] for n in json.loads(result.stdout)["notes"])
+    # an inventory without switches: `switch build` says so instead of printing nothing
+    built = run("-i", "inventory", "-p", "policies/default.yml", "switch", "build", "-o", "b", cwd=out)
+    assert built.exit_code == 0 and "no switches in the inventory" in built.output
