@@ -189,7 +189,8 @@ class Assembler:
             "route_sets": "route-set names (RS-...) as AS-SETs: kept; bgpq4 expands them to their prefixes",
             "own": "the member's own ASN given as its AS-SET: left out (the route servers use the member's "
                    "ASN when it has no AS-SET)",
-            "families": "different AS-SETs for IPv4 and IPv6: both are used for both families",
+            "families": "different AS-SETs for IPv4 and IPv6: as_set (IPv4) and as_set_ipv6, each used on its "
+                        "family's sessions",
             "again": "entries listed more than once (one per router): merged into one member each",
         }
         for kind, labels in self.counts.items():

@@ -27,7 +27,7 @@ from ..inventory.asn import parse_asn
 from .assemble import Assembler, Lan, Router, Where
 from .model import Imported
 from .routeservers import RouteServerSpec, route_servers_yaml
-from .text import clean_text, decode_text, line_index
+from .text import clean_as_sets, clean_text, decode_text, line_index
 
 KNOWN_VERSIONS = ("0.6", "0.7", "0.8", "0.9", "1.0")
 ACTIVE_STATES = {"active", "connected", None}
@@ -242,9 +242,14 @@ def _member(asm: Assembler, member: dict[str, Any], asn: int, where: Where, ixp_
     if not routers:
         return  # not on this VLAN
     as_sets = list(dict.fromkeys(macros["ipv4"] + macros["ipv6"]))
-    if macros["ipv4"] and macros["ipv6"] and set(macros["ipv4"]) != set(macros["ipv6"]):
-        asm.counts["families"].append(f"AS{asn}")
     extra: dict[str, Any] = {}
+    if macros["ipv4"] and macros["ipv6"] and set(macros["ipv4"]) != set(macros["ipv6"]):
+        # AS-FOO for IPv4, AS-FOO-V6 for IPv6: each filters its own family
+        asm.counts["families"].append(f"AS{asn}")
+        as_sets = list(dict.fromkeys(macros["ipv4"]))
+        v6 = clean_as_sets(macros["ipv6"], asn).names
+        if v6:
+            extra["as_set_ipv6"] = v6
     if not active:
         extra["status"] = "disabled"
     emails = member.get("contact_email") or []

@@ -271,6 +271,11 @@ class Member(Strict):
     description: str | None = Field(default=None, max_length=200)
     status: Literal["planned", "active", "disabled"] = "active"
     as_sets: list[str] | Literal["from_peeringdb"] = Field(default_factory=list, alias="as_set")
+    # Per-family AS-SETs (AS-FOO for IPv4, AS-FOO-V6 for IPv6, as several large networks publish):
+    # each narrows its family's prefix filter to its own expansion; as_set stays the default of the
+    # other family. Origin ASNs stay the union of every set (one origin check per member).
+    as_set_ipv4: list[str] | None = None
+    as_set_ipv6: list[str] | None = None
     contact: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ().-]{5,30}$")  # NOC phone (MANRS Action 4)
     md5: SecretRef | None = None
@@ -299,6 +304,19 @@ class Member(Strict):
         if not isinstance(value, list):
             return value
         return [normalise_as_set(v) if isinstance(v, str) else v for v in value]
+
+    @field_validator("as_set_ipv4", "as_set_ipv6", mode="before")
+    @classmethod
+    def _family_sets(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return value
+        return [normalise_as_set(v) if isinstance(v, str) else v for v in value]
+
+    def family_as_sets(self) -> list[str]:
+        """The per-family AS-SETs, IPv4's first, without duplicates (they are expanded too)."""
+        return list(dict.fromkeys([*(self.as_set_ipv4 or []), *(self.as_set_ipv6 or [])]))
 
     @property
     def as_set_from_peeringdb(self) -> bool:

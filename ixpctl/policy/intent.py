@@ -52,10 +52,25 @@ def member_queries(member: Member, facts: Facts) -> tuple[list[str], list[str]]:
         if not names:
             warnings.append(f"AS{member.asn} has no usable AS-SET in PeeringDB: using AS{member.asn}")
             names = [f"AS{member.asn}"]
-        return names, warnings
+        return _with_family_sets(member, names), warnings
     if not member.as_sets:
-        return [f"AS{member.asn}"], warnings
-    return list(member.as_sets), warnings
+        return _with_family_sets(member, [f"AS{member.asn}"]) if member.family_as_sets() else \
+            [f"AS{member.asn}"], warnings
+    return _with_family_sets(member, list(member.as_sets)), warnings
+
+
+def _with_family_sets(member: Member, queries: list[str]) -> list[str]:
+    return list(dict.fromkeys([*queries, *member.family_as_sets()]))
+
+
+def _of_family(exps: list[IrrExpansion], only: list[str] | None, member: Member) -> list[IrrExpansion]:
+    """The expansions a family's prefix filter uses: its own AS-SETs when the member has per-family
+    ones (unless they all fell back to the aut-num), else every expansion of the member."""
+    if not only:
+        others = set(member.family_as_sets()) - set(member.as_sets if isinstance(member.as_sets, list) else [])
+        return [e for e in exps if e.query not in others] or exps
+    chosen = [e for e in exps if e.query in only]
+    return chosen or exps
 
 
 def _expansions(member: Member, facts: Facts, policy: Policy) -> tuple[list[str], list[IrrExpansion], list[str]]:
@@ -173,8 +188,8 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         mp = effective_policy(policy, member.policy, loaded.locate, ("members", index, "policy"))
         queries, exps, mwarn = _expansions(member, facts, mp)
         origins = sorted({a for e in exps for a in e.asns} | set(mp.lists.white_list_asns))
-        p4 = [p for e in exps for p in e.prefixes4]
-        p6 = [p for e in exps for p in e.prefixes6]
+        p4 = [p for e in _of_family(exps, member.as_set_ipv4, member) for p in e.prefixes4]
+        p6 = [p for e in _of_family(exps, member.as_set_ipv6, member) for p in e.prefixes6]
         l4, l6 = mp.prefixes.length.ipv4, mp.prefixes.length.ipv6
         if mp.irr.allow_more_specifics:
             p4, p6 = _widen(p4, l4.max), _widen(p6, l6.max)

@@ -160,6 +160,7 @@ def member_queries(member: Member, pdb_network: PdbNetwork | None, *,
             said.append(f"info: AS{member.asn} has no AS-SET in the inventory; expanding its own aut-num "
                         f"AS{member.asn} (only routes originated by AS{member.asn} will be accepted)")
         queries = [f"AS{member.asn}"]
+    queries = list(dict.fromkeys([*queries, *member.family_as_sets()]))  # per-family sets are expanded too
     for note in said:
         log.info("%s", note)
     if notes is not None:

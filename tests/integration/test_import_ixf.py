@@ -82,6 +82,9 @@ def test_members_route_servers_and_the_mess(imported, sample):
         "ipv4" not in by_asn[2000 + 41 * 37]["connections"][0]
     assert len(by_asn[2000 + 150 * 37]["connections"]) == 3  # two routers, listed again with a third: merged
     assert by_asn[2000 + 112 * 37]["as_set"] == ["AS112"]  # an aut-num as macro: kept
+    # per-family macros (every 53rd member): as_set for IPv4, as_set_ipv6 for IPv6
+    assert by_asn[2000 + 53 * 37]["as_set"] == ["AS-SAMPLE53"]
+    assert by_asn[2000 + 53 * 37]["as_set_ipv6"] == ["AS-SAMPLE53-V6"]
     assert "as_set" not in by_asn[2000 + 32 * 37]  # its own ASN as macro: the default
     # the private-ASN monitoring company: kept, as a disabled monitor to confirm
     assert by_asn[64600]["type"] == "monitor" and by_asn[64600]["status"] == "disabled"
@@ -92,7 +95,7 @@ def _facts_for(out: Path) -> Facts:
     doc = json.loads((out / ".ixpctl-import" / "ixf.json").read_text())
     facts = Facts()
     for n, m in enumerate(doc["members"]):
-        for query in m.get("as_set", []) or [f"AS{m['asn']}"]:
+        for query in (m.get("as_set", []) or [f"AS{m['asn']}"]) + m.get("as_set_ipv6", []):
             facts.irr[query] = IrrExpansion(query, [m["asn"]], [(f"5.{n // 250}.{n % 250}.0/24", 24, 24)],
                                             [(f"2a0f:{n:x}::/32", 32, 48)])
     for source in ("peeringdb", "irr", "rpki"):

@@ -1,0 +1,66 @@
+"""Per-family AS-SETs (``as_set`` for IPv4, ``as_set_ipv6: AS-FOO-V6``): each family's prefix filter
+holds only its own set's expansion (the union used to widen both), the origins stay the union; the
+refresh expands both; the evaluator and a real BIRD decide the same. OpenBGPD renders the same
+per-family prefix sets (``prefix_set4``/``prefix_set6`` of the intent), as it does for every member."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ixpctl.inventory import load_inventory
+from ixpctl.policy.evaluate import PolicyEngine, Route
+from ixpctl.policy.intent import compile_route_server
+from ixpctl.policy.loader import load_policy
+from ixpctl.sources import irr
+from ixpctl.sources.facts import IrrExpansion
+from tests.support.bird_harness import BirdHarness
+from tests.support.builders import base_inventory, make_member, write_inventory
+from tests.support.policy_cases import REPO, policy_facts
+
+pytestmark = [pytest.mark.integration]
+ASN = 64504
+
+
+def _setup(tmp_path):
+    data = base_inventory(members=1)
+    data["members"].append({**make_member(4), "as_set": "RIPE::AS-FOUR", "as_set_ipv6": "RIPE::AS-FOUR-V6"})
+    loaded = load_inventory(write_inventory(tmp_path / "inv", data))
+    facts = policy_facts()
+    # the IPv4 set also lists an IPv6 route object, and the IPv6 set an IPv4 one: neither may leak
+    facts.irr["RIPE::AS-FOUR"] = IrrExpansion("RIPE::AS-FOUR", [ASN], [("198.18.80.0/24", 24, 24)],
+                                              [("2001:db8:4444::/48", 48, 48)])
+    facts.irr["RIPE::AS-FOUR-V6"] = IrrExpansion("RIPE::AS-FOUR-V6", [ASN, 64510], [("198.18.81.0/24", 24, 24)],
+                                                 [("2001:db8:6666::/48", 48, 48)])
+    policy = load_policy(REPO / "policies" / "default.yml")
+    return loaded, compile_route_server(loaded, policy, facts, loaded.inventory.route_servers[0])
+
+
+def test_each_family_uses_its_own_set(tmp_path):
+    loaded, intent = _setup(tmp_path)
+    member = loaded.inventory.member(ASN)
+    assert member.as_set_ipv6 == ["RIPE::AS-FOUR-V6"]
+    assert irr.member_queries(member, None) == ["RIPE::AS-FOUR", "RIPE::AS-FOUR-V6"]  # both refreshed
+    mi = next(m for m in intent.members if m.asn == ASN)
+    assert [e[0] for e in intent.prefix_set(mi.prefix_set4).entries] == ["198.18.80.0/24"]
+    assert [e[0] for e in intent.prefix_set(mi.prefix_set6).entries] == ["2001:db8:6666::/48"]
+    assert sorted(intent.asn_set(mi.origin_set).asns) == [ASN, 64510]
+
+
+@pytest.mark.skipif(shutil.which("bird") is None, reason="bird (Debian bird2) not installed")
+def test_bird_and_the_evaluator_agree(tmp_path):
+    _loaded, intent = _setup(tmp_path)
+    s4 = next(s for s in intent.sessions if s.member_asn == ASN and s.afi == 4)
+    s6 = next(s for s in intent.sessions if s.member_asn == ASN and s.afi == 6)
+    cases = [(s4.name, Route.make("198.18.80.0/24", [ASN], s4.neighbor), True),
+             (s4.name, Route.make("198.18.81.0/24", [ASN], s4.neighbor), False),  # the IPv6 set's
+             (s6.name, Route.make("2001:db8:6666::/48", [ASN], s6.neighbor), True),
+             (s6.name, Route.make("2001:db8:4444::/48", [ASN], s6.neighbor), False)]  # the IPv4 set's
+    engine = PolicyEngine(intent)
+    (tmp_path / "bird").mkdir()
+    bird = BirdHarness(tmp_path / "bird").run(intent, [(s, r) for s, r, _ in cases])
+    for i, (session, route, accepted) in enumerate(cases):
+        verdict = engine.evaluate(route, session)
+        assert verdict.accepted == accepted == bird[i].accepted, (route.prefix, verdict)
+        assert bird[i].large_communities == verdict.large_communities
