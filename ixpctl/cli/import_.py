@@ -146,7 +146,7 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
               help="arouteserver's general.yml: rs_as and the settings that go into the policy.")
 @click.option("--lan", "lans", multiple=True, metavar="PREFIX",
               help="The peering LAN's IPv4 and/or IPv6 prefix (default: guessed from the clients' addresses).")
-@click.option("--vlan", type=int, default=1, show_default=True, help="The peering LAN's VLAN id.")
+@click.option("--vlan", type=click.IntRange(1, 4094), default=None, help="The peering LAN's VLAN id (unknown to arouteserver).")
 @click.option("--name", "ixp_name", default="IXP", show_default=True, help="The IXP's short name.")
 @rs_option
 @names_option
@@ -154,7 +154,7 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
 @dry_run_option
 @overwrite_option
 @json_option
-def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vlan: int, ixp_name: str,
+def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vlan: int | None, ixp_name: str,
                  route_servers: tuple[str, ...], names_cache: Path | None, out_dir: Path, dry_run: bool, overwrite: bool,
                  as_json: bool) -> None:
     """Import arouteserver's clients.yml (and general.yml): members grouped by ASN, one connection per
@@ -182,7 +182,7 @@ def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vla
 @click.option("--cache-url", default="https://public.peeringdb.com", show_default=True,
               help="PeeringDB cache server for full syncs ('' = the API only).")
 @click.option("--no-sync", is_flag=True, help="Use the cache as it is (offline).")
-@click.option("--vlan", type=int, default=1, show_default=True, help="The peering LAN's VLAN id (PeeringDB has none).")
+@click.option("--vlan", type=click.IntRange(1, 4094), default=None, help="The peering LAN's VLAN id (PeeringDB has none).")
 @click.option("--pin-max-prefix", is_flag=True, help="Write today's PeeringDB max-prefix values into the inventory.")
 @click.option("--fictional", is_flag=True, help="Documentation ASNs/prefixes (a demo fixture): keep them.")
 @rs_option
@@ -191,7 +191,8 @@ def arouteserver(clients: Path, general: Path | None, lans: tuple[str, ...], vla
 @dry_run_option
 @overwrite_option
 @json_option
-def peeringdb(ix_id: int, ixlan_id: int | None, cache_dir: Path, url: str, cache_url: str, no_sync: bool, vlan: int,
+def peeringdb(ix_id: int, ixlan_id: int | None, cache_dir: Path, url: str, cache_url: str, no_sync: bool,
+              vlan: int | None,
               pin_max_prefix: bool, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
               out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
     """Import an inventory skeleton from PeeringDB's record of an exchange: its LAN, route servers and

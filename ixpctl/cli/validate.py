@@ -34,7 +34,7 @@ def ixp_summary(inv) -> list[Table]:
                  f"AS{ixp.rs_asn}: " + ", ".join(f"{rs.name} {rs.ipv4 or ''} {rs.ipv6 or ''}".strip()
                                                  for rs in inv.route_servers))
     head.add_row("[bold]peering LANs[/]", ", ".join(
-        f"{lan.name} (VLAN {lan.vlan}) {lan.ipv4 or ''} {lan.ipv6 or ''}".strip() for lan in ixp.lans))
+        f"{lan.name} (VLAN {lan.vlan or 'not set'}) {lan.ipv4 or ''} {lan.ipv6 or ''}".strip() for lan in ixp.lans))
     head.add_row("[bold]switches[/]", ", ".join(f"{s.name} ({s.platform})" for s in inv.switches) or "none")
     counts = member_counts(inv)
     head.add_row("[bold]members[/]", f"{len(inv.members)}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))

@@ -46,7 +46,7 @@ def _covering(addresses: list[Any], version: int, floor: int) -> IPv4Network | I
     return ip_network(f"{addrs[0]}/{min(common, floor)}", strict=False)
 
 
-def _lan(lans: list[str], clients: list[dict[str, Any]], vlan: int, imported: Imported) -> Lan:
+def _lan(lans: list[str], clients: list[dict[str, Any]], vlan: int | None, imported: Imported) -> Lan:
     nets: dict[int, Any] = {}
     for text in lans:
         try:
@@ -72,13 +72,15 @@ def _lan(lans: list[str], clients: list[dict[str, Any]], vlan: int, imported: Im
                               file=imported.origin, fix=f"give the real prefix with --lan (e.g. --lan {guess})")
     if not nets:
         raise InputError("no peering LAN: give --lan PREFIX (the clients have no addresses to guess it from)")
-    imported.note(f"arouteserver does not know the peering LAN's VLAN: VLAN {vlan} written", file=imported.origin,
-                  severity="info", fix="set ixp.lans[0].vlan to the real 802.1Q tag (or use --vlan)")
+    if vlan is None:
+        imported.note("arouteserver does not know the peering LAN's VLAN tag: the LAN is written without vlan:",
+                      file=imported.origin, severity="info",
+                      fix="give --vlan ID, or set ixp.lans[0].vlan before managing switches with ixpctl")
     return Lan("peering", vlan, nets.get(4), nets.get(6))
 
 
 def import_arouteserver(clients_path: Path, general_path: Path | None = None, *, lans: list[str] = (),
-                        route_servers: list[RouteServerSpec] | None = None, vlan: int = 1,
+                        route_servers: list[RouteServerSpec] | None = None, vlan: int | None = None,
                         ixp_name: str = "IXP") -> Imported:
     doc = load_yaml(clients_path, what="arouteserver clients file")
     data = to_plain(doc.node)

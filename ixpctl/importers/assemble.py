@@ -44,12 +44,14 @@ class Router:
 @dataclass
 class Lan:
     name: str
-    vlan: int
+    vlan: int | None  # None: not known (written without vlan:)
     ipv4: IPv4Network | None
     ipv6: IPv6Network | None
 
     def to_yaml(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "vlan": self.vlan}
+        out: dict[str, Any] = {"name": self.name}
+        if self.vlan is not None:
+            out["vlan"] = self.vlan
         if self.ipv4 is not None:
             out["ipv4"] = str(self.ipv4)
         if self.ipv6 is not None:

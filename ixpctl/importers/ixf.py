@@ -60,7 +60,7 @@ def _lan_name(vlan: dict[str, Any]) -> str:
     raw = re.sub(r"[^A-Za-z0-9_-]+", "-", str(vlan.get("name") or "")).strip("-_")
     if raw and raw[0].isalpha():
         return raw[:32]
-    return f"vlan{vlan.get('id')}"
+    return f"vlan{vlan['id']}" if isinstance(vlan.get("id"), int) else "peering"
 
 
 def _prefix(entry: Any, fam: str, origin: str):
@@ -73,7 +73,8 @@ def _prefix(entry: Any, fam: str, origin: str):
                             "fix the export or import another VLAN with --vlan") from None
 
 
-def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, imported: Imported) -> Lan:
+def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, imported: Imported) -> tuple[Lan, Any]:
+    """The LAN to import and the export's id of its VLAN (members' vlan_list entries name it)."""
     vlans = [v for v in ixp.get("vlan") or [] if isinstance(v, dict)]
     used = Counter(v.get("vlan_id") for m in doc["member_list"] if isinstance(m, dict)
                    for c in m.get("connection_list") or [] for v in c.get("vlan_list") or [])
@@ -92,18 +93,19 @@ def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, impor
             imported.note(f"the export has {len(vlans)} VLANs; imported VLAN {chosen.get('id')}, the one most "
                           f"members are on: {listed}", file=imported.origin,
                           fix="pick another with --vlan ID")
-    lan = Lan(_lan_name(chosen), int(chosen.get("id") or 1), _prefix(chosen.get("ipv4"), "ipv4", imported.origin),
+    vid = chosen.get("id") if isinstance(chosen.get("id"), int) and 1 <= chosen["id"] <= 4094 else None
+    lan = Lan(_lan_name(chosen), vid, _prefix(chosen.get("ipv4"), "ipv4", imported.origin),
               _prefix(chosen.get("ipv6"), "ipv6", imported.origin))
     if lan.ipv4 is None and lan.ipv6 is None:
-        raise InputError.at(f"VLAN {lan.vlan} has neither an IPv4 nor an IPv6 prefix", imported.origin, None,
+        raise InputError.at(f"VLAN {lan.vlan or lan.name} has neither an IPv4 nor an IPv6 prefix", imported.origin, None,
                             "ixp_list.vlan", "fix the export or import another VLAN with --vlan")
-    if chosen.get("id") is None:
-        imported.note("the VLAN has no id in the export: VLAN 1 written", file=imported.origin,
-                      fix="set ixp.lans[0].vlan to the real 802.1Q tag")
-    return lan
+    if vid is None:
+        imported.note("the VLAN has no (valid) id in the export: the LAN is written without vlan:",
+                      file=imported.origin, fix="set ixp.lans[0].vlan to the 802.1Q tag before managing switches")
+    return lan, chosen.get("id")
 
 
-def _vlan_entries(member: dict[str, Any], ixp_id: Any, vlan: int, single_vlan: bool):
+def _vlan_entries(member: dict[str, Any], ixp_id: Any, vlan: Any, single_vlan: bool):
     """(connection, vlan entry) pairs of ``member`` on the chosen IXP and VLAN."""
     for conn in member.get("connection_list") or []:
         if not isinstance(conn, dict) or conn.get("ixp_id") not in (ixp_id, None):
@@ -150,7 +152,7 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
     ixp = ixps[0] if ixp_id is None else next((x for x in ixps if x.get("ixp_id") == ixp_id), None)
     if ixp is None:
         raise InputError(f"--ixp-id {ixp_id} is not in the export")
-    lan = _pick_vlan(doc, ixp, vlan, imported)
+    lan, chosen_id = _pick_vlan(doc, ixp, vlan, imported)
     single_vlan = len(ixp.get("vlan") or []) == 1
     lines = line_index(doc["_text"], "asnum")
     members = doc["member_list"]
@@ -162,7 +164,7 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
         if not isinstance(member, dict):
             continue
         asn = _asn(member, where_of(i))
-        for _conn, ventry in _vlan_entries(member, ixp.get("ixp_id"), lan.vlan, single_vlan):
+        for _conn, ventry in _vlan_entries(member, ixp.get("ixp_id"), chosen_id, single_vlan):
             addrs = {fam: ventry.get(fam) for fam in ("ipv4", "ipv6") if isinstance(ventry.get(fam), dict)}
             if (addrs and any(_is_rs(a) for a in addrs.values())) or member.get("member_type") == "ixp":
                 spec = RouteServerSpec(f"rs{len(detected) + 1}")
@@ -197,7 +199,7 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
         asn = _asn(member, where)
         if asn == rs_asn or member.get("member_type") == "ixp":
             continue  # the route servers (above), or the IXP's own infrastructure
-        _member(asm, member, asn, where, ixp.get("ixp_id"), lan.vlan, single_vlan)
+        _member(asm, member, asn, where, ixp.get("ixp_id"), chosen_id, single_vlan)
     imported.members = asm.finish()
     imported.route_servers = route_servers_yaml(specs)
     imported.ixp = _ixp(ixp, lan, rs_asn, origin, imported)

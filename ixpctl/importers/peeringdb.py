@@ -8,7 +8,7 @@ addresses, speed, ``is_rs_peer`` as ``route_server``, ``operational: false`` →
 network's name and ``irr_as_set``. Max-prefix limits are not pinned by default: the policy's
 ``max_prefix.peeringdb`` already applies PeeringDB's current values (plus headroom) at every build;
 ``pin_max_prefix`` writes today's values into the inventory instead. PeeringDB knows neither VLAN
-tags, switch ports nor MACs: VLAN 1 is written (said so) and ``ports_and_macs: elsewhere``.
+tags, switch ports nor MACs: the LAN has no ``vlan:`` unless given, and ``ports_and_macs: elsewhere``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _slug(text: str, fallback: str) -> str:
 
 def import_peeringdb(db_dir: Path, ix_id: int, *, ixlan_id: int | None = None,
                      route_servers: list[RouteServerSpec] | None = None, rs_asn: int | None = None,
-                     vlan: int = 1, fictional: bool = False, pin_max_prefix: bool = False) -> Imported:
+                     vlan: int | None = None, fictional: bool = False, pin_max_prefix: bool = False) -> Imported:
     ex, rows = pdb.exchange(db_dir, ix_id)
     origin = f"PeeringDB ix {ix_id} (cache {db_dir})"
     imported = Imported("peeringdb", origin, {}, [], [])
@@ -66,8 +66,9 @@ def import_peeringdb(db_dir: Path, ix_id: int, *, ixlan_id: int | None = None,
                          fix="add the LAN's prefixes in PeeringDB, or import from IX-F or arouteserver")
     lan = Lan(_slug(lan_row["descr"] or lan_row["name"] or ex["name"], f"ixlan{lan_row['id']}"), vlan,
               nets.get(4), nets.get(6))
-    imported.note(f"PeeringDB does not know the LAN's VLAN tag: VLAN {vlan} written", file=origin,
-                  severity="info", fix="set ixp.lans[0].vlan to the real 802.1Q tag (or use --vlan)")
+    if vlan is None:
+        imported.note("PeeringDB does not know the LAN's VLAN tag: the LAN is written without vlan:", file=origin,
+                      severity="info", fix="give --vlan ID, or set ixp.lans[0].vlan before managing switches")
     rs_asn = rs_asn or lan_row["rs_asn"]
     if not rs_asn:
         raise InputError(f"ixlan {lan_row['id']} has no route-server ASN (rs_asn) in PeeringDB",

@@ -50,7 +50,9 @@ class FictionalResources(Strict):
 
 class PeeringLan(Strict):
     name: Name
-    vlan: int = Field(ge=1, le=4094)
+    # the 802.1Q tag; optional for route-server-only deployments (IX-F exports without VLAN ids,
+    # arouteserver and PeeringDB know none): the switch configs need it (validate says so)
+    vlan: int | None = Field(default=None, ge=1, le=4094)
     ipv4: IPv4Network | None = None
     ipv6: IPv6Network | None = None
     mtu: int = Field(default=1500, ge=1280, le=9216)

@@ -72,10 +72,14 @@ def _check_lans(inv: Inventory, report: Report, at) -> None:
             report.error(f"LAN name '{lan.name}' is used twice", fix="give every LAN its own name",
                          **at("ixp", "lans", i, "name"))
         seen_names[lan.name] = i
-        if lan.vlan in seen_vlans:
+        if lan.vlan is not None and lan.vlan in seen_vlans:
             report.error(f"VLAN {lan.vlan} is used by two LANs", fix="give every LAN its own VLAN",
                          **at("ixp", "lans", i, "vlan"))
-        seen_vlans[lan.vlan] = i
+        if lan.vlan is None and inv.switches:
+            report.error(f"LAN '{lan.name}' has no VLAN tag, and the switch configs need it",
+                         fix="add vlan: <802.1Q tag> to the LAN", **at("ixp", "lans", i))
+        if lan.vlan is not None:
+            seen_vlans[lan.vlan] = i
         for fam, net in (("ipv4", lan.ipv4), ("ipv6", lan.ipv6)):
             other = next((o for o in inv.ixp.lans[:i] if (o_net := getattr(o, fam)) is not None
                           and net is not None and net.overlaps(o_net)), None)

@@ -64,7 +64,7 @@ class RouteServerDoc:
 @dataclass(frozen=True)
 class LanDoc:
     name: str
-    vlan: int
+    vlan: int | None
     ipv4: str | None
     ipv6: str | None
 

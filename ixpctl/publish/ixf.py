@@ -54,7 +54,7 @@ def ixp_entry(inv: Inventory) -> dict[str, Any]:
     ixp = inv.ixp
     vlans = []
     for lan in ixp.lans:
-        vlan: dict[str, Any] = {"id": lan.vlan, "name": lan.name}
+        vlan: dict[str, Any] = {"id": lan.vlan, "name": lan.name} if lan.vlan is not None else {"name": lan.name}
         for fam, net in (("ipv4", lan.ipv4), ("ipv6", lan.ipv6)):
             if net is not None:
                 vlan[fam] = {"prefix": str(net.network_address), "mask_length": net.prefixlen}
@@ -160,7 +160,7 @@ def member_entry(inv: Inventory, member: Member, facts: Facts, policy: LoadedPol
             continue
         offered = rs_lans.get(lan.name, set())
         peers = member.is_active and conn.route_server
-        vlan: dict[str, Any] = {"vlan_id": lan.vlan}
+        vlan: dict[str, Any] = {"vlan_id": lan.vlan} if lan.vlan is not None else {}  # optional in IX-F
         if conn.ipv4 is not None:
             vlan["ipv4"] = _address(conn.ipv4, macro=macro, max_prefix=mp4 if peers and 4 in offered else None,
                                     routeserver=bool(peers and 4 in offered), macs=conn.macs, version=version)
@@ -197,7 +197,7 @@ def route_server_entry(inv: Inventory, version: str) -> dict[str, Any] | None:
             services: list[Any] = [{"type": "ixrouteserver", "daemon": "BIRD", "daemon_version": rs.bird_version}]
         else:
             services = ["ixrouteserver"]
-        vlan: dict[str, Any] = {"vlan_id": lan.vlan}
+        vlan: dict[str, Any] = {"vlan_id": lan.vlan} if lan.vlan is not None else {}  # optional in IX-F
         for fam, addr in (("ipv4", rs.ipv4), ("ipv6", rs.ipv6)):
             if addr is not None:
                 vlan[fam] = _address(addr, macro=None, max_prefix=None, routeserver=None, macs=[],

@@ -99,7 +99,8 @@ def switch_intent(inv: Inventory, switch: Switch, options: Options | None = None
     groups.sort(key=lambda g: _port_sort_key(g.interface))
     unused = tuple(PhysicalPort(p.name, None) for p in switch.ports
                    if p.name not in used and p.name not in switch.uplinks)
-    lans = tuple(sorted((Vlan(lan.vlan, lan.name) for lan in inv.ixp.lans), key=lambda v: v.vid))
+    lans = tuple(sorted((Vlan(lan.vlan, lan.name) for lan in inv.ixp.lans if lan.vlan is not None),
+                        key=lambda v: v.vid))  # validate refuses a LAN without a tag when switches exist
     if platform.name == "linux_bridge" and len(switch.name) > 15:
         raise BuildError(f"switch {switch.name}: a Linux bridge name has at most 15 characters",
                          fix="shorten the switch name (it is the bridge device's name)")

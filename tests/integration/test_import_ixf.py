@@ -184,3 +184,23 @@ def test_non_utf8_bytes_and_a_bad_file(tmp_path):
     (tmp_path / "broken.json").write_text('{"version": "1.0",\n "ixp_list": [\n')
     result = run("import", "ixf", str(tmp_path / "broken.json"), "-o", str(tmp_path / "repo2"))
     assert result.exit_code == 2 and "broken.json:3" in result.output
+
+
+def test_an_export_without_vlan_ids(tmp_path):
+    """Some exporters leave out the VLAN id: the LAN is written without one and still builds."""
+    doc = write_sample(tmp_path / "small.json", members=8)
+    for vlan in doc["ixp_list"][0]["vlan"]:
+        vlan.pop("id")
+    doc["ixp_list"][0]["vlan"] = doc["ixp_list"][0]["vlan"][:1]
+    for entry in doc["member_list"]:
+        for conn in entry["connection_list"]:
+            for v in conn.get("vlan_list", []):
+                v.pop("vlan_id", None)
+            conn["vlan_list"] = [v for v in conn.get("vlan_list", []) if "ipv6" in v or v["ipv4"]["address"].startswith("185.")]
+    (tmp_path / "novlan.json").write_text(json.dumps(doc))
+    out = tmp_path / "repo"
+    result = run("import", "ixf", str(tmp_path / "novlan.json"), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert "vlan:" not in (out / "inventory" / "ixp.yml").read_text()
+    assert any("written without vlan" in n["message"] for n in json.loads(result.stdout)["notes"])
+    assert json.loads(result.stdout)["members"] == 9  # 8 and the monitoring company

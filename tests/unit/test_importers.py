@@ -119,3 +119,14 @@ def test_rs_asn_as_member_says_how_to_fix(tmp_path):
     data["members"][0]["asn"] = 64500
     error = next(p for p in _report(tmp_path, data).errors if "route servers' own ASN" in p.message)
     assert "route_servers:" in error.fix and "import ixf" in error.fix
+
+
+def test_vlan_is_optional_until_switches_are_managed(tmp_path):
+    data = base_inventory(members=1)
+    del data["ixp"]["lans"][0]["vlan"]
+    errors = _report(tmp_path / "a", data).errors
+    assert [p.message for p in errors] == ["LAN 'lan1' has no VLAN tag, and the switch configs need it"]
+    data["switches"] = []
+    for c in data["members"][0]["connections"]:
+        c.pop("switch", None), c.pop("ports", None)
+    assert not _report(tmp_path / "b", data).errors
