@@ -46,12 +46,12 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
     from ..importers.write import apply, plan
 
     imported = make()
-    result = plan(imported, out_dir, overwrite=overwrite, check=_check)
-    written = [] if dry_run else apply(result)
+    result = plan(imported, out_dir, overwrite=overwrite, check=_check)  # validated; nothing written yet
     if as_json:
+        written = [] if dry_run else apply(result)
         print_json({**result.to_json(), "written": [str(p) for p in written], "dry_run": dry_run})
         return
-    diff = result.diff()
+    diff = result.diff()  # shown first, then written
     if diff:
         console.print(escape(diff), end="", markup=True, highlight=False, soft_wrap=True)
     for note in sorted(imported.notes, key=lambda n: (n.severity != "warning", n.line or 0)):
@@ -74,6 +74,7 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
         console_err.print("        [dim]fix: --overwrite takes the import's values[/]")
     for r in result.removed:
         console_err.print(f"[yellow]removed[/] {escape(r)} (no longer in the source)")
+    written = [] if dry_run else apply(result)
     s = imported.summary()
     verb = "would write" if dry_run else "wrote"
     changed = [str(c.path) for c in result.changes if c.changed]

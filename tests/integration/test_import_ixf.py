@@ -204,3 +204,12 @@ def test_an_export_without_vlan_ids(tmp_path):
     assert "vlan:" not in (out / "inventory" / "ixp.yml").read_text()
     assert any("written without vlan" in n["message"] for n in json.loads(result.stdout)["notes"])
     assert json.loads(result.stdout)["members"] == 9  # 8 and the monitoring company
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(tmp_path):
+    write_sample(tmp_path / "small.json", members=5)
+    out = tmp_path / "repo"
+    result = run("import", "ixf", str(tmp_path / "small.json"), "-o", str(out), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+++ b/inventory/members.yml" in result.output and "would write" in result.output
+    assert not out.exists()
