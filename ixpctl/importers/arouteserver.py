@@ -21,14 +21,14 @@ from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Any
 
-from ..base.yamlio import YamlDoc, load_yaml, to_plain
+from ..base.yamlio import YamlDoc, parse_yaml, to_plain
 from ..errors import InputError
 from ..inventory.asn import parse_asn
 from .ars_settings import CLIENT, GENERAL, HANDLED, NoEquivalent, closest, flatten
 from .assemble import Assembler, Lan, Router, Where
 from .model import Imported, Unmapped
 from .routeservers import RouteServerSpec, route_servers_yaml
-from .text import clean_text
+from .text import clean_text, decode_text
 
 CLIENT_KEYS = {"asn", "ip", "description", "password", "cfg", "16bit_mapped_asn"}
 
@@ -82,17 +82,20 @@ def _lan(lans: list[str], clients: list[dict[str, Any]], vlan: int | None, impor
 def import_arouteserver(clients_path: Path, general_path: Path | None = None, *, lans: list[str] = (),
                         route_servers: list[RouteServerSpec] | None = None, vlan: int | None = None,
                         ixp_name: str = "IXP") -> Imported:
-    doc = load_yaml(clients_path, what="arouteserver clients file")
+    doc, recoded = _load(clients_path, "arouteserver clients file")
     data = to_plain(doc.node)
     clients = data.get("clients")
     if not isinstance(clients, list):
         raise InputError.at("no 'clients:' list", clients_path, doc.line_of(("clients",)), "clients",
                             "give arouteserver's clients.yml")
     imported = Imported("arouteserver", str(clients_path), {}, [], [])
+    if recoded:
+        imported.note("the file is not valid UTF-8: the bytes that are not were read as Windows-1252",
+                      file=str(clients_path), fix="check the names noted below; the inventory is written in UTF-8")
     general: dict[str, Any] = {}
     gdoc: YamlDoc | None = None
     if general_path is not None:
-        gdoc = load_yaml(general_path, what="arouteserver general file")
+        gdoc, _ = _load(general_path, "arouteserver general file")
         general = to_plain(gdoc.node).get("cfg") or {}
     rs_asn = general.get("rs_as")
     specs = list(route_servers or [])
@@ -138,6 +141,17 @@ def import_arouteserver(clients_path: Path, general_path: Path | None = None, *,
     if gdoc is not None:
         _general(imported, general, gdoc)
     return imported
+
+
+def _load(path: Path, what: str) -> tuple[YamlDoc, bool]:
+    """The YAML file, with stray Windows-1252 bytes (old member lists have them) read as such."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError.at(f"cannot read {what}: {err.strerror}", path,
+                            fix="give the path of arouteserver's file") from None
+    text, recoded = decode_text(data)
+    return parse_yaml(text, Path(path), what=what), recoded
 
 
 def _asn_or_none(client: dict[str, Any]) -> int | None:

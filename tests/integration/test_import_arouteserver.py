@@ -139,3 +139,18 @@ def test_options_instead_of_guesses_and_reimport(files, tmp_path):
     text = members.read_text()
     assert "contact: noc@m1.example" in text and "ipv4: 750" in text
     assert (out / "secrets" / "md5" / "AS3116").read_text() == "n3w-secret\n"
+
+
+def test_latin1_bytes_and_a_missing_file(tmp_path):
+    clients = tmp_path / "clients.yml"
+    clients.write_bytes(b'clients:\n  - asn: 3029\n    ip: ["185.0.12.11"]\n    description: "Soci\xe9t\xe9 Malienne"\n'
+                        b'  - asn: 59991\n    ip: ["185.0.12.1"]\n')
+    general = tmp_path / "general.yml"
+    general.write_text("cfg:\n  rs_as: 59991\n  router_id: 185.0.12.1\n")
+    out = tmp_path / "repo"
+    result = run("import", "arouteserver", str(clients), "--general", str(general), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert any("not valid UTF-8" in n["message"] for n in json.loads(result.stdout)["notes"])
+    assert "name: Société Malienne" in (out / "inventory" / "members.yml").read_text(encoding="utf-8")
+    missing = run("import", "arouteserver", str(tmp_path / "nope.yml"), "-o", str(out))
+    assert missing.exit_code == 2
