@@ -72,3 +72,34 @@ def test_a_monitor_receives_but_its_announcements_are_rejected_by_bird_and_the_e
     assert not bird[0].accepted and bird[1].accepted
     assert bird[0].reject_code(intent.rs_asn) == verdict.code
     assert bird[0].large_communities == verdict.large_communities
+
+
+@pytest.mark.skipif(shutil.which("bird") is None or shutil.which("bgpd") is None, reason="needs bird and bgpd")
+def test_both_daemons_accept_monitors_and_per_family_as_sets(tmp_path):
+    """`ixpctl build` with rs1 on BIRD and rs2 on OpenBGPD: `bird -p` and `bgpd -n` accept both."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ixpctl.cli import main
+    from ixpctl.sources.facts import Provenance
+    from ixpctl.sources.snapshot_write import write_snapshot
+
+    data = base_inventory(members=1)
+    data["route_servers"][1]["daemon"] = "openbgpd"
+    data["members"] += [
+        {**make_member(4), "asn": MONITOR, "name": "Route Collector Co", "type": "monitor",
+         "reason": "route collector of Example Monitoring, receives only"},
+        {**make_member(5), "as_set": "RIPE::AS-MEMBER1", "as_set_ipv6": "RIPE::AS-MEMBER2"}]
+    inv = write_inventory(tmp_path / "inv", data)
+    facts = policy_facts()
+    for source in ("peeringdb", "irr", "rpki"):
+        facts.provenance[source] = Provenance(source, "test", "2026-12-01T00:00:00Z", "0" * 64)
+    write_snapshot(facts, tmp_path / "snap")
+    result = CliRunner().invoke(main, ["-i", str(inv), "-p", str(REPO / "policies" / "default.yml"), "build",
+                                       "--snapshot", str(tmp_path / "snap"), "-o", str(tmp_path / "out"), "--json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    configs = {c["route_server"]: c for c in json.loads(result.stdout)["configs"]}
+    assert configs["rs1"]["checked_by"] and configs["rs2"]["daemon"] == "openbgpd"
+    assert f"AS{MONITOR}" in (tmp_path / "out" / "rs2.conf").read_text()
