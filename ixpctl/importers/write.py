@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -217,17 +216,13 @@ def _validate_staged(result: Plan, check: Check | None) -> list[Problem]:
         try:
             loaded = load_inventory(stage / "inventory")
             lpolicy = load_policy(stage / "policies" / "default.yml")
-            cwd = os.getcwd()
-            os.chdir(stage)  # relative secret paths resolve against the repository root
-            try:
-                report = validate_inventory(loaded, base_dir=stage)
-                for i, m in enumerate(loaded.inventory.members):
-                    effective_policy(lpolicy.policy, m.policy, loaded.locate, ("members", i, "policy"))
-                if check is not None:
-                    report.problems += [p for p in check(stage / "inventory", stage / "policies" / "default.yml",
-                                                         stage).problems if p not in report.problems]
-            finally:
-                os.chdir(cwd)
+            # base_dir: relative secret paths resolve against the (staged) repository root
+            report = validate_inventory(loaded, base_dir=stage)
+            for i, m in enumerate(loaded.inventory.members):
+                effective_policy(lpolicy.policy, m.policy, loaded.locate, ("members", i, "policy"))
+            if check is not None:
+                report.problems += [p for p in check(stage / "inventory", stage / "policies" / "default.yml",
+                                                     stage).problems if p not in report.problems]
         except InputError as err:
             problems = [here(p) for p in (err.problems or ([err.located] if err.located else []))]
             raise ValidationFailed(f"the imported inventory would not load: {err.message} (nothing written)",
