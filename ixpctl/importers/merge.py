@@ -2,9 +2,10 @@
 kept in ``DIR/.ixpctl-import/<source>.json``), what the operator's file holds now (mine) and what
 the new import says (theirs).
 
-Per key: mine == base → take theirs (the source changed, the operator did not); mine == theirs →
-nothing to do; otherwise the operator changed what the source also changed: a conflict, kept as
-the operator wrote it and reported exactly (file, field, both values), unless ``overwrite``. Keys
+Per key: mine == theirs → nothing to do; theirs == base → the operator's value stands (the source
+did not change it); mine == base → take theirs (the source changed, the operator did not);
+otherwise both changed it: a conflict, kept as the operator wrote it and reported exactly (field,
+both values), unless ``overwrite``. Keys
 the importer never writes (a contact, a policy override, switch ports added by hand) are never
 touched. Members and route servers match by ASN and name, connections by address; an entry the
 source dropped is removed only if the operator had not changed it since the last import.
@@ -66,6 +67,8 @@ class Merger:
                 continue
             if _same(m, t):
                 continue
+            if _same(t, b) and not self.overwrite:
+                continue  # the source did not change it: the operator's edit stands
             if _same(m, b) or self.overwrite:
                 if t is MISSING:
                     del mine[key]
@@ -88,6 +91,8 @@ class Merger:
             m_item, b_item = find(mine, t_item), find(base, t_item)
             name = f"{where}[{(label or _label)(t_item, ident)}]"
             if m_item is None:
+                if b_item is not None and _same(b_item, t_item) and not self.overwrite:
+                    continue  # removed by the operator, unchanged in the source: stays removed
                 if b_item is not None and not self.overwrite:
                     # the operator removed what the last import wrote: a decision, not an accident
                     self.conflicts.append(Conflict(name, MISSING, t_item))

@@ -178,13 +178,13 @@ def plan(imported: Imported, directory: Path, *, overwrite: bool = False, check:
     bogons = directory / "policies" / "bogons.yml"
     if not bogons.exists():
         changes.append(FileChange(Path("policies/bogons.yml"), None,
-                                  (source_policy.parent / "bogons.yml").read_text(encoding="utf-8")))
+                                  (_repository_policy().parent / "bogons.yml").read_text(encoding="utf-8")))
     for rel, secret in sorted(imported.secrets.items()):
         path = directory / rel
         old = path.read_text(encoding="utf-8") if path.exists() else None
         changes.append(FileChange(Path(rel), old, secret + "\n", mode=0o600))
     if imported.secrets and not (directory / "secrets" / ".gitignore").exists():
-        changes.append(FileChange(Path("secrets/.gitignore"), None, "# MD5 passwords: never in git\n*\n"))
+        changes.append(FileChange(Path("secrets/.gitignore"), None, "# MD5 passwords: never in git\n*\n!.gitignore\n"))
     state = {"ixp": imported.ixp, "route_servers": imported.route_servers, "members": imported.members,
              "policy": imported.policy}
     changes.append(FileChange(Path(STATE_DIR) / f"{imported.source}.json",

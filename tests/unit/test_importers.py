@@ -130,3 +130,15 @@ def test_vlan_is_optional_until_switches_are_managed(tmp_path):
     for c in data["members"][0]["connections"]:
         c.pop("switch", None), c.pop("ports", None)
     assert not _report(tmp_path / "b", data).errors
+
+
+def test_an_operator_edit_stands_while_the_source_keeps_its_value():
+    base = [{"asn": 1, "name": "One", "connections": [{"ipv4": "192.0.2.10"}]}]
+    mine = fresh(base)
+    mine[0]["name"] = "One (renamed by hand)"
+    merger = Merger()
+    merger.items(mine, base, [dict(base[0])], "members", ("asn",))
+    assert mine[0]["name"] == "One (renamed by hand)" and merger.conflicts == []
+    gone = fresh([])  # removed by hand
+    merger.items(gone, base, [dict(base[0])], "members", ("asn",))
+    assert gone == [] and merger.conflicts == []
