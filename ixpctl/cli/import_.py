@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from ..errors import Report
+from ..errors import IxpctlError, Report
 from ..importers.model import Imported
 from .common import console, console_err, json_option, print_json
 
@@ -45,11 +45,18 @@ def run_import(make: Callable[[], Imported], out_dir: Path, *, dry_run: bool, ov
                as_json: bool) -> None:
     from ..importers.write import apply, plan
 
-    imported = make()
-    result = plan(imported, out_dir, overwrite=overwrite, check=_check)  # validated; nothing written yet
+    try:
+        imported = make()
+        result = plan(imported, out_dir, overwrite=overwrite, check=_check)  # validated; nothing written yet
+    except IxpctlError as err:
+        if not as_json:
+            raise
+        problems = err.problems or ([err.located] if getattr(err, "located", None) else [])
+        print_json({"ok": False, "error": err.message, "fix": err.fix, "problems": [p.to_json() for p in problems]})
+        sys.exit(err.exit_code)
     if as_json:
         written = [] if dry_run else apply(result)
-        print_json({**result.to_json(), "written": [str(p) for p in written], "dry_run": dry_run})
+        print_json({"ok": True, **result.to_json(), "written": [str(p) for p in written], "dry_run": dry_run})
         return
     diff = result.diff()  # shown first, then written
     if diff:

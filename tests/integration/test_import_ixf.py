@@ -168,6 +168,10 @@ def test_an_import_that_does_not_validate_writes_nothing(sample, tmp_path):
     assert result.exit_code == 1
     assert "outside LAN" in result.output and "nothing was written" in result.output
     assert not out.exists() or not any(out.rglob("*.yml"))
+    as_json = run("import", "ixf", str(sample[0]), "-o", str(out), "--route-server", "rs1=10.0.0.1", "--json")
+    report = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and report["ok"] is False
+    assert any(p["field"] == "route_servers[0].ipv4" and p["line"] for p in report["problems"])
 
 
 def test_non_utf8_bytes_and_a_bad_file(tmp_path):
