@@ -217,3 +217,28 @@ def test_dry_run_shows_the_diff_and_writes_nothing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "+++ b/inventory/members.yml" in result.output and "would write" in result.output
     assert not out.exists()
+
+
+def test_older_schema_versions(tmp_path):
+    """0.6/0.7 exports: ``service_type`` instead of ``services``, a single ``mac_address``."""
+    doc = write_sample(tmp_path / "small.json", members=6)
+    doc["version"] = "0.6"
+    for entry in doc["member_list"]:
+        for conn in entry["connection_list"]:
+            for vlan in conn["vlan_list"]:
+                for fam in ("ipv4", "ipv6"):
+                    addr = vlan.get(fam)
+                    if not addr:
+                        continue
+                    if addr.pop("services", None):
+                        addr["service_type"] = "ixrouteserver"
+                    macs = addr.pop("mac_addresses", None)
+                    if macs:
+                        addr["mac_address"] = macs[0]
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    out = tmp_path / "repo"
+    result = run("import", "ixf", str(tmp_path / "old.json"), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["route_servers"] == 2 and report["members"] == 7
+    assert "02:1a:00:01:00:01" in (out / "inventory" / "members.yml").read_text()
