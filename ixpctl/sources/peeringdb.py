@@ -130,6 +130,8 @@ def country_networks(db_dir: Path, country: str) -> dict[str, Any]:
     """PeeringDB's facilities in ``country`` and the networks at them or registered there:
     ``{"facilities": [{id, name, city}], "networks": [{asn, name, org_country, facilities: [id]}]}``."""
     return _query(db_dir, want=["country"], country=country)["country"]
+
+
 def exchange(db_dir: Path, ix_id: int) -> tuple[dict[str, Any], list[PdbNetIxLan]]:
     """Exchange ``ix_id`` as the cache holds it (name, city, country, website, LANs with their
     ``rs_asn`` and prefixes) and its live netixlan rows: an inventory skeleton's raw material."""

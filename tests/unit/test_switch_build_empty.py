@@ -20,7 +20,7 @@ def test_build_without_switches_says_so(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["-i", str(inv), "switch", "build", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "defines no switches" in result.output
+    assert "no switches in the inventory" in result.output
     result = runner.invoke(main, ["-i", str(inv), "switch", "build", "-o", str(tmp_path / "out"), "--json"])
     data = json.loads(result.stdout)
     assert data["switches"] == [] and "no switches" in data["note"]
