@@ -1,0 +1,110 @@
+"""`ixpctl serve`: the read-only web service for members (pages, self-check, looking glass, JSON
+API, birdwatcher-compatible API, /metrics). Binds 127.0.0.1 unless told otherwise: put nginx in
+front (contrib/nginx/ixpctl-serve.conf) to publish it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError, IxpctlError
+from .common import Context, console_err, json_option, print_json
+
+
+def _sources(rs_sockets: tuple[str, ...], lab: bool):
+    from ..serve.config import RouteServerSource
+
+    out = []
+    if lab:
+        from ..lab.lab import Lab
+
+        current = Lab.current()
+        if current is None:
+            raise IxpctlError("--lab: no lab is running", fix="start one with `ixpctl lab up`")
+        for rs in current.state.info["route_servers"]:
+            out.append(RouteServerSource(rs["name"], rs["socket"], rs.get("daemon", "bird")))
+    for item in rs_sockets:
+        name, sep, socket = item.partition("=")
+        if not sep or not name or not socket:
+            raise InputError(f"--rs-socket {item!r}: expected NAME=PATH", fix="e.g. --rs-socket rs1=/run/bird/bird.ctl")
+        out = [s for s in out if s.name != name] + [RouteServerSource(name, socket)]
+    return tuple(out)
+
+
+@click.command()
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--rs-socket", "rs_sockets", multiple=True, metavar="NAME=PATH",
+              help="A route server's BIRD control socket (default: each route server's deploy.control_socket, "
+                   "over SSH when its deploy.host is remote).")
+@click.option("--lab", is_flag=True, help="Read the route servers of the running `ixpctl lab`.")
+@click.option("--snapshot", type=click.Path(path_type=Path), default=None, help="Facts snapshot directory.")
+@click.option("--lang", "lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Default language of the pages.")
+@click.option("--live-irr", "live_irr", default=None, metavar="HOST:PORT",
+              help="Enable live bgpq4 lookups for prospective members against this IRR server.")
+@click.option("--irr-source", "irr_sources", multiple=True, help="IRR sources for --live-irr (bgpq4 -S).")
+@click.option("--trust-proxy", "trust_proxy", multiple=True, help="Reverse proxy address whose X-Forwarded-For is used.")
+@click.option("--rate", "rate", default=240, show_default=True, type=click.IntRange(1, 100000),
+              help="Requests per minute per client address.")
+@click.option("--build-dir", type=click.Path(path_type=Path), default=None, help="Build directory (metrics).")
+@click.option("--check-only", is_flag=True, help="Load everything, print what would be served, exit.")
+@json_option
+@click.pass_obj
+def serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
+          lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
+          build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+    """Serve the IXP's pages, self-check, looking glass and APIs (read-only)."""
+    try:
+        _serve(ctx, bind, port, rs_sockets, lab, snapshot, lang, live_irr, irr_sources, trust_proxy, rate,
+               build_dir, check_only, as_json)
+    except IxpctlError as err:
+        if not as_json:
+            raise
+        print_json({"ok": False, "error": err.message, "fix": err.fix, "exit_code": err.exit_code})
+        sys.exit(err.exit_code)
+
+
+def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
+           lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
+           build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+    from ipaddress import ip_address
+
+    from ..serve.config import Limits, LiveIrr, ServeConfig
+    from ..serve.service import Service
+    try:
+        ip_address(bind)
+    except ValueError:
+        raise InputError(f"--bind {bind!r} is not an IP address", fix="e.g. --bind 127.0.0.1 or --bind ::1") from None
+    config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, _sources(rs_sockets, lab),
+                         Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
+                         build_dir, tuple(trust_proxy))
+    service = Service.start(config)
+    url = f"http://{'[' + bind + ']' if ':' in bind else bind}:{port}/"
+    info = {"ok": True, "url": url, "route_servers": {n: v.where for n, v in service.views.items()},
+            "members": len(service.site.members), "live_irr": bool(live_irr)}
+    try:
+        if check_only:
+            if as_json:
+                print_json(info)
+            else:
+                console_err.print(f"would serve {url} for {len(service.site.members)} members, route servers "
+                                  f"{', '.join(service.views)}", highlight=False)
+            return
+        import uvicorn
+
+        from ..serve.app import create_app
+
+        app = create_app(service)
+        if as_json:
+            print_json(info)
+        else:
+            console_err.print(f"ixpctl serve: {url} (route servers: {', '.join(service.views)})", highlight=False)
+        sys.stdout.flush()
+        # access log off: client addresses are personal data; errors still go to stderr
+        uvicorn.run(app, host=bind, port=port, log_level="warning", access_log=False, server_header=False,
+                    limit_concurrency=200, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
+    finally:
+        service.close()

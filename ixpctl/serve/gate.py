@@ -1,0 +1,187 @@
+"""The only way the service talks to BIRD: a fixed allow-list of read-only ``show`` commands.
+
+A request never carries command text. It is turned into a ``Query`` (a kind from the allow-list and
+typed arguments: a protocol or table name checked against BIRD's identifier syntax, a prefix or
+address parsed by ``ipaddress``), and ``Query.command()`` writes the command from those values alone,
+so nothing a client sends reaches BIRD unparsed. Replies are bounded in size, shared between
+concurrent requests for the same command, cached for a few seconds, and at most
+``Limits.bird_concurrency`` commands run at once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from typing import Any, Literal
+
+from ..errors import InputError
+from ..verify.control import BirdControl, BirdError, Reply
+
+Kind = Literal["status", "protocols", "protocols_all", "routes_protocol", "routes_filtered",
+               "routes_noexport", "routes_table", "routes_table_filtered", "route_prefix", "route_for",
+               "routes_all_filtered"]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+# BIRD's symbol syntax (letters, digits, "_"; not starting with a digit), bounded in length.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def check_name(value: str, what: str = "protocol") -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise InputError(f"{what} name {value[:80]!r} is not a BIRD name",
+                         fix="letters, digits and '_' only, at most 64, not starting with a digit")
+    return value
+
+
+def check_prefix(value: str) -> IPv4Network | IPv6Network:
+    try:
+        return ip_network(value.strip(), strict=False)
+    except (ValueError, AttributeError):
+        raise InputError(f"{str(value)[:80]!r} is not an IP prefix", fix="e.g. 198.51.100.0/24 or 2001:db8::/32") \
+            from None
+
+
+def check_address(value: str) -> IPv4Address | IPv6Address:
+    try:
+        return ip_address(value.strip())
+    except (ValueError, AttributeError):
+        raise InputError(f"{str(value)[:80]!r} is not an IP address", fix="e.g. 198.51.100.7") from None
+
+
+@dataclass(frozen=True)
+class Query:
+    """One allowed command with its parsed arguments."""
+
+    kind: Kind
+    name: str | None = None  # protocol or table
+    net: IPv4Network | IPv6Network | IPv4Address | IPv6Address | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InputError(f"unknown query {self.kind!r}")
+        needs_name = self.kind.startswith(("routes_protocol", "routes_filtered", "routes_noexport", "routes_table"))
+        if needs_name:
+            check_name(str(self.name), "table" if self.kind.startswith("routes_table") else "protocol")
+        elif self.name is not None:
+            raise InputError(f"{self.kind} takes no name")
+        if self.kind == "route_prefix" and not isinstance(self.net, (IPv4Network, IPv6Network)):
+            raise InputError("route_prefix needs a prefix")
+        if self.kind == "route_for" and not isinstance(self.net, (IPv4Address, IPv6Address)):
+            raise InputError("route_for needs an address")
+
+    def command(self) -> str:
+        """The BIRD command, written from the parsed values only (str() of ipaddress objects and
+        names that matched ``_NAME``)."""
+        n, k = self.name, self.kind
+        return {
+            "status": lambda: "show status",
+            "protocols": lambda: "show protocols",
+            "protocols_all": lambda: "show protocols all",
+            "routes_protocol": lambda: f"show route protocol {n} all",
+            "routes_filtered": lambda: f"show route table all filtered protocol {n} all",
+            "routes_noexport": lambda: f"show route noexport {n} all",
+            "routes_table": lambda: f"show route table {n} all",
+            "routes_table_filtered": lambda: f"show route table {n} filtered all",
+            "route_prefix": lambda: f"show route {self.net} table all all",
+            "route_for": lambda: f"show route for {self.net} table all all",
+            "routes_all_filtered": lambda: "show route table all filtered all",
+        }[k]()
+
+
+class ReplyTooLarge(BirdError):
+    exit_code = 3
+
+
+class BoundedControl(BirdControl):
+    """BirdControl whose reply reader stops at ``max_bytes`` (a whole-table dump cannot exhaust memory)."""
+
+    def __init__(self, path: str, timeout: float, max_bytes: int):
+        super().__init__(path, timeout)
+        self.max_bytes = max_bytes
+
+    def _read(self, reader) -> list[tuple[int, str]]:  # type: ignore[override]
+        limit = self.max_bytes
+        original = reader.readline
+        seen = 0
+
+        def readline() -> str:
+            nonlocal seen
+            line = original(65536)
+            seen += len(line)
+            if seen > limit:
+                raise ReplyTooLarge(f"BIRD's reply is larger than {limit} bytes",
+                                    fix="ask for one protocol, one table or one prefix")
+            return line
+
+        class _Reader:
+            pass
+
+        bounded = _Reader()
+        bounded.readline = readline  # type: ignore[attr-defined]
+        return BirdControl._read(bounded)
+
+
+@dataclass
+class _Entry:
+    expires: float
+    value: Any
+    error: BirdError | None = None
+
+
+class Gate:
+    """Runs allowed queries against one BIRD: cache (TTL), single flight per command, concurrency cap."""
+
+    def __init__(self, socket_path: str, *, ttl: float, timeout: float, max_bytes: int,
+                 semaphore: threading.BoundedSemaphore, max_entries: int = 256):
+        self.control = BoundedControl(socket_path, timeout, max_bytes)
+        self.ttl = ttl
+        self._sem = semaphore
+        self._cache: dict[str, _Entry] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.max_entries = max_entries
+        self.commands_run = 0  # for tests and metrics: what actually reached BIRD
+        self.last_commands: list[str] = []
+
+    def run(self, query: Query, *, allow: tuple[int, ...] = ()) -> tuple[Reply, float]:
+        """The reply and the time it was read (monotonic → wall clock in ``cached_at``)."""
+        if not isinstance(query, Query):
+            raise TypeError("Gate.run takes a Query")
+        command = query.command()
+        now = time.monotonic()
+        entry = self._cache.get(command)
+        if entry and entry.expires > now:
+            if entry.error:
+                raise entry.error
+            return entry.value
+        with self._guard:
+            lock = self._locks.setdefault(command, threading.Lock())
+        with lock:  # a second request for the same command waits for the first one's answer
+            entry = self._cache.get(command)
+            if entry and entry.expires > time.monotonic():
+                if entry.error:
+                    raise entry.error
+                return entry.value
+            with self._sem:
+                try:
+                    self.commands_run += 1
+                    self.last_commands = (self.last_commands + [command])[-50:]
+                    value = (self.control.query(command, allow=allow), time.time())
+                except BirdError as exc:
+                    # an unreachable BIRD is remembered briefly too: a burst of requests makes one attempt
+                    self._store(command, _Entry(time.monotonic() + min(self.ttl, 2.0), None, exc))
+                    raise
+            self._store(command, _Entry(time.monotonic() + self.ttl, value))
+            return value
+
+    def _store(self, command: str, entry: _Entry) -> None:
+        with self._guard:
+            if len(self._cache) >= self.max_entries:
+                now = time.monotonic()
+                for key in [k for k, e in self._cache.items() if e.expires <= now] or list(self._cache)[:32]:
+                    self._cache.pop(key, None)
+                    self._locks.pop(key, None)
+            self._cache[command] = entry

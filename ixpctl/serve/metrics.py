@@ -1,0 +1,114 @@
+"""``GET /metrics``: Prometheus text format, every name prefixed ``ixpctl_``. Read at scrape time
+through the same gate as the API (so a scrape costs a few cached BIRD commands), and the result is
+reused for ``Limits.metrics_ttl`` seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .rsview import NotSupported, Unreachable
+from .service import Service
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class ServiceCollector:
+    def __init__(self, service: Service):
+        self.service = service
+
+    def collect(self):
+        svc = self.service
+        up = GaugeMetricFamily("ixpctl_bird_reachable", "1 when the route server's daemon answers", labels=["rs"])
+        session_up = GaugeMetricFamily("ixpctl_session_up", "1 when the BGP session is Established",
+                                       labels=["rs", "session", "asn"])
+        received = GaugeMetricFamily("ixpctl_routes_received", "routes received on the session (accepted + filtered)",
+                                     labels=["rs", "session", "asn"])
+        accepted = GaugeMetricFamily("ixpctl_routes_accepted", "routes accepted on the session", labels=["rs", "session", "asn"])
+        filtered = GaugeMetricFamily("ixpctl_routes_filtered", "routes filtered on the session", labels=["rs", "session", "asn"])
+        exported = GaugeMetricFamily("ixpctl_routes_exported", "routes exported on the session", labels=["rs", "session", "asn"])
+        by_reason = GaugeMetricFamily("ixpctl_routes_filtered_by_reason", "filtered routes per member and reject reason",
+                                      labels=["rs", "asn", "reason"])
+        for name, view in svc.views.items():
+            try:
+                sessions = view.sessions()
+            except (Unreachable, NotSupported):
+                up.add_metric([name], 0)
+                continue
+            up.add_metric([name], 1)
+            for s in sessions:
+                labels = [name, s.name, str(s.neighbor_asn or "")]
+                session_up.add_metric(labels, 1 if s.established else 0)
+                imp = sum(ch.imported for ch in s.channels)
+                filt = sum(ch.filtered for ch in s.channels)
+                accepted.add_metric(labels, imp)
+                filtered.add_metric(labels, filt)
+                received.add_metric(labels, imp + filt)
+                exported.add_metric(labels, sum(ch.exported for ch in s.channels))
+            try:
+                rejected = view.all_filtered()
+            except (Unreachable, NotSupported, LookupError):
+                continue
+            owner = {s.name: s.neighbor_asn for s in sessions}
+            dec = svc.decoder(name)
+            counts = Counter((owner.get(r.protocol), _reason_label(r.reject_reason(dec.rs, dec.bases())))
+                             for r in rejected)
+            for (asn, reason), n in sorted(counts.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+                by_reason.add_metric([name, str(asn or ""), reason], n)
+        yield from (up, session_up, received, accepted, filtered, exported, by_reason)
+        ages = GaugeMetricFamily("ixpctl_facts_age_seconds", "age of each source of the facts snapshot", labels=["source"])
+        for source, age in sorted(svc.site.facts_ages().items()):
+            ages.add_metric([source], age)
+        yield ages
+        when, ok = svc.site.last_build()
+        build_time = GaugeMetricFamily("ixpctl_last_build_timestamp_seconds", "time of the last build (its manifest)")
+        build_ok = GaugeMetricFamily("ixpctl_last_build_success", "1 when the last build left a readable manifest")
+        build_time.add_metric([], when or 0)
+        build_ok.add_metric([], 1 if ok else 0)
+        yield build_time
+        yield build_ok
+        loaded = GaugeMetricFamily("ixpctl_serve_loaded_timestamp_seconds", "when the service loaded the inventory")
+        loaded.add_metric([], svc.site.loaded_at)
+        yield loaded
+        members = GaugeMetricFamily("ixpctl_members", "members in the inventory", labels=["status"])
+        for status, n in sorted(Counter(m.status for m in svc.site.members).items()):
+            members.add_metric([status], n)
+        yield members
+
+
+def _reason_label(reason) -> str:
+    """The check's name (stable, from the filter chain), its code when unknown, "none" without a tag."""
+    if reason is None:
+        return "none"
+    return reason.check or str(reason.code)
+
+
+class MetricsCache:
+    def __init__(self, service: Service):
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(ServiceCollector(service))  # type: ignore[arg-type]
+        self.ttl = service.config.limits.metrics_ttl
+        self._lock = threading.Lock()
+        self._text = b""
+        self._until = 0.0
+
+    def text(self) -> bytes:
+        with self._lock:
+            if time.monotonic() >= self._until:
+                self._text = generate_latest(self.registry)
+                self._until = time.monotonic() + self.ttl
+            return self._text
+
+
+def metrics(request: Request) -> Response:
+    return Response(request.app.state.metrics.text(), media_type=CONTENT_TYPE)
+
+
+ROUTES = [Route("/metrics", metrics)]

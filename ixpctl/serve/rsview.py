@@ -1,0 +1,172 @@
+"""One route server as the service sees it: typed sessions and routes read through the ``Gate``
+(BIRD) or, for OpenBGPD, through the verify layer's bgpctl reader (fixed commands, no request
+argument ever reaches bgpctl). Route servers reached over SSH get their socket forwarded once at
+start-up (``verify.ssh``), for the life of the service."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+from typing import Any
+
+from ..errors import IxpctlError
+from ..verify.control import BirdError
+from ..verify.model import RouteEntry, Session
+from ..verify.parse import ParseError, parse_protocols, parse_routes
+from .config import Limits, RouteServerSource
+from .gate import Gate, Query, check_address, check_name, check_prefix
+
+
+class Unreachable(IxpctlError):
+    """The route server's daemon does not answer (the API says 503)."""
+
+    exit_code = 3
+
+
+class NotSupported(IxpctlError):
+    """This daemon cannot answer that yet (the API says 501)."""
+
+    exit_code = 1
+
+
+class RouteServerView:
+    def __init__(self, source: RouteServerSource, rs_asn: int, limits: Limits,
+                 semaphore: threading.BoundedSemaphore, stack: ExitStack):
+        self.name = source.name
+        self.daemon = source.daemon
+        self.rs_asn = rs_asn
+        self.limits = limits
+        socket = source.socket
+        self.where = f"{source.ssh}:{socket}" if source.ssh else socket
+        self.start_error: str | None = None
+        if source.ssh:
+            from ..verify.ssh import forwarded_socket
+            try:
+                socket = stack.enter_context(forwarded_socket(source.ssh, source.socket, port=source.ssh_port))
+            except IxpctlError as exc:  # the service still starts: this route server answers 503
+                self.start_error = str(exc)
+        self.gate = Gate(socket, ttl=limits.cache_ttl, timeout=limits.bird_timeout,
+                         max_bytes=limits.max_reply_bytes, semaphore=semaphore)
+        self._bgpctl = None
+        self._bgpctl_cache: dict[str, tuple[float, Any]] = {}
+        if self.daemon == "openbgpd":
+            from ..verify.bgpctl import BgpctlClient
+            self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout)
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _run(self, query: Query, allow: tuple[int, ...] = ()) -> tuple[str, float, list[tuple[int, str]]]:
+        if self.start_error:
+            raise Unreachable(f"route server {self.name}: {self.start_error}")
+        if self.daemon != "bird":
+            raise NotSupported(f"{self.name} runs {self.daemon}: this endpoint reads BIRD only (not supported yet)")
+        try:
+            reply, at = self.gate.run(query, allow=allow)
+        except BirdError as exc:
+            raise Unreachable(f"route server {self.name}: {exc}") from None
+        return reply.text, at, reply.lines
+
+    def _openbgpd(self, key: str, call) -> Any:
+        if self.start_error:
+            raise Unreachable(f"route server {self.name}: {self.start_error}")
+        hit = self._bgpctl_cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            value = call()
+        except IxpctlError as exc:
+            raise Unreachable(f"route server {self.name}: {exc}") from None
+        self._bgpctl_cache[key] = (time.monotonic() + self.limits.cache_ttl, value)
+        return value
+
+    # --- reads -----------------------------------------------------------------------------------
+    def status_text(self) -> tuple[str, float]:
+        text, at, _ = self._run(Query("status"))
+        return text, at
+
+    def reachable(self) -> bool:
+        try:
+            if self.daemon == "openbgpd":
+                self.sessions()
+            else:
+                self.status_text()
+            return True
+        except (Unreachable, NotSupported):
+            return False
+
+    def protocols(self) -> tuple[list[Session], float]:
+        if self.daemon == "openbgpd":
+            return self._openbgpd("sessions", self._bgpctl.sessions), time.time()  # type: ignore[union-attr]
+        text, at, _ = self._run(Query("protocols_all"))
+        try:
+            return parse_protocols(text), at
+        except ParseError as exc:
+            raise Unreachable(f"route server {self.name}: unexpected `show protocols all` reply: {exc}") from None
+
+    def sessions(self) -> list[Session]:
+        return [p for p in self.protocols()[0] if p.proto in ("BGP", "bgp")] if self.daemon == "bird" \
+            else self.protocols()[0]
+
+    def member_sessions(self, asn: int) -> list[Session]:
+        return [s for s in self.sessions() if s.neighbor_asn == asn]
+
+    def _routes(self, query: Query, filtered: bool) -> tuple[list[RouteEntry], float]:
+        # 8001 "Network not found" and 8003 "No such protocol/table" are answers, not BIRD failures
+        text, at, lines = self._run(query, allow=(8001, 8003))
+        if lines and lines[-1][0] in (8001, 8003):
+            if lines[-1][0] == 8003:
+                raise LookupError(lines[-1][1].strip())
+            return [], at
+        try:
+            return parse_routes(text, filtered=filtered), at
+        except ParseError as exc:
+            raise Unreachable(f"route server {self.name}: unexpected route reply: {exc}") from None
+
+    def routes(self, kind: str, name: str) -> tuple[list[RouteEntry], float]:
+        """kind: routes_protocol / routes_filtered / routes_noexport / routes_table / routes_table_filtered."""
+        check_name(name, "table" if kind.startswith("routes_table") else "protocol")
+        return self._routes(Query(kind, name), filtered="filtered" in kind)  # type: ignore[arg-type]
+
+    def member_routes(self, asn: int, *, filtered: bool) -> list[RouteEntry]:
+        if self.daemon == "openbgpd":
+            return self._openbgpd(f"routes:{asn}:{filtered}",  # type: ignore[union-attr]
+                                  lambda: self._bgpctl.member_routes(asn, filtered=filtered, accepted=not filtered))
+        out: list[RouteEntry] = []
+        for s in self.member_sessions(asn):
+            out += self.routes("routes_filtered" if filtered else "routes_protocol", s.name)[0]
+        return out
+
+    def lookup(self, text: str) -> list[RouteEntry]:
+        """Routes for a prefix (exact) or for an address (the most specific covering routes), every
+        table, filtered ones too (BIRD lists them with the `filtered` keyword only)."""
+        text = text.strip()
+        if "/" in text:
+            net: Any = check_prefix(text)
+            queries = [Query("route_prefix", net=net)]
+        else:
+            net = check_address(text)
+            queries = [Query("route_for", net=net)]
+        out: list[RouteEntry] = []
+        for q in queries:
+            out += self._routes(q, filtered=False)[0]
+        # filtered routes of that prefix: from the (bounded, cached) list of all filtered routes
+        out += [r for r in self.all_filtered() if _covers(r.prefix, net)]
+        return out
+
+    def all_filtered(self) -> list[RouteEntry]:
+        if self.daemon == "openbgpd":
+            return self._openbgpd("rejected", lambda: self._bgpctl.rib(rejected=True))  # type: ignore[union-attr]
+        return self._routes(Query("routes_all_filtered"), filtered=True)[0]
+
+
+def _covers(prefix: str, net: Any) -> bool:
+    from ipaddress import ip_address, ip_network
+    try:
+        p = ip_network(prefix)
+    except ValueError:
+        return False
+    if p.version != net.version:
+        return False
+    if hasattr(net, "prefixlen"):
+        return p == net
+    return ip_address(net) in p
