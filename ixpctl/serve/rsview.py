@@ -10,7 +10,7 @@ import time
 from contextlib import ExitStack
 from typing import Any
 
-from ..errors import IxpctlError
+from ..errors import InputError, IxpctlError
 from ..verify.control import BirdError
 from ..verify.model import RouteEntry, Session
 from ..verify.parse import ParseError, parse_protocols, parse_routes
@@ -111,15 +111,24 @@ class RouteServerView:
         return [s for s in self.sessions() if s.neighbor_asn == asn]
 
     def _routes(self, query: Query, filtered: bool) -> tuple[list[RouteEntry], float]:
-        # 8001 "Network not found" and 8003 "No such protocol/table" are answers, not BIRD failures
-        text, at, lines = self._run(query, allow=(8001, 8003))
-        if lines and lines[-1][0] in (8001, 8003):
-            if lines[-1][0] == 8003:
-                raise LookupError(lines[-1][1].strip())
+        # 8001 "Network not found" is an answer, not a failure. An unknown protocol or table name is
+        # 9001 "syntax error, unexpected CF_SYM_UNDEFINED" (BIRD parses names as symbols) or 8003:
+        # every command here is written by Query, so that error can only mean "no such name".
+        text, at, lines = self._run(query, allow=(8001, 8003, 9001))
+        code, last = (lines[-1][0], lines[-1][1]) if lines else (0, "")
+        if code == 8001:
             return [], at
+        if code in (8003, 9001):  # also "Table name required", "Protocol name required", "No valid tables"
+            raise LookupError(f"route server {self.name}: no such protocol or table {query.name!r} "
+                              f"({last.strip()})")
+        if code >= 8000:
+            raise Unreachable(f"route server {self.name} refused `{query.command()}`: {last.strip()}")
         try:
             return parse_routes(text, filtered=filtered), at
         except ParseError as exc:
+            if query.kind.startswith("routes_table"):  # e.g. a ROA table: not routes the looking glass reads
+                raise InputError(f"table {query.name} of {self.name} holds no BGP routes",
+                                 fix="ask for master4 or master6") from None
             raise Unreachable(f"route server {self.name}: unexpected route reply: {exc}") from None
 
     def routes(self, kind: str, name: str) -> tuple[list[RouteEntry], float]:
