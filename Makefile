@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Debian packages: route-server daemon and IRR client; test-only: RTR cache, member BGP speakers,
-# a local IRRd's database and cache, a real browser for the report pages (Debian's chromium, driven by
+# a local IRRd's database and cache, a real browser for the report pages and ixpctl serve (Debian's chromium, driven by
 # Playwright from PyPI: never `playwright install`).
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium

@@ -158,7 +158,12 @@ def robots(request: Request) -> Response:
     return Response("User-agent: *\nDisallow: /lg/\nDisallow: /api/\nDisallow: /birdwatcher/\n", media_type="text/plain")
 
 
+def favicon(request: Request) -> Response:
+    return Response(status_code=204)  # browsers ask for it; there is none, and a 404 is noise
+
+
 ROUTES = [
+    Route("/favicon.ico", favicon),
     Route("/", home),
     Route("/check", check, methods=["GET", "HEAD", "POST"]),
     Route("/lg", lg),

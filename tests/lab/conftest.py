@@ -37,3 +37,6 @@ def lab(tmp_path_factory):
 
 # The deploy tests' own small lab (one route server, one peer): tests/support/rslab.py.
 from tests.support.rslab import rslab, rslab_factory  # noqa: F401
+
+# ixpctl serve reading the lab (tests/support/serve_lab.py): its module-scoped `served` fixture.
+from tests.support.serve_lab import served  # noqa: F401

@@ -6,7 +6,6 @@ own OpenAPI document, and every command that reached BIRD is checked against the
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import quote
 
 import httpx
@@ -14,36 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ixpctl.lab.model import Announcement, parse_path
-from ixpctl.serve.service import Service
-from tests.support.serve import client, lab_sources, mlix_config, running
+from tests.support.serve import client
+from tests.support.serve_lab import BAD
 from tests.unit.test_serve_shapes import ALLOWED
 
 pytestmark = pytest.mark.lab
-
-BAD = {"10.99.0.0/16": "bogon", "198.18.40.0/25": "prefix_length"}
-
-
-@pytest.fixture(scope="module")
-def served(lab):
-    speaker = lab.speaker(64496)
-    speaker.announce([Announcement(p, parse_path([64496])) for p in BAD])
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            got = {r.prefix for r in lab.rs("rs1").routes(protocol="AS64496_1_v4", filtered=True)}
-            if set(BAD) <= got:
-                break
-            time.sleep(0.3)
-        service = Service.start(mlix_config(lab_sources(lab)))
-        try:
-            with running(service) as base:
-                yield service, base
-        finally:
-            service.close()
-    finally:
-        speaker.withdraw(list(BAD))
-
 
 def _get(base: str, path: str, **params) -> httpx.Response:
     return httpx.get(base + path, params=params, timeout=30)
