@@ -78,6 +78,13 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
         ip_address(bind)
     except ValueError:
         raise InputError(f"--bind {bind!r} is not an IP address", fix="e.g. --bind 127.0.0.1 or --bind ::1") from None
+    if live_irr:
+        from ..errors import SourceError
+        from ..sources.irr import bgpq4_host
+        try:
+            live_irr = bgpq4_host(live_irr)
+        except SourceError as exc:
+            raise InputError(f"--live-irr: {exc.message}", fix=exc.fix) from None
     config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, _sources(rs_sockets, lab),
                          Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
                          build_dir, tuple(trust_proxy))

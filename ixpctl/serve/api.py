@@ -33,7 +33,8 @@ def ixp(request: Request) -> JSONResponse:
 
 
 def check(request: Request) -> JSONResponse:
-    """GET /api/v1/check?asn=N&prefix=P (repeatable) [&rs=NAME]: one entry per prefix."""
+    """GET /api/v1/check?asn=N&prefix=P (repeatable) [&rs=NAME] [&as_set=AS-X: a prospective member,
+    expanded live when the operator enabled it]: one entry per prefix."""
     svc = _svc(request)
     params = request.query_params
     if "asn" not in params:
@@ -45,7 +46,8 @@ def check(request: Request) -> JSONResponse:
     for p in prefixes:
         if "\n" in p or len(p) > 200:
             raise InputError("one prefix per parameter: 'P' or 'P AS<origin>'")
-    report = svc.site.check(asn, "\n".join(prefixes) if prefixes else None, params.get("rs"), source="prefix")
+    as_set = params.get("as_set") or None
+    report = svc.prospects.check(asn, as_set, "\n".join(prefixes) if prefixes else None, params.get("rs"))
     return JSONResponse(check_json(report))
 
 

@@ -33,6 +33,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (fr, en)
                     "“prefix [origin ASN]”, or a “show route all” dump). Without prefixes, your IRR "
                     "route objects are checked.")),
     "prefixes": ("Préfixes", "Prefixes"),
+    "as_set_label": ("AS-SET (futurs membres : recherche IRR en direct)",
+                     "AS-SET (prospective members: live IRR lookup)"),
     "route_server": ("Serveur de routes", "Route server"),
     "submit": ("Vérifier", "Check"),
     "prefix": ("Préfixe", "Prefix"),

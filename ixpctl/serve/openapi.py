@@ -38,7 +38,9 @@ def document(rs_names: list[str]) -> dict[str, Any]:
         "/api/v1/check": _get("Self-check: one verdict per prefix, with reason code, text and fix",
                               [_q("asn", _ASN, True), _q("prefix", {"type": "array", "items": {"type": "string"}},
                                                        description="repeatable; 'P' or 'P AS<origin>'"),
-                               _q("rs", {"type": "string", "enum": rs_names} if rs_names else {"type": "string"})]),
+                               _q("rs", {"type": "string", "enum": rs_names} if rs_names else {"type": "string"}),
+                               _q("as_set", {"type": "string"}, description="prospective member: its AS-SET "
+                                  "(live bgpq4 lookup, when the operator enabled it)")], ("400", "503")),
         "/api/v1/route-servers": _get("Route servers and whether their daemon answers", errors=()),
         "/api/v1/route-servers/{rs}/sessions": _get("BGP sessions of a route server", [rs, *_PAGE], bw_errors),
         "/api/v1/route-servers/{rs}/members/{asn}/routes": _get(

@@ -82,16 +82,17 @@ async def check(request: Request) -> HTMLResponse:
     asn_text = str(params.get("asn", "")).strip()
     text = str(params.get("prefixes", ""))
     rs = str(params.get("rs", "")) or None
+    as_set = str(params.get("as_set", "")).strip() or None
     report = error = None
     if asn_text:
         from starlette.concurrency import run_in_threadpool
         try:
             asn = as_int(asn_text, "ASN", 1)
-            report = check_json(await run_in_threadpool(svc.site.check, asn, text, rs, source="form"))
-        except InputError as exc:
+            report = check_json(await run_in_threadpool(svc.prospects.check, asn, as_set, text, rs))
+        except (InputError, Unreachable) as exc:
             error = exc
     return _render(request, "check.html", status=400 if error else 200, report=report, error=error,
-                   asn=asn_text, prefixes=text, rs=rs)
+                   asn=asn_text, prefixes=text, rs=rs, as_set=as_set or "")
 
 
 def lg(request: Request) -> HTMLResponse:

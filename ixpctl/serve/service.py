@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import InputError
 from .config import RouteServerSource, ServeConfig
 from .decode import Decoder
+from .prospect import Prospects
 from .rsview import RouteServerView
 from .site import Site
 
@@ -22,6 +23,7 @@ class Service:
     site: Site
     views: dict[str, RouteServerView]
     decoders: dict[str, Decoder]
+    prospects: Prospects
     stack: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
@@ -41,7 +43,7 @@ class Service:
             stack.close()
             raise
         decoders = {name: Decoder(site.policy.policy, rs_asn) for name in views}
-        return cls(config, site, views, decoders, stack)
+        return cls(config, site, views, decoders, Prospects(site, config.live_irr), stack)
 
     def close(self) -> None:
         self.stack.close()
