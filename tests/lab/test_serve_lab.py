@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ixpctl.verify.control import BirdError
 from tests.support.serve import client
 from tests.support.serve_lab import BAD
 from tests.unit.test_serve_shapes import ALLOWED
@@ -137,3 +138,15 @@ def test_fuzz_the_api_from_its_openapi_document(served):
     commands = [c for v in service.views.values() for c in v.gate.last_commands]
     assert commands, "the fuzzing reached BIRD at least once"
     assert all(ALLOWED.match(c) for c in commands), [c for c in commands if not ALLOWED.match(c)]
+
+
+def test_bird_connection_is_restricted(served):
+    """Defence in depth: the gate's connections are in BIRD's restricted mode, so even a command
+    that slipped past the allow-list could not change the route server."""
+    service, _ = served
+    control = service.views["rs1"].gate.control
+    with pytest.raises(BirdError, match="Access denied"):
+        control.query("configure check")
+    with pytest.raises(BirdError, match="Access denied"):
+        control.query("disable AS64496_1_v4")
+    assert control.query("show status").lines[-1][0] == 13
