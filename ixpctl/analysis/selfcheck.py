@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..inventory.irr_names import source_and_name
 from ..policy.chain import BY_NAME
 from ..policy.evaluate import PolicyEngine, Route, Verdict
+from ..policy.export import reaches
 from ..policy.intent import RouteServerIntent
 from ..sources.aspa import aspa_culprit
 from ..sources.facts import Facts
@@ -214,20 +215,23 @@ def _details(result: Verdict, ann: Announcement, vrps: VrpIndex, member_sets: li
 
 
 def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
-               announcements: list[Announcement] | None = None, engine: PolicyEngine | None = None) -> CheckReport:
-    """Evaluate a member's routes with the route server's policy (``intent``) and explain each verdict."""
+               announcements: list[Announcement] | None = None, engine: PolicyEngine | None = None,
+               vrps: VrpIndex | None = None) -> CheckReport:
+    """Evaluate a member's routes with the route server's policy (``intent``) and explain each verdict.
+    A long-running caller (``ixpctl serve``) passes its ``engine`` and ``vrps`` index, built once."""
     member = intent.member(member_asn)
     if member is None:
         raise InputError(f"AS{member_asn} has no route-server sessions in this inventory",
                          fix="add the member (status: active) to the inventory, or use `ixpctl onboard`")
     engine = engine or PolicyEngine(intent)
-    vrps = VrpIndex(intent.vrps4 + intent.vrps6)
+    vrps = vrps or VrpIndex(intent.vrps4 + intent.vrps6)
     notes = list(member.warnings)
     if announcements is None:
         announcements = irr_announcements(intent, facts, member_asn, vrps)
         notes.append("routes taken from the member's IRR data; origins assumed from ROAs where the AS-SET "
                      "has several ASNs (give exact routes with --from-file)")
     sessions = {s.afi: s for s in intent.sessions if s.member_asn == member_asn}
+    receivers = {afi: sorted({s.member_asn for s in intent.sessions if s.afi == afi} - {member_asn}) for afi in (4, 6)}
     results = []
     for ann in announcements:
         afi = 6 if ":" in ann.prefix else 4
@@ -243,8 +247,8 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
         route = Route.make(ann.prefix, ann.path, session.neighbor, ann.communities, ann.large_communities)
         verdict = engine.evaluate(route, session)
         check = BY_NAME.get(verdict.check) if verdict.check else None
-        others = sorted({s.member_asn for s in intent.sessions if s.afi == afi} - {member_asn})
-        missing = [asn for asn in others if engine.export(route, verdict, asn) is None] if verdict.accepted else []
+        others = receivers[afi]
+        missing = [asn for asn in others if not reaches(engine, route, verdict, asn)] if verdict.accepted else []
         results.append(PrefixResult(
             ann.prefix, ann.path[-1], ann.path, verdict.accepted, verdict.check, verdict.code,
             check.title if check else None, check.title_fr if check else None,

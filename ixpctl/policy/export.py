@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import ip_address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .evaluate import PolicyEngine, Route, Verdict
@@ -52,14 +52,31 @@ def _flat(route: Route) -> list[int]:
     return [a for _kind, asns in route.as_path for a in asns]
 
 
-def rs_export(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: int) -> Exported | None:
-    """What the route server sends ``receiver_asn`` (None: its export filter, or BIRD before it,
-    refuses). The receiver's own loop check is not applied here: see :func:`export_route`."""
+def _index(engine: PolicyEngine) -> tuple[dict[int, Any], frozenset[tuple[int, int]]]:
+    """Members by ASN and the (ASN, family) pairs with a session, built once per engine (a linear
+    search per receiver made one self-checked route cost O(members²) at 1000 members). Rebuilt when
+    the intent's member or session list is replaced."""
+    intent = engine.intent
+    key = (id(intent.members), id(intent.sessions), len(intent.members), len(intent.sessions))
+    cached = engine.__dict__.get("_export_index")
+    if cached is None or cached[0] != key:
+        members: dict[int, Any] = {}
+        for m in intent.members:
+            members.setdefault(m.asn, m)  # the first, as intent.member() returns
+        cached = (key, members, frozenset((s.member_asn, s.afi) for s in intent.sessions))
+        engine.__dict__["_export_index"] = cached
+    return cached[1], cached[2]
+
+
+def _admitted(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: int):
+    """The refusals of the route server's export to ``receiver_asn``: None when it sends nothing,
+    else (receiver, (std, large, ext), blackhole) for :func:`rs_export` to build the route from."""
     if not verdict.accepted:
         return None
-    receiver = engine.intent.member(receiver_asn)
+    members, sessions = _index(engine)
+    receiver = members.get(receiver_asn)
     afi = 6 if ":" in route.prefix else 4
-    if receiver is None or not any(s.member_asn == receiver_asn and s.afi == afi for s in engine.intent.sessions):
+    if receiver is None or (receiver_asn, afi) not in sessions:
         return None
     if verdict.member_asn == receiver_asn:
         return None  # BIRD never sends a route back to where it came from
@@ -75,6 +92,25 @@ def rs_export(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn
     blackhole = c.has("blackhole", *held) or c.has("blackhole_local", *held)
     if blackhole and not receiver.blackhole_receive:
         return None
+    return receiver, held, blackhole
+
+
+def reaches(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: int) -> bool:
+    """Whether ``export_route`` gives ``receiver_asn`` the route, without building it (the self-check
+    asks this for every member). Prepending repeats the announcer's ASN, never the receiver's, so
+    the receiver's loop check reads the path as announced."""
+    return _admitted(engine, route, verdict, receiver_asn) is not None and receiver_asn not in _flat(route)
+
+
+def rs_export(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: int) -> Exported | None:
+    """What the route server sends ``receiver_asn`` (None: its export filter, or BIRD before it,
+    refuses). The receiver's own loop check is not applied here: see :func:`export_route`."""
+    admitted = _admitted(engine, route, verdict, receiver_asn)
+    if admitted is None:
+        return None
+    _receiver, held, blackhole = admitted
+    std, large, ext = held
+    c = engine.communities
     path = _flat(route)
     for count, names in ((3, ("prepend_thrice_to_peer", "prepend_thrice_to_any")),
                          (2, ("prepend_twice_to_peer", "prepend_twice_to_any")),
