@@ -89,6 +89,8 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
                          Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
                          build_dir, tuple(trust_proxy))
     service = Service.start(config)
+    if not check_only:
+        service.site.warm_up()
     url = f"http://{'[' + bind + ']' if ':' in bind else bind}:{port}/"
     info = {"ok": True, "url": url, "route_servers": {n: v.where for n, v in service.views.items()},
             "members": len(service.site.members), "live_irr": bool(live_irr)}

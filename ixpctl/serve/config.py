@@ -39,6 +39,7 @@ class Limits:
     bird_concurrency: int = 4  # BIRD commands in flight across all clients
     max_reply_bytes: int = 128 * 1024 * 1024  # a BIRD reply larger than this is refused, not parsed
     metrics_ttl: float = 15.0
+    check_concurrency: int = 2  # self-checks computed at once (CPU-bound; the rest wait, lookups go on)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,8 @@ class Prospects:
             announcements = parse_announcements(text, asn, source="request")
             if len(announcements) > site.config.limits.max_prefixes:
                 raise InputError(f"at most {site.config.limits.max_prefixes} routes per self-check")
-        report = self_check(intent, facts, asn, announcements)
+        with site._check_slots:  # the same bound as members' self-checks
+            report = self_check(intent, facts, asn, announcements)
         report.notes.insert(0, f"prospective member: {query} expanded live with bgpq4 ({self.live.host})")
         return report
 

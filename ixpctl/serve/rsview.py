@@ -49,6 +49,7 @@ class RouteServerView:
         self.gate = Gate(socket, ttl=limits.cache_ttl, timeout=limits.bird_timeout,
                          max_bytes=limits.max_reply_bytes, semaphore=semaphore)
         self._bgpctl = None
+        self._parsed: dict[str, tuple[float, list[RouteEntry]]] = {}
         self._bgpctl_cache: dict[str, tuple[float, Any]] = {}
         if self.daemon == "openbgpd":
             from ..verify.bgpctl import BgpctlClient
@@ -114,7 +115,11 @@ class RouteServerView:
         # 8001 "Network not found" is an answer, not a failure. An unknown protocol or table name is
         # 9001 "syntax error, unexpected CF_SYM_UNDEFINED" (BIRD parses names as symbols) or 8003:
         # every command here is written by Query, so that error can only mean "no such name".
+        command = query.command()
         text, at, lines = self._run(query, allow=(8001, 8003, 9001))
+        hit = self._parsed.get(command)
+        if hit is not None and hit[0] == at:  # the gate's cached reply: parsed once, not per request
+            return hit[1], at
         code, last = (lines[-1][0], lines[-1][1]) if lines else (0, "")
         if code == 8001:
             return [], at
@@ -124,12 +129,16 @@ class RouteServerView:
         if code >= 8000:
             raise Unreachable(f"route server {self.name} refused `{query.command()}`: {last.strip()}")
         try:
-            return parse_routes(text, filtered=filtered), at
+            routes = parse_routes(text, filtered=filtered)
         except ParseError as exc:
             if query.kind.startswith("routes_table"):  # e.g. a ROA table: not routes the looking glass reads
                 raise InputError(f"table {query.name} of {self.name} holds no BGP routes",
                                  fix="ask for master4 or master6") from None
             raise Unreachable(f"route server {self.name}: unexpected route reply: {exc}") from None
+        if len(self._parsed) >= 256:
+            self._parsed.clear()
+        self._parsed[command] = (at, routes)
+        return routes, at
 
     def routes(self, kind: str, name: str) -> tuple[list[RouteEntry], float]:
         """kind: routes_protocol / routes_filtered / routes_noexport / routes_table / routes_table_filtered."""

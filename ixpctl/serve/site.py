@@ -6,6 +6,7 @@ self-check runs, the same as ``ixpctl check``), the published-policy model and t
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ class Site:
     loaded_at: float = field(default_factory=time.time)
     _ixf: dict[str, Any] | None = None
     _vrps: dict[str, VrpIndex] = field(default_factory=dict)
+    _check_slots: Any = None
 
     @classmethod
     def load(cls, config: ServeConfig) -> Site:
@@ -73,8 +75,10 @@ class Site:
                               [str(c.ipv6) for c in m.connections if c.ipv6],
                               m.joined.isoformat() if m.joined else None)
                    for m in sorted(inv.members, key=lambda m: m.asn)]
-        return cls(config, loaded, policy, facts, intents, engines, build_policy_doc(inv, policy), members,
+        site = cls(config, loaded, policy, facts, intents, engines, build_policy_doc(inv, policy), members,
                    snapshot)
+        site._check_slots = threading.BoundedSemaphore(config.limits.check_concurrency)
+        return site
 
     @property
     def inventory(self):
@@ -104,8 +108,20 @@ class Site:
             if len(announcements) > self.config.limits.max_prefixes:
                 raise InputError(f"{len(announcements)} routes given; the self-check takes at most "
                                  f"{self.config.limits.max_prefixes} at once", fix="split the list")
-        return self_check(self.intents[name], self.facts, asn, announcements, engine=self.engines[name],
-                          vrps=self.vrp_index(name))
+        with self._check_slots:
+            return self_check(self.intents[name], self.facts, asn, announcements, engine=self.engines[name],
+                              vrps=self.vrp_index(name))
+
+    def warm_up(self) -> None:
+        """Build at start what the first self-check would otherwise pay for (VRP index, prefix sets)."""
+        for name, intent in self.intents.items():
+            self.vrp_index(name)
+            member = next(iter(intent.members), None)
+            if member is not None:
+                try:
+                    self.check(member.asn, None, name)
+                except InputError:
+                    pass
 
     def vrp_index(self, rs: str) -> VrpIndex:
         """The VRP index of one route server's intent, built once (610 k VRPs take ~1 s)."""
