@@ -57,6 +57,32 @@ step "ixpctl report impact / manrs   (from the lab's rs1 and rs2 + the RIR stati
 echo "Reports, French and English: $(pwd)/build/report/{impact,manrs}.{fr,en}.html (+ .md, .json, charts/)"
 # --- end of the reports block -------------------------------------------------------------------
 
+# --- ixpctl serve (issue #18) ---------------------------------------------------------------------
+step "ixpctl serve --lab       (the members' front door on 127.0.0.1, reading the lab's route servers)"
+SERVE_PORT=${SERVE_PORT:-8089}
+SERVE_URL="http://127.0.0.1:$SERVE_PORT"
+"$IXPCTL" serve --lab --bind 127.0.0.1 --port "$SERVE_PORT" &
+SERVE_PID=$!
+trap 'kill "$SERVE_PID" 2>/dev/null || true; "$IXPCTL" lab down >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 1 120); do
+  "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "$SERVE_URL/api/v1/route-servers" 2>/dev/null && break
+  sleep 0.5
+done
+fetch() { "$VENV/bin/python" -c "import urllib.request,sys; r=urllib.request.urlopen(sys.argv[1], timeout=30); \
+print(r.status, len(r.read()), 'bytes', sys.argv[1])" "$1"; }
+for path in / /check "/check?asn=64496&prefixes=10.0.0.0/8" /lg "/lg/rs1/member/64496?filtered=1" \
+            "/lg/lookup?q=198.18.0.0/22" /policy /communities /ixf/member-export.json \
+            "/api/v1/check?asn=64496&prefix=198.18.0.0/22&prefix=10.0.0.0/8" /birdwatcher/rs1/status \
+            /birdwatcher/rs1/protocols/bgp /metrics /openapi.json; do
+  fetch "$SERVE_URL$path"
+done
+echo "pages: $SERVE_URL/ (French; $SERVE_URL/?lang=en in English) · self-check: $SERVE_URL/check"
+echo "looking glass: $SERVE_URL/lg · API: $SERVE_URL/openapi.json · Alice-LG source: $SERVE_URL/birdwatcher/rs1/"
+kill "$SERVE_PID" && wait "$SERVE_PID" 2>/dev/null || true
+trap '"$IXPCTL" lab down >/dev/null 2>&1 || true' EXIT
+# --- end of ixpctl serve ---------------------------------------------------------------------------
+
 step "ixpctl lab down"
 "$IXPCTL" lab down
 trap - EXIT
