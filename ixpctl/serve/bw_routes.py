@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import birdwatcher as bw
-from .rsview import RouteServerView
+from .rsview import NotSupported, RouteServerView
 from .service import Service, page
 
 
@@ -21,7 +21,11 @@ def _svc(request: Request) -> Service:
 
 
 def _view(request: Request) -> RouteServerView:
-    return _svc(request).view(request.path_params["rs"])
+    view = _svc(request).view(request.path_params["rs"])
+    if view.daemon != "bird":
+        raise NotSupported(f"{view.name} runs {view.daemon}: the birdwatcher API is not supported yet for it "
+                           "(its sessions and routes are in the looking glass and /api/v1)")
+    return view
 
 
 def _answer(request: Request, body: dict, at: float) -> JSONResponse:

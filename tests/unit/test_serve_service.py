@@ -167,3 +167,30 @@ def test_cli_check_only_json_and_bad_bind(tmp_path):
     assert result.exit_code == 2 and json.loads(result.output)["ok"] is False
     result = CliRunner().invoke(main, args[:-2] + ["--rs-socket", "nonsense", "--json"])
     assert result.exit_code == 2 and "NAME=PATH" in json.loads(result.output)["error"]
+
+
+def test_pasted_show_route_dump_is_checked(http):
+    from pathlib import Path
+
+    dump = (Path(__file__).parent / "data" / "serve" / "routes_filtered.txt").read_text()
+    r = http.post("/check?lang=en", data={"asn": "64496", "prefixes": dump})
+    assert r.status_code == 200
+    rows = {p: c for c, p in re.findall(r'<tr class="(ok|ko)" data-prefix="([^"]+)">', r.text)}
+    assert rows == {"198.18.40.0/25": "ko", "10.99.0.0/16": "ko"}
+
+
+def test_openbgpd_route_server_is_501_on_the_birdwatcher_api(tmp_path):
+    from ixpctl.serve.config import RouteServerSource
+
+    sources = (RouteServerSource("rs1", str(tmp_path / "rs1.ctl")),
+               RouteServerSource("rs2", str(tmp_path / "bgpd.sock"), "openbgpd"))
+    svc = Service.start(mlix_config(sources))
+    try:
+        http = client(svc)
+        r = http.get("/birdwatcher/rs2/protocols/bgp")
+        assert r.status_code == 501 and "not supported yet" in r.json()["error"]
+        assert http.get("/birdwatcher/rs2/routes/filtered/AS64496_1_v4").status_code == 501
+        # its looking glass goes through bgpctl: no bgpd here, so unreachable, said calmly
+        assert http.get("/api/v1/route-servers/rs2/sessions").status_code == 503
+    finally:
+        svc.close()
