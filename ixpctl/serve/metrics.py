@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import birdwatcher as bw
 from .rsview import NotSupported, Unreachable
 from .service import Service
 
@@ -36,7 +37,19 @@ class ServiceCollector:
         exported = GaugeMetricFamily("ixpctl_routes_exported", "routes exported on the session", labels=["rs", "session", "asn"])
         by_reason = GaugeMetricFamily("ixpctl_routes_filtered_by_reason", "filtered routes per member and reject reason",
                                       labels=["rs", "asn", "reason"])
+        reconfigured = GaugeMetricFamily(
+            "ixpctl_bird_last_reconfiguration_timestamp_seconds",
+            "BIRD's last reconfiguration (each `ixpctl deploy` reconfigures), its clock read as this host's local time",
+            labels=["rs"])
         for name, view in svc.views.items():
+            if view.daemon == "bird":
+                try:
+                    status = bw.status(view.status_text()[0])["status"]
+                    moment = _bird_time(status.get("last_reconfig"))
+                    if moment is not None:
+                        reconfigured.add_metric([name], moment)
+                except (Unreachable, NotSupported):
+                    pass
             try:
                 sessions = view.sessions()
             except (Unreachable, NotSupported):
@@ -62,7 +75,7 @@ class ServiceCollector:
                              for r in rejected)
             for (asn, reason), n in sorted(counts.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
                 by_reason.add_metric([name, str(asn or ""), reason], n)
-        yield from (up, session_up, received, accepted, filtered, exported, by_reason)
+        yield from (up, reconfigured, session_up, received, accepted, filtered, exported, by_reason)
         ages = GaugeMetricFamily("ixpctl_facts_age_seconds", "age of each source of the facts snapshot", labels=["source"])
         for source, age in sorted(svc.site.facts_ages().items()):
             ages.add_metric([source], age)
@@ -81,6 +94,16 @@ class ServiceCollector:
         for status, n in sorted(Counter(m.status for m in svc.site.members).items()):
             members.add_metric([status], n)
         yield members
+
+
+def _bird_time(text: str | None) -> float | None:
+    """BIRD's "2026-12-04 01:33:03.031" (its local time) as a Unix time."""
+    if not text:
+        return None
+    try:
+        return time.mktime(time.strptime(text.split(".")[0], "%Y-%m-%d %H:%M:%S"))
+    except ValueError:
+        return None
 
 
 def _reason_label(reason) -> str:

@@ -6,6 +6,7 @@ own OpenAPI document, and every command that reached BIRD is checked against the
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import quote
 
 import httpx
@@ -85,6 +86,8 @@ def test_metrics_from_real_sessions(served, lab):
         assert f'ixpctl_routes_filtered_by_reason{{asn="64496",reason="bogon",rs="{rs}"}} 1.0' in text
         assert f'ixpctl_routes_filtered_by_reason{{asn="64496",reason="prefix_length",rs="{rs}"}} 1.0' in text
     assert re.search(r'ixpctl_facts_age_seconds\{source="rpki"\} \d', text)
+    reconf = re.search(r'ixpctl_bird_last_reconfiguration_timestamp_seconds\{rs="rs1"\} ([0-9.e+]+)', text)
+    assert reconf and abs(float(reconf.group(1)) - time.time()) < 3600
     assert all(line.startswith(("#", "ixpctl_")) for line in text.splitlines() if line)
 
 
