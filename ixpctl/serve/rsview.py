@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import ExitStack
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from ..errors import InputError, IxpctlError
@@ -164,6 +165,13 @@ class RouteServerView:
         else:
             net = check_address(text)
             queries = [Query("route_for", net=net)]
+        if self.daemon == "openbgpd":  # bgpctl's whole RIB (cached), searched here
+            routes = self._openbgpd("all", self._bgpctl.all_routes)  # type: ignore[union-attr]
+            found = [r for r in routes if _covers(r.prefix, net)]
+            if not isinstance(net, (IPv4Network, IPv6Network)):  # an address: the most specific routes
+                longest = max((ip_network(r.prefix).prefixlen for r in found if not r.filtered), default=None)
+                found = [r for r in found if r.filtered or ip_network(r.prefix).prefixlen == longest]
+            return found
         out: list[RouteEntry] = []
         for q in queries:
             out += self._routes(q, filtered=False)[0]
