@@ -47,6 +47,8 @@ def _sources(rs_sockets: tuple[str, ...], lab: bool):
               help="Enable live bgpq4 lookups for prospective members against this IRR server.")
 @click.option("--irr-source", "irr_sources", multiple=True, help="IRR sources for --live-irr (bgpq4 -S).")
 @click.option("--trust-proxy", "trust_proxy", multiple=True, help="Reverse proxy address whose X-Forwarded-For is used.")
+@click.option("--rate-exempt", "rate_exempt", multiple=True, metavar="ADDR",
+              help="Client address without rate limit (e.g. the Alice-LG that polls the birdwatcher API).")
 @click.option("--rate", "rate", default=240, show_default=True, type=click.IntRange(1, 100000),
               help="Requests per minute per client address.")
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None, help="Build directory (metrics).")
@@ -55,11 +57,11 @@ def _sources(rs_sockets: tuple[str, ...], lab: bool):
 @click.pass_obj
 def serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
           lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
-          build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+          rate_exempt: tuple[str, ...], build_dir: Path | None, check_only: bool, as_json: bool) -> None:
     """Serve the IXP's pages, self-check, looking glass and APIs (read-only)."""
     try:
         _serve(ctx, bind, port, rs_sockets, lab, snapshot, lang, live_irr, irr_sources, trust_proxy, rate,
-               build_dir, check_only, as_json)
+               rate_exempt, build_dir, check_only, as_json)
     except IxpctlError as err:
         if not as_json:
             raise
@@ -69,7 +71,7 @@ def serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: 
 
 def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
            lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
-           build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+           rate_exempt: tuple[str, ...], build_dir: Path | None, check_only: bool, as_json: bool) -> None:
     from ipaddress import ip_address
 
     from ..serve.config import Limits, LiveIrr, ServeConfig
@@ -87,7 +89,7 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
             raise InputError(f"--live-irr: {exc.message}", fix=exc.fix) from None
     config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, _sources(rs_sockets, lab),
                          Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
-                         build_dir, tuple(trust_proxy))
+                         build_dir, tuple(trust_proxy), tuple(rate_exempt))
     service = Service.start(config)
     if not check_only:
         service.site.warm_up()

@@ -75,4 +75,5 @@ def create_app(service: Service) -> Starlette:
     app.state.service = service
     app.state.metrics = MetricsCache(service)
     pages.setup(app, service)
-    return Guard(app, service.config.limits, service.config.trust_proxy)  # type: ignore[return-value]
+    return Guard(app, service.config.limits, service.config.trust_proxy,  # type: ignore[return-value]
+                 service.config.rate_exempt)

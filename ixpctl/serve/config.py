@@ -66,3 +66,4 @@ class ServeConfig:
     live_irr: LiveIrr | None = None
     build_dir: Path | None = None  # for the last-build metrics (manifest.json)
     trust_proxy: tuple[str, ...] = ()  # addresses of reverse proxies whose X-Forwarded-For is believed
+    rate_exempt: tuple[str, ...] = ()  # client addresses without rate limit (an Alice-LG polling every neighbour)

@@ -94,6 +94,14 @@ def test_rate_limit_per_client(tmp_path):
         assert int(http.get("/api/v1/ixp").headers["retry-after"]) >= 1
     finally:
         svc.close()
+    # an exempt address (the TestClient's is "testclient") is never limited
+    svc = Service.start(with_limits(mlix_config(offline_sources(tmp_path), rate_exempt=("testclient",)),
+                                    rate_per_minute=60, rate_burst=1))
+    try:
+        http = client(svc)
+        assert {http.get("/api/v1/ixp").status_code for _ in range(5)} == {200}
+    finally:
+        svc.close()
     limiter = RateLimiter(60, 2, max_clients=100)
     assert [limiter.take("a", now=0.0), limiter.take("a", now=0.0)] == [0, 0]
     assert limiter.take("a", now=0.0) > 0 and limiter.take("b", now=0.0) == 0
