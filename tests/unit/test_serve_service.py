@@ -202,3 +202,25 @@ def test_openbgpd_route_server_is_501_on_the_birdwatcher_api(tmp_path):
         assert http.get("/api/v1/route-servers/rs2/sessions").status_code == 503
     finally:
         svc.close()
+
+
+def test_hostile_form_posts_never_fail(http):
+    """The one POST: any body, any content type, hostile field values — a page or a 4xx, never a 5xx."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=st.binary(max_size=2000),
+           ctype=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data",
+                                  "multipart/form-data; boundary=x", "text/plain", "application/json", ""]),
+           asn=st.one_of(st.text(max_size=30), st.sampled_from(["64496", "AS64496", "0", "-5", "4294967296"])),
+           prefixes=st.one_of(st.text(max_size=300), st.sampled_from(["10.0.0.0/8 AS", "::/0", "1.2.3.4/99",
+                                                                     "BGP.as_path: 1 2 3", "x" * 500])))
+    def one(body, ctype, asn, prefixes):
+        r = http.post("/check", content=body, headers={"content-type": ctype} if ctype else {})
+        assert r.status_code < 500, (body[:80], ctype, r.status_code)
+        r = http.post("/check", data={"asn": asn, "prefixes": prefixes, "rs": "rs1"})
+        assert r.status_code in (200, 400), (asn, prefixes, r.status_code, r.text[:200])
+        assert "Traceback" not in r.text
+
+    one()
