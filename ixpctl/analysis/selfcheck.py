@@ -61,6 +61,7 @@ class PrefixResult:
     # (its announcement-control communities, blackhole opt-outs) — the evaluator's export half
     receivers: int | None = None
     not_exported_to: list[int] = field(default_factory=list)
+    details_fr: list[str] = field(default_factory=list)  # the same sentences as details, in French
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -190,27 +191,40 @@ def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
 
 
 def _details(result: Verdict, ann: Announcement, vrps: VrpIndex, member_sets: list[str],
-             lengths: dict[int, tuple[int, int]], engine: PolicyEngine | None = None) -> list[str]:
-    details = []
+             lengths: dict[int, tuple[int, int]], engine: PolicyEngine | None = None) -> list[tuple[str, str]]:
+    """What exactly is wrong, as (English, French) sentences."""
+    details: list[tuple[str, str]] = []
     if result.aspa == "invalid" and engine is not None:
         culprit = aspa_culprit(ann.path, engine.aspas)
         if culprit:
-            tagged = "" if result.check == "aspa" else " (tagged, accepted)"
-            details.append(f"ASPA invalid{tagged}: the ASPA of AS{culprit[0]} does not list AS{culprit[1]} "
-                           "as a provider")
+            tagged, tagged_fr = ("", "") if result.check == "aspa" else (" (tagged, accepted)", " (marquée, acceptée)")
+            details.append(((f"ASPA invalid{tagged}: the ASPA of AS{culprit[0]} does not list AS{culprit[1]} "
+                            "as a provider"),
+                            (f"ASPA invalide{tagged_fr} : l'ASPA de AS{culprit[0]} ne liste pas AS{culprit[1]} "
+                            "comme fournisseur")))
     origin = ann.path[-1]
     if result.check == "rpki_invalid":
         for prefix, max_len, asn in vrps.covering(ann.prefix):
-            details.append(f"ROA {prefix} maxLength {max_len} authorises AS{asn}")
+            details.append((f"ROA {prefix} maxLength {max_len} authorises AS{asn}",
+                            f"le ROA {prefix} maxLength {max_len} autorise AS{asn}"))
     if result.check in ("irr_prefix", "irr_origin"):
         registries = sorted({source_and_name(s)[0] or "your RIR" for s in member_sets})
-        what = f"route object for {ann.prefix} with origin AS{origin}" if result.check == "irr_prefix" \
-            else f"AS{origin} as a member of {', '.join(member_sets) or 'your AS-SET'}"
-        details.append(f"create the {what} in {', '.join(registries)}, or a ROA for it")
+        where = ", ".join(registries)
+        where_fr = where.replace("your RIR", "votre RIR")
+        if result.check == "irr_prefix":
+            what = f"route object for {ann.prefix} with origin AS{origin}"
+            what_fr = f"l'objet route pour {ann.prefix} avec l'origine AS{origin}"
+        else:
+            what = f"AS{origin} as a member of {', '.join(member_sets) or 'your AS-SET'}"
+            what_fr = f"AS{origin} comme membre de {', '.join(member_sets) or 'votre AS-SET'}"
+        details.append((f"create the {what} in {where}, or a ROA for it",
+                        f"créez {what_fr} dans {where_fr}, ou un ROA"))
     if result.check == "prefix_length":
         net = ip_network(ann.prefix)
         lo, hi = lengths[net.version]
-        details.append(f"announced /{net.prefixlen}; the route servers accept /{lo} to /{hi} for IPv{net.version}")
+        details.append((f"announced /{net.prefixlen}; the route servers accept /{lo} to /{hi} for IPv{net.version}",
+                        (f"annoncé en /{net.prefixlen} ; les serveurs de routes acceptent de /{lo} à /{hi} "
+                        f"en IPv{net.version}")))
     return details
 
 
@@ -247,15 +261,15 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
         route = Route.make(ann.prefix, ann.path, session.neighbor, ann.communities, ann.large_communities)
         verdict = engine.evaluate(route, session)
         check = BY_NAME.get(verdict.check) if verdict.check else None
+        details = _details(verdict, ann, vrps, member.as_sets, {4: member.length4, 6: member.length6}, engine)
         others = receivers[afi]
         missing = [asn for asn in others if not reaches(engine, route, verdict, asn)] if verdict.accepted else []
         results.append(PrefixResult(
             ann.prefix, ann.path[-1], ann.path, verdict.accepted, verdict.check, verdict.code,
             check.title if check else None, check.title_fr if check else None,
             check.fix if check else None, check.fix_fr if check else None,
-            verdict.rpki, ann.origin_assumed, _details(verdict, ann, vrps, member.as_sets,
-                                                      {4: member.length4, 6: member.length6}, engine),
-            verdict.aspa, len(others) if verdict.accepted else None, missing))
+            verdict.rpki, ann.origin_assumed, [en for en, _ in details], verdict.aspa,
+            len(others) if verdict.accepted else None, missing, [fr for _, fr in details]))
     return CheckReport(member_asn, member.name, intent.name, results, notes)
 
 

@@ -117,9 +117,10 @@ def render_html(report: CheckReport, ixp_name: str) -> str:
             verdict = ("accepted" if lang == "en" else "accepté") if r.accepted else \
                 (("rejected" if lang == "en" else "rejeté") + (f" ({r.code})" if r.code else ""))
             cls = "ok" if r.accepted else "ko"
+            details = (r.details_fr or r.details) if lang == "fr" else r.details
             out.append(f"<tr class='{cls}'><td>{e(r.prefix)}</td><td>{e(' '.join(map(str, r.path)))}</td>"
                        f"<td>{e(verdict)}</td><td>{e(reason)}<br><small>{e(fix)}"
-                       f"{'<br>' + e('; '.join(r.details)) if r.details else ''}</small></td></tr>")
+                       f"{'<br>' + e('; '.join(details)) if details else ''}</small></td></tr>")
         return "\n".join(out)
 
     c = report.counts
