@@ -2,7 +2,7 @@
 `birdc configure`; plus ixpctl's full-table self-check and the re-build after onboarding a member.
 
     .venv/bin/python bench/run.py [--sizes 20 200 1000] [--runs 3] [--slow 120] [--out /tmp/ixbench]
-                                  [--stages build parse live selfcheck onboard agreement]
+                                  [--stages build parse live selfcheck onboard agreement serve]
 
 Needs root (``unshare -n``), Debian ``bird2`` 2.0.12, ``/usr/bin/time``, and arouteserver in
 ``bench/.venv-ars`` (``python3 -m venv bench/.venv-ars && bench/.venv-ars/bin/pip install
@@ -249,7 +249,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ixbench"))
     ap.add_argument("--stages", nargs="+",
-                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab"])
+                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab", "serve"])
     ap.add_argument("--tools", nargs="+", default=["ixpctl", "ars"])
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args()
@@ -323,6 +323,12 @@ def main() -> None:
                                capture_output=True, text=True, check=True)
             runs.append(json.loads(r.stdout))
         raw["lab50"] = runs
+    if "serve" in args.stages:  # bench/serve_bench.py: ixpctl serve under 50 clients (bench/RESULTS.md)
+        n = max(args.sizes)
+        log(f"N={n} ixpctl serve: 50 concurrent clients for 10 s")
+        r = subprocess.run([PY, str(REPO / "bench" / "serve_bench.py"), "--members", str(n), "--root", str(args.out)],
+                           capture_output=True, text=True, check=True)
+        raw["serve"] = json.loads(r.stdout)
     save()
     log(f"raw data: {raw_path}")
     from report import write_report
