@@ -123,6 +123,13 @@ class DeployError(IxpctlError):
     exit_code = 5
 
 
+class ApplyRefused(IxpctlError):
+    """`ixpctl apply` did not deploy a change its guard rails stopped (too many routes or sessions
+    affected); nothing changed, the operator was alerted, `--approve RUN_ID` deploys it."""
+
+    exit_code = 6
+
+
 @dataclass
 class Report:
     """Collects problems while checking something, so the operator sees all of them at once."""

@@ -6,7 +6,7 @@ Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad in
 
 Commands only: parse options, call one function of the stage below, print.
 
-May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, verify, deploy, build, lab, onboard, report, importers, serve
+May import: errors, base, inventory, sources, policy, render, switch, analysis, publish, verify, deploy, build, lab, onboard, report, importers, serve, apply
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ COMMANDS = [
     ("report", "report"),
     ("import_", "import"),
     ("serve", "serve"),
+    ("apply", "apply"),
 ]
 
 

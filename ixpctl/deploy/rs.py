@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from ..errors import DeployError
@@ -61,6 +61,7 @@ class _Run:
     target: Target
     report: DeployReport
     log: Callable[[str], None]
+    expect_removed: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str:
@@ -127,8 +128,13 @@ def _identical(run: _Run, running: bytes | None, daemon: Daemon | None) -> bool:
 
 def deploy_route_server(name: str, config: bytes, target: Target, *, dry_run: bool = False,
                         confirm_timeout: int | None = None, verify_wait: float = 60.0,
-                        log: Callable[[str], None] = lambda msg: None) -> DeployReport:
-    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log)
+                        log: Callable[[str], None] = lambda msg: None,
+                        expect_removed: Collection[str] = ()) -> DeployReport:
+    """``expect_removed``: sessions the new config drops on purpose (a member removed): they are
+    not waited for after the reload (``ixpctl apply`` passes them; every other session that was
+    Established must come back)."""
+    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
+               frozenset(expect_removed))
     if dry_run:
         _dry_run(run)
         return run.report
@@ -175,6 +181,7 @@ def _deploy(run: _Run, confirm_timeout: int | None, verify_wait: float) -> None:
                           "the running config was not touched")
     run.step(f"bird -p on {target.describe()}: ok")
     run.report.sessions_before = _established(target, s.control_socket, s.birdc_binary) or []
+    awaited = [name for name in run.report.sessions_before if name not in run.expect_removed]
     if swap:
         _keep_previous(run, running, daemon)
         target.rename(run.new, run.path)
@@ -183,8 +190,8 @@ def _deploy(run: _Run, confirm_timeout: int | None, verify_wait: float) -> None:
         _configure(target, confirm_timeout)
         _check_loaded(run, daemon.process)
         run.step("birdc configure: accepted")
-        run.report.sessions_after = _wait_for_sessions(target, run.report.sessions_before, verify_wait)
-        missing = sorted(set(run.report.sessions_before) - set(run.report.sessions_after))
+        run.report.sessions_after = _wait_for_sessions(target, awaited, verify_wait)
+        missing = sorted(set(awaited) - set(run.report.sessions_after))
         if missing:
             raise DeployError(f"{run.name}: {len(missing)} session(s) did not come back: {', '.join(missing[:10])}")
         if confirm_timeout:

@@ -29,7 +29,7 @@ from ..errors import InputError, Problem
 from .models import Inventory
 
 LIST_KEYS = ("route_servers", "switches", "members", "critical_services")
-SINGLE_KEYS = ("ixp", "sources")
+SINGLE_KEYS = ("ixp", "sources", "apply")
 TOP_KEYS = SINGLE_KEYS + LIST_KEYS
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .apply_config import ApplySettings, Language
 from .asn import parse_asn
 from .irr_names import normalise_as_set
 from .sources_config import SourcesConfig
@@ -290,6 +291,11 @@ class Member(Strict):
     # ``reason`` saying why: the exception is recorded, not silent.
     type: Literal["peer", "monitor"] = "peer"
     reason: str | None = Field(default=None, min_length=10, max_length=300)
+    # `ixpctl apply` e-mails (routes that became filtered / were fixed): the member's language (else
+    # apply.notifications.default_language), where to (else `contact`), and an opt-out
+    language: Language | None = None
+    notify_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+    notify: bool = True
 
     @field_validator("asn", mode="before")
     @classmethod
@@ -362,6 +368,7 @@ class Inventory(Strict):
     switches: list[Switch] = []
     members: list[Member] = []
     critical_services: list[CriticalService] = []  # optional: ixpctl report impact, "resilience"
+    apply: ApplySettings = ApplySettings()
 
     def member(self, asn: int) -> Member | None:
         return next((m for m in self.members if m.asn == asn), None)

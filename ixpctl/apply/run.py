@@ -1,0 +1,278 @@
+"""`ixpctl apply`, one run: refresh → build → guard → one route server at a time → notify → record.
+
+Every run is recorded (``history``) whatever happens: refused, stale, failed, deployed or dry run.
+A stale or failed source, a refused guard and a failed deploy alert the operator (``notify.alert``)
+and raise the matching IxpctlError (exit 3, 6, 5), after the record is written.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..base.generations import generation_of
+from ..build import build
+from ..deploy.manifest import check_built
+from ..deploy.target import Target, target_for
+from ..errors import ApplyRefused, DeployError, IxpctlError, SourceError
+from ..inventory.loader import LoadedInventory
+from ..policy.facts_floor import without_short_facts
+from ..policy.loader import LoadedPolicy
+from ..sources import snapshot as snap
+from . import history as h
+from .guard import Impact, impact, refusals
+from .live import LiveState, read_live
+from .notify import MemberNews, alert, explain, notify_members
+from .rollout import Failed, RsOutcome, deploy_one
+from .sessions import down_alerts
+
+
+@dataclass
+class ApplyOptions:
+    repo_root: Path
+    dry_run: bool = False
+    approve: str | None = None  # run id of the refused run a human approves
+    approved_by: str | None = None
+    refresh: list[str] | None = None  # None: apply.refresh of the inventory
+    bird: list[str] = field(default_factory=list)
+    allow_demo: bool = False
+    target_factory: Callable[[Any], Target] = lambda rs: target_for(rs.deploy)
+    log: Callable[[str], None] = lambda msg: None
+    now: datetime | None = None
+
+
+def _resolve(root: Path, path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else root / p
+
+
+def _irr_options(loaded: LoadedInventory, lpolicy: LoadedPolicy) -> dict[str, Any]:
+    """As `ixpctl sources refresh` passes them (policy max lengths, -A, -p only in demo mode)."""
+    policy, fictional = lpolicy.policy, loaded.inventory.ixp.fictional_resources
+    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
+            "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fictional is not None and fictional.enabled)}
+
+
+class Apply:
+    def __init__(self, loaded: LoadedInventory, lpolicy: LoadedPolicy, opts: ApplyOptions):
+        self.loaded, self.lpolicy, self.opts = loaded, lpolicy, opts
+        self.inv = loaded.inventory
+        self.settings = self.inv.apply
+        self.state_dir = _resolve(opts.repo_root, self.settings.state_dir)
+        self.history = h.History(self.state_dir)
+        now = opts.now or datetime.now(UTC)
+        self.record = h.RunRecord(h.new_run_id(now), now.isoformat(timespec="seconds"), dry_run=opts.dry_run)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _alert(self, kind: str, text: str, **details: Any) -> None:
+        if self.opts.dry_run:
+            self.record.alerts.append({"kind": kind, "text": text, "sent": [], "note": "dry run: not sent"})
+            return
+        self.record.alerts.append(alert(self.inv, kind, text, run_id=self.record.run_id,
+                                        base_dir=self.opts.repo_root, details=details))
+
+    def _finish(self, outcome: str, message: str) -> h.RunRecord:
+        self.record.outcome, self.record.message = outcome, message
+        self.record.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.history.save(self.record)
+        return self.record
+
+    def _fail(self, outcome: str, err: IxpctlError) -> None:
+        self._finish(outcome, err.message)
+        raise err
+
+    # --- the run -------------------------------------------------------------------------------
+    def run(self) -> h.RunRecord:
+        approved = self._approval()
+        try:
+            facts = self._sources()
+            result = self._build(facts)
+        except IxpctlError as err:
+            if self.record.outcome == h.STALE:
+                raise
+            self._alert("build failed", err.message)
+            self._fail(h.ERROR, err)
+        servers = [rs for rs in self.inv.route_servers if rs.daemon == "bird"]
+        for rs in self.inv.route_servers:
+            if rs.daemon != "bird":
+                self.record.route_servers.append(RsOutcome(rs.name, "skipped", problems=[
+                    "apply deploys BIRD route servers; deploy this one with its own deploy command"]).to_json())
+        plan = self._plan(servers, result)
+        self.record.fingerprint = hashlib.sha256(
+            "".join(f"{n}:{hashlib.sha256(p['config']).hexdigest()}\n" for n, p in sorted(plan.items())).encode()
+        ).hexdigest()
+        self.record.impacts = [p["impact"].to_json() for p in plan.values()]
+        why = refusals([p["impact"] for p in plan.values()], self.settings.guard,
+                       {m.asn: m.name for m in self.inv.members})
+        self.record.refusals = why
+        if approved is not None:
+            self._check_approval(approved, why)
+        elif why:
+            text = "\n".join(why) + (f"\nnothing was deployed. If this change is intended: "
+                                     f"ixpctl apply --approve {self.record.run_id}")
+            self._alert("guard refused", text, refusals=why)
+            self._fail(h.REFUSED, ApplyRefused(f"the guard rails refused this change (run {self.record.run_id}): "
+                                               + "; ".join(why), fix=f"check it; to deploy it anyway: "
+                                               f"ixpctl apply --approve {self.record.run_id}"))
+        changed = [n for n, p in plan.items() if p["changed"]]
+        if self.opts.dry_run:
+            return self._finish(h.DRY_RUN, f"dry run: {len(changed)} route server(s) would change: "
+                                           f"{', '.join(changed) or 'none'}")
+        if not changed:
+            self._sessions_down({n: p["live"] for n, p in plan.items()})
+            return self._finish(h.UNCHANGED, "every route server runs this config already")
+        afters = self._rollout(plan)
+        self._sessions_down(afters)
+        self._notify(plan, afters, result.configs)
+        return self._finish(h.DEPLOYED, f"deployed to {', '.join(changed)}")
+
+    def _approval(self) -> h.RunRecord | None:
+        if not self.opts.approve:
+            return None
+        approved = self.history.load(self.opts.approve)
+        if approved.outcome != h.REFUSED:
+            raise ApplyRefused(f"run {approved.run_id} was not refused by the guard rails ({approved.outcome}): "
+                               "there is nothing to approve", fix="give the id of a refused run")
+        self.record.approves = approved.run_id
+        self.record.approved_by = self.opts.approved_by or os.environ.get("SUDO_USER") or getpass.getuser()
+        return approved
+
+    def _check_approval(self, approved: h.RunRecord, why: list[str]) -> None:
+        if approved.fingerprint != self.record.fingerprint:
+            self._fail(h.REFUSED, ApplyRefused(
+                f"run {approved.run_id} approved another change than this one (the configs differ): "
+                "nothing was deployed", fix="run `ixpctl apply --dry-run`, check the new change, approve its run id"))
+        if why:
+            self.opts.log(f"guard rails overridden: approved by {self.record.approved_by} (run {approved.run_id})")
+
+    def _sources(self):
+        snapshot_dir = _resolve(self.opts.repo_root, self.inv.sources.snapshot_dir)
+        which = self.opts.refresh if self.opts.refresh is not None else list(self.settings.refresh)
+        if which and not self.opts.dry_run:
+            from ..sources.refresh import refresh
+
+            outcome = refresh(self.inv, which, snapshot_dir=snapshot_dir, repo_root=self.opts.repo_root,
+                              irr_options=_irr_options(self.loaded, self.lpolicy), now=self.opts.now)
+            self.record.refresh = outcome.to_json()
+            if not outcome.ok:
+                self.record.outcome = h.STALE
+                text = f"sources failed without last-good data: {', '.join(outcome.without_fallback)}"
+                self._alert("source failed", text, failed=outcome.failed)
+                self._fail(h.STALE, SourceError(text + "; nothing was deployed",
+                                                fix="see `ixpctl sources status`"))
+        limits = snap.max_ages(self.inv.sources)
+        bad = [s for s in snap.status(snapshot_dir, limits, now=self.opts.now) if s.health != "ok"]
+        if bad:
+            self.record.outcome = h.STALE
+            text = "; ".join(f"{snap.SOURCE_TITLES[s.source]} is {s.health}"
+                             + (f" ({s.age_seconds / 3600:.0f} h old, the limit is "
+                                f"{(s.max_age_seconds or 0) / 3600:.0f} h)" if s.age_seconds else "") for s in bad)
+            self._alert("stale source", text)
+            self._fail(h.STALE, SourceError(f"{text}: nothing was deployed",
+                                            fix="fix the source (`ixpctl sources refresh`), or raise "
+                                                "sources.<source>.max_age_hours in the inventory"))
+        facts = snap.read_snapshot(snapshot_dir, max_ages=limits)
+        return without_short_facts(facts, self.lpolicy.policy)
+
+    def _build(self, facts):
+        self.facts = facts
+        out = _resolve(self.opts.repo_root, self.settings.build_dir)
+        if self.opts.dry_run:  # a dry run changes nothing, not even the build directory
+            self._tmp = tempfile.TemporaryDirectory(prefix="ixpctl-apply-")
+            out = Path(self._tmp.name) / "build"
+        self.build_dir = out
+        return build(self.loaded, self.lpolicy, facts, out_dir=out, bird=self.opts.bird or None,
+                     base_dir=self.opts.repo_root)
+
+    def _plan(self, servers, result) -> dict[str, dict[str, Any]]:
+        built = {c.route_server: c for c in result.configs}
+        plan: dict[str, dict[str, Any]] = {}
+        for rs in servers:
+            c = built[rs.name]
+            generation = generation_of(c.path)
+            config = (generation / c.path.name).read_bytes()
+            check_built(self.build_dir, c.path.name, config, generation=generation)
+            head = config.decode(errors="replace").split("\nlog ", 1)[0]
+            if "DEMO MODE" in head and not self.opts.allow_demo:
+                self._fail(h.ERROR, DeployError(f"{rs.name}: the inventory is in DEMO MODE (fictional resources)",
+                                                fix="remove ixp.fictional_resources, or --allow-demo in a lab"))
+            target = self.opts.target_factory(rs)
+            try:
+                live = read_live(rs.name, target)
+                running = target.read(rs.deploy.config_path)
+            except DeployError as err:
+                self._alert("route server unreachable", err.message)
+                self._fail(h.ERROR, err)
+            plan[rs.name] = {"rs": rs, "config": config, "target": target, "live": live, "running": running,
+                             "impact": impact(live, c.intent), "changed": running != config, "intent": c.intent}
+        return plan
+
+    def _rollout(self, plan: dict[str, dict[str, Any]]) -> dict[str, LiveState]:
+        afters: dict[str, LiveState] = {}
+        names = list(plan)
+        for i, name in enumerate(names):
+            p = plan[name]
+            if not p["changed"]:
+                self.record.route_servers.append(RsOutcome(name, "unchanged").to_json())
+                afters[name] = p["live"]
+                continue
+            self.opts.log(f"{name}: deploying")
+            try:
+                outcome, after = deploy_one(name, p["config"], p["running"], p["target"], p["live"], p["impact"],
+                                            self.settings.rollout, lambda m, n=name: self.opts.log(f"{n}: {m}"))
+            except Failed as failed:
+                self.record.route_servers.append(failed.outcome.to_json())
+                rest = names[i + 1:]
+                self.record.route_servers += [RsOutcome(n, "untouched").to_json() for n in rest]
+                text = f"{failed.error.message}\n" + (f"not deployed (untouched): {', '.join(rest)}" if rest else "")
+                self._alert("deploy failed", text, route_server=name, untouched=rest)
+                self._fail(h.FAILED, DeployError(failed.error.message + (f"; {', '.join(rest)} untouched" if rest else ""),
+                                                 fix=failed.error.fix))
+            self.record.route_servers.append(outcome.to_json())
+            afters[name] = after
+        return afters
+
+    def _sessions_down(self, lives: dict[str, LiveState]) -> None:
+        for kind, text in down_alerts(self.state_dir, lives, self.settings.alerts.session_down_minutes,
+                                      now=self.opts.now, record=not self.opts.dry_run):
+            self._alert(kind, text)
+
+    def _notify(self, plan, afters: dict[str, LiveState], configs) -> None:
+        """Per member: routes accepted before and filtered after on any route server, and back."""
+        filtered: dict[int, dict[str, list[int]]] = {}
+        fixed: dict[int, dict[str, list[int]]] = {}
+        for name, after in afters.items():
+            before: LiveState = plan[name]["live"]
+            was_ok = {(r.protocol, r.prefix) for r in before.accepted}
+            was_bad = {(r.protocol, r.prefix) for r in before.filtered}
+            for r in after.filtered:
+                if (r.protocol, r.prefix) in was_ok and (asn := after.member_of(r.protocol)):
+                    filtered.setdefault(asn, {})[r.prefix] = r.flat_path
+            for r in after.accepted:
+                if (r.protocol, r.prefix) in was_bad and (asn := after.member_of(r.protocol)):
+                    fixed.setdefault(asn, {})[r.prefix] = r.flat_path
+        intent = next(iter(plan.values()))["intent"]
+        news = []
+        for asn in sorted(set(filtered) | set(fixed)):
+            from ..analysis.selfcheck import Announcement
+
+            results = [r for r in explain(intent, self.facts, asn, sorted(filtered.get(asn, {}).items()))
+                       if not r.accepted]
+            news.append(MemberNews(asn, results, [Announcement(p, path) for p, path in sorted(fixed.get(asn, {}).items())]))
+        self.record.notifications = notify_members(self.inv, news, run_id=self.record.run_id,
+                                                   state_dir=self.state_dir, base_dir=self.opts.repo_root,
+                                                   now=self.opts.now)
+
+
+def run_apply(loaded: LoadedInventory, lpolicy: LoadedPolicy, opts: ApplyOptions) -> h.RunRecord:
+    return Apply(loaded, lpolicy, opts).run()
+
+
+__all__ = ["ApplyOptions", "Impact", "run_apply"]
