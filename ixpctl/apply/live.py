@@ -53,7 +53,11 @@ def _birdc(target: Target, *args: str) -> str:
         raise DeployError(f"BIRD does not answer on {target.describe()} ({s.control_socket}): "
                           f"{res.text[:300] or res.returncode}",
                           fix="start BIRD there, or fix route_servers[].deploy.control_socket")
-    return res.stdout
+    # birdc greets with "BIRD 2.0.12 ready." (the control socket's 0001 line): not part of the answer
+    lines = res.stdout.splitlines()
+    if lines and lines[0].startswith("BIRD ") and lines[0].rstrip().endswith("ready."):
+        lines = lines[1:]
+    return "\n".join(lines) + "\n"
 
 
 def _member_routes(text: str, sessions: dict[str, Session], *, filtered: bool) -> list[RouteEntry]:

@@ -39,6 +39,7 @@ def read_secret(ref: ApplySecret, base_dir: Path, what: str) -> str:
 def message(sender: str, to: list[str], subject: str, body: str, *, language: str = "en",
             reply_to: str | None = None) -> EmailMessage:
     msg = EmailMessage()
+    msg.set_content(body)  # first: set_content replaces every Content-* header
     msg["From"], msg["To"], msg["Subject"] = sender, ", ".join(to), subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
@@ -46,7 +47,6 @@ def message(sender: str, to: list[str], subject: str, body: str, *, language: st
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
     if reply_to:
         msg["Reply-To"] = reply_to
-    msg.set_content(body)
     return msg
 
 

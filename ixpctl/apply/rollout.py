@@ -47,6 +47,12 @@ def not_settled(live: LiveState, awaited: set[str], impact: Impact, rollout: Rol
     return problems
 
 
+def still_changing(live: LiveState, impact: Impact) -> list[str]:
+    """Sessions with more routes than predicted: BIRD may still be re-evaluating them (a ROA change
+    reaches the routes a moment after the reload). Waited for, never a reason to roll back."""
+    return [name for name, expected in impact.expected.items() if live.imported(name) > expected]
+
+
 def settle(name: str, target: Target, before: LiveState, impact: Impact, rollout: Rollout) -> tuple[LiveState, list[str]]:
     """Wait for the route server to be back; (its state, what is still wrong: empty when settled)."""
     awaited = before.established() - set(impact.sessions_removed)
@@ -54,7 +60,7 @@ def settle(name: str, target: Target, before: LiveState, impact: Impact, rollout
     while True:
         live = read_live(name, target, routes=False)
         problems = not_settled(live, awaited, impact, rollout)
-        if not problems or time.monotonic() >= deadline:
+        if (not problems and not still_changing(live, impact)) or time.monotonic() >= deadline:
             break
         time.sleep(1.0)
     return read_live(name, target), problems

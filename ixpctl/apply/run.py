@@ -60,6 +60,18 @@ def _irr_options(loaded: LoadedInventory, lpolicy: LoadedPolicy) -> dict[str, An
             "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fictional is not None and fictional.enabled)}
 
 
+def fingerprint(configs: dict[str, bytes]) -> str:
+    """What an approval binds to: the configs without their comment lines (the header names the
+    facts' fetch times, which move with every refresh while the change stays the same)."""
+    digest = hashlib.sha256()
+    for name, config in sorted(configs.items()):
+        digest.update(f"{name}\n".encode())
+        for line in config.splitlines(keepends=True):
+            if not line.lstrip().startswith(b"#"):
+                digest.update(line)
+    return digest.hexdigest()
+
+
 class Apply:
     def __init__(self, loaded: LoadedInventory, lpolicy: LoadedPolicy, opts: ApplyOptions):
         self.loaded, self.lpolicy, self.opts = loaded, lpolicy, opts
@@ -105,9 +117,7 @@ class Apply:
                 self.record.route_servers.append(RsOutcome(rs.name, "skipped", problems=[
                     "apply deploys BIRD route servers; deploy this one with its own deploy command"]).to_json())
         plan = self._plan(servers, result)
-        self.record.fingerprint = hashlib.sha256(
-            "".join(f"{n}:{hashlib.sha256(p['config']).hexdigest()}\n" for n, p in sorted(plan.items())).encode()
-        ).hexdigest()
+        self.record.fingerprint = fingerprint({n: p["config"] for n, p in plan.items()})
         self.record.impacts = [p["impact"].to_json() for p in plan.values()]
         why = refusals([p["impact"] for p in plan.values()], self.settings.guard,
                        {m.asn: m.name for m in self.inv.members})
@@ -211,7 +221,9 @@ class Apply:
                 self._alert("route server unreachable", err.message)
                 self._fail(h.ERROR, err)
             plan[rs.name] = {"rs": rs, "config": config, "target": target, "live": live, "running": running,
-                             "impact": impact(live, c.intent), "changed": running != config, "intent": c.intent}
+                             "impact": impact(live, c.intent), "intent": c.intent,
+                             # comments only (the facts' fetch times in the header): nothing to deploy
+                             "changed": running is None or fingerprint({rs.name: running}) != fingerprint({rs.name: config})}
         return plan
 
     def _rollout(self, plan: dict[str, dict[str, Any]]) -> dict[str, LiveState]:
