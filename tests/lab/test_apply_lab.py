@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,7 +71,7 @@ def _inventory(members: list[int], *, deploy: dict[str, dict] | None = None, ext
 
 
 def _facts() -> Facts:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     f = Facts()
     for asn, prefixes in PREFIXES.items():
         name = f"RIPE::AS-MEMBER{asn - 64500}"
@@ -130,7 +130,7 @@ def _config(lab, rs: str) -> bytes:
 def test_apply_end_to_end(apply_lab, monkeypatch):
     lab, root, deploy, mail, hooks = apply_lab
     monkeypatch.chdir(root)
-    inv = lambda members, **kw: _inventory(members, deploy=deploy, root=root, smtp_port=mail.port,  # noqa: E731
+    inv = lambda members, **kw: _inventory(members, deploy=deploy, root=root, smtp_port=mail.port,
                                            webhook=hooks.url, **kw)
     assert _received(lab, M1, "rs1", PREFIXES[M3][0])  # the lab starts with AS64503 on both route servers
 

@@ -58,7 +58,7 @@ def webhook_server():
     hooks = Hooks()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 — http.server's naming
+        def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             hooks.posts.append((dict(self.headers), json.loads(body)))
             self.send_response(204)
