@@ -29,8 +29,8 @@ _TEXT = {
         "intro": "the {ixp} route servers took a new configuration today ({run}). For your network AS{asn}:",
         "filtered": "Routes the route servers now filter (not sent to the other members):",
         "fixed": "Routes accepted again (fixed):",
-        "why": "why", "fix": "how to fix",
-        "check": "Check any prefix yourself before announcing it: ixpctl check {asn} --prefix <prefix>",
+        "why": "why:", "fix": "how to fix:", "path": "AS path",
+        "check": "Before announcing a new prefix, {support} can check it for you (ixpctl check {asn} --prefix <prefix>).",
         "optout": "You receive this because you peer with the {ixp} route servers. To stop these e-mails, ask {support} "
                   "(inventory: notify: false).",
     },
@@ -41,8 +41,9 @@ _TEXT = {
                  "Pour votre réseau AS{asn} :",
         "filtered": "Routes désormais filtrées par les serveurs de routes (non transmises aux autres membres) :",
         "fixed": "Routes de nouveau acceptées (corrigées) :",
-        "why": "pourquoi", "fix": "comment corriger",
-        "check": "Vérifiez un préfixe avant de l'annoncer : ixpctl check {asn} --prefix <préfixe>",
+        "why": "pourquoi :", "fix": "comment corriger :", "path": "chemin d'AS",
+        "check": "Avant d'annoncer un nouveau préfixe, {support} peut le vérifier pour vous "
+                 "(ixpctl check {asn} --prefix <préfixe>).",
         "optout": "Vous recevez ce message parce que vous êtes connecté aux serveurs de routes de {ixp}. Pour ne plus "
                   "le recevoir, écrivez à {support} (inventaire : notify: false).",
     },
@@ -65,7 +66,7 @@ def explain(intent: RouteServerIntent, facts: Facts, asn: int, routes: list[tupl
 def member_body(inv: Inventory, member: Member, news: MemberNews, language: str, run_id: str) -> tuple[str, str]:
     t = _TEXT[language]
     ixp = inv.ixp.name
-    support = inv.ixp.support_email or inv.apply.notifications.reply_to or "the IXP"
+    support = inv.ixp.support_email or inv.apply.notifications.reply_to or ("l'IXP" if language == "fr" else "the IXP")
     subject = t["subject"].format(ixp=ixp, asn=member.asn, filtered=len(news.filtered), fixed=len(news.fixed))
     lines = [t["hello"].format(name=member.name), "", t["intro"].format(ixp=ixp, run=run_id, asn=member.asn), ""]
     if news.filtered:
@@ -73,17 +74,17 @@ def member_body(inv: Inventory, member: Member, news: MemberNews, language: str,
         for r in news.filtered:
             reason = (r.reason_fr if language == "fr" else r.reason) or r.reason or r.check or "?"
             fix = (r.fix_fr if language == "fr" else r.fix) or r.fix or ""
-            lines.append(f"  - {r.prefix}  (AS path {' '.join(map(str, r.path))})")
-            lines.append(f"      {t['why']}: {reason}" + (f" [{r.code}]" if r.code is not None else ""))
+            lines.append(f"  - {r.prefix}  ({t['path']} {' '.join(map(str, r.path))})")
+            lines.append(f"      {t['why']} {reason}" + (f" [{r.code}]" if r.code is not None else ""))
             if fix:
-                lines.append(f"      {t['fix']}: {fix}")
+                lines.append(f"      {t['fix']} {fix}")
             lines += [f"      {d}" for d in r.details]
         lines.append("")
     if news.fixed:
         lines.append(t["fixed"])
-        lines += [f"  - {a.prefix}  (AS path {' '.join(map(str, a.path))})" for a in news.fixed]
+        lines += [f"  - {a.prefix}  ({t['path']} {' '.join(map(str, a.path))})" for a in news.fixed]
         lines.append("")
-    lines += [t["check"].format(asn=member.asn), "", "-- ", t["optout"].format(ixp=ixp, support=support)]
+    lines += [t["check"].format(asn=member.asn, support=support), "", "-- ", t["optout"].format(ixp=ixp, support=support)]
     return subject, "\n".join(lines) + "\n"
 
 

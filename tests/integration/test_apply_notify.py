@@ -1,0 +1,120 @@
+"""`ixpctl apply`'s member e-mails and operator alerts, delivered to a real SMTP server (aiosmtpd)
+and a real HTTP server on 127.0.0.1: language, headers, reasons and fixes (the texts of `ixpctl
+check`), the daily limit, the opt-out, the webhook's bearer token; and the inventory keys that
+configure them, refused with file and line when wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ixpctl.analysis.selfcheck import Announcement
+from ixpctl.apply.notify import MemberNews, alert, explain, notify_members
+from ixpctl.errors import InputError
+from ixpctl.inventory.loader import load_inventory
+from tests.support.builders import base_inventory, make_member, write_inventory
+from tests.support.mailbox import smtp_server, webhook_server  # noqa: F401
+from tests.support.policy_cases import M1, M2, M3, policy_intent
+
+pytestmark = pytest.mark.integration
+
+
+def _inventory(tmp_path, port: int, hook: str | None = None, **member_overrides):
+    data = base_inventory(members=0)
+    data["ixp"]["support_email"] = "noc@testix.example"
+    data["members"] = [make_member(1, language="fr", notify_emails=["peering@member1.example"]),
+                       make_member(2), make_member(3, notify=False)]
+    for m in data["members"]:
+        m.update(member_overrides.get(m["asn"], {}))
+    data["apply"] = {"state_dir": str(tmp_path / "state"),
+                     "smtp": {"host": "127.0.0.1", "port": port, "sender": "rs@testix.example"},
+                     "alerts": {"email": ["ops@testix.example"], **({"webhook": hook, "webhook_token": {
+                         "env": "TESTIX_HOOK_TOKEN"}} if hook else {})}}
+    return load_inventory(write_inventory(tmp_path / "inv", data)).inventory
+
+
+def _news(tmp_path):
+    intent = policy_intent(tmp_path / "intent")
+    from tests.support.policy_cases import policy_facts
+
+    facts = policy_facts()
+    return [
+        MemberNews(M1, explain(intent, facts, M1, [("198.18.30.0/24", [M1])]), [Announcement("198.18.10.0/24", [M1])]),
+        MemberNews(M2, explain(intent, facts, M2, [("198.18.99.0/24", [M2])])),
+        MemberNews(M3, explain(intent, facts, M3, [("198.18.60.0/24", [M3])])),
+    ]
+
+
+def test_member_emails_language_reason_fix_limit_optout(tmp_path, smtp_server):  # noqa: F811
+    inv = _inventory(tmp_path, smtp_server.port)
+    now = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)
+    sent = notify_members(inv, _news(tmp_path), run_id="RUN1", state_dir=tmp_path / "state", base_dir=tmp_path,
+                          now=now)
+    assert [(s["asn"], s["status"]) for s in sent] == [(M1, "sent"), (M2, "sent"),
+                                                       (M3, "skipped: the member opted out")]
+    fr = smtp_server.to("peering@member1.example")[0]
+    assert fr["Content-Language"] == "fr" and fr["From"] == "rs@testix.example"
+    assert fr["Auto-Submitted"] == "auto-generated" and fr["Reply-To"] == "noc@testix.example"
+    assert fr["Subject"] == ("[Serveurs de routes TESTIX] AS64501 : 1 route(s) désormais filtrée(s), "
+                             "1 corrigée(s)")
+    body = fr.get_content()
+    assert "Bonjour Member 1," in body and "198.18.30.0/24" in body
+    assert "(chemin d'AS 64501)" in body and "pourquoi : RPKI invalide [14]" in body
+    assert "comment corriger : Corrigez le ROA" in body and "ROA 198.18.30.0/24 maxLength 24 authorises AS64999" in body
+    assert "Routes de nouveau acceptées (corrigées) :" in body and "198.18.10.0/24" in body
+    en = smtp_server.to("noc@member2.example")[0]  # no notify_emails: the contact; no language: English
+    assert en["Content-Language"] == "en" and "now filtered" in en["Subject"]
+    assert "why: prefix not registered in IRR [12]" in en.get_content()
+    assert "how to fix: Create a route/route6 object" in en.get_content()
+    assert not smtp_server.to("noc@member3.example")
+    # the same day again: held, nothing sent; the next day: sent
+    again = notify_members(inv, _news(tmp_path)[:1], run_id="RUN2", state_dir=tmp_path / "state",
+                           base_dir=tmp_path, now=now)
+    assert again[0]["status"] == "held: the member was already e-mailed today"
+    assert len(smtp_server.to("peering@member1.example")) == 1
+    later = notify_members(inv, _news(tmp_path)[:1], run_id="RUN3", state_dir=tmp_path / "state",
+                           base_dir=tmp_path, now=now.replace(day=5))
+    assert later[0]["status"] == "sent" and len(smtp_server.to("peering@member1.example")) == 2
+
+
+def test_operator_alert_by_email_and_webhook(tmp_path, smtp_server, webhook_server, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("TESTIX_HOOK_TOKEN", "tok-123")
+    inv = _inventory(tmp_path, smtp_server.port, webhook_server.url)
+    entry = alert(inv, "deploy failed", "rs1: 1 session(s) did not come back", run_id="RUN9", base_dir=tmp_path,
+                  details={"route_server": "rs1"})
+    assert entry["sent"] == ["email", "webhook"]
+    mail = smtp_server.to("ops@testix.example")[0]
+    assert str(mail["Subject"]).strip().startswith("[TESTIX ixpctl apply] deploy failed: rs1") and "RUN9" in mail.get_content()
+    headers, body = webhook_server.posts[0]
+    assert headers["Authorization"] == "Bearer tok-123"
+    assert body == {"ixp": "TESTIX", "run_id": "RUN9", "kind": "deploy failed",
+                    "text": "rs1: 1 session(s) did not come back", "route_server": "rs1"}
+
+
+def test_unreachable_mail_server_is_recorded_not_raised(tmp_path):
+    from tests.support.mailbox import free_port
+
+    inv = _inventory(tmp_path, free_port())  # nothing listens there
+    sent = notify_members(inv, _news(tmp_path)[:1], run_id="R", state_dir=tmp_path / "state", base_dir=tmp_path)
+    assert sent[0]["status"].startswith("failed: ")
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    ("member", {"language": "de"}, "members[0].language"),
+    ("member", {"notify_emails": ["not-an-address"]}, "members[0].notify_emails"),
+    ("apply", {"guard": {"max_removed_share": 1.5}}, "apply.guard.max_removed_share"),
+    ("apply", {"smtp": {"password": {"env": "X", "file": "y"}}}, "apply.smtp.password"),
+    ("apply", {"alerts": {"webhok": "http://x"}}, "apply.alerts.webhok"),
+])
+def test_bad_apply_settings_name_file_and_line(tmp_path, where, value, message):
+    data = base_inventory(members=1)
+    if where == "member":
+        data["members"][0].update(value)
+    else:
+        data["apply"] = value
+    path = write_inventory(tmp_path, data)
+    with pytest.raises(InputError) as exc:
+        load_inventory(path)
+    text = exc.value.format()
+    assert message in text and f"{path}:" in text
