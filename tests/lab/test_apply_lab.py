@@ -146,6 +146,9 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     assert "guard refused" in alert["Subject"] and f"--approve {run_id}" in alert.get_content()
     assert hooks.posts[-1][1]["kind"] == "guard refused" and hooks.posts[-1][1]["run_id"] == run_id
     assert _received(lab, M1, "rs1", PREFIXES[M3][0])  # still there
+    other = _apply(root, inv([M1]), "--approve", run_id)  # an approval holds for that change only
+    assert other.exit_code == 6 and "approved another change" in other.output
+    assert {rs: _config(lab, rs) for rs in ("rs1", "rs2")} == before
     approved = _apply(root, inv([M1, M2]), "--approve", run_id, "--approved-by", "amadou")
     assert approved.exit_code == 0, approved.output
     record = json.loads(approved.output)
@@ -154,6 +157,10 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     assert _received(lab, M1, "rs2", PREFIXES[M3][0], present=False)
 
     # 2. adding AS64503: deployed to rs1, then rs2; its routes reach the other members again
+    before = {rs: _config(lab, rs) for rs in ("rs1", "rs2")}
+    dry = _apply(root, inv([M1, M2, M3]), "--dry-run")
+    assert dry.exit_code == 0 and json.loads(dry.output)["outcome"] == "dry-run"
+    assert {rs: _config(lab, rs) for rs in ("rs1", "rs2")} == before
     added = _apply(root, inv([M1, M2, M3]))
     assert added.exit_code == 0, added.output
     record = json.loads(added.output)
