@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # a local IRRd's database and cache, a real browser for the report pages and ixpctl serve (Debian's chromium, driven by
 # Playwright from PyPI: never `playwright install`).
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
-TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 
