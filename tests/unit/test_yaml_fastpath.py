@@ -336,7 +336,7 @@ def test_bundled_inventory_loads_and_locates_without_ruamel(no_ruamel):
         str(file), next(i for i, line in enumerate(lines, 1) if '"02:00:00:64:96:01"' in line))
     assert loaded.locate(("ixp", "rs_asn")) == (
         str(file), next(i for i, line in enumerate(lines, 1) if line.strip().startswith("rs_asn:")))
-    assert file in loaded.sources.files  # with inventory/critical-services.yml (`critical_services:`)
+    assert file in loaded.sources.files  # with inventory/critical-services.yml and inventory/apply.yml
 
     slow = loader._load_checked(loaded.sources.files)
     assert loaded.inventory == slow.inventory
