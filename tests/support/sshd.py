@@ -1,0 +1,112 @@
+"""A real OpenSSH server (Debian's openssh-server, ``sshd -D -f <own config>``) inside a network
+namespace the test created, as the route-server host: its own host key, key authentication only,
+the client's known_hosts pinning that key. Stopped by PID in the fixture's finalizer.
+
+The ssh *client* runs inside the same namespace (``ip netns exec NS ssh -F CONFIG ...``: the
+``ssh_command`` wrapper), because tests bind only to addresses inside namespaces they created; the
+client, the server, the keys and the host-key check are all the real OpenSSH ones."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+SSHD = "/usr/sbin/sshd"
+PORT = 2222
+HOST = "rs1.lab"  # the name the inventory uses; ssh_config maps it to 127.0.0.1 in the namespace
+
+
+class Sshd:
+    def __init__(self, ns: str, tmp: Path):
+        self.ns, self.dir = ns, tmp / "sshd"
+        self.proc: subprocess.Popen | None = None
+        self.made_run_dir = False
+
+    def keygen(self, name: str) -> Path:
+        key = self.dir / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+        return key
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True)
+        self.dir.chmod(0o700)
+        host_key, client_key = self.keygen("host_key"), self.keygen("client_key")
+        (self.dir / "authorized_keys").write_text(Path(f"{client_key}.pub").read_text())
+        (self.dir / "sshd_config").write_text(f"""Port {PORT}
+ListenAddress 127.0.0.1
+HostKey {host_key}
+PidFile {self.dir}/sshd.pid
+AuthorizedKeysFile {self.dir}/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowStreamLocalForwarding yes
+LogLevel VERBOSE
+""")
+        self.pin(Path(f"{host_key}.pub").read_text())
+        (self.dir / "ssh_config").write_text(f"""Host {HOST}
+  HostName 127.0.0.1
+  HostKeyAlias {HOST}
+  IdentityFile {client_key}
+  IdentitiesOnly yes
+  UserKnownHostsFile {self.dir}/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  UpdateHostKeys no
+""")
+        wrapper = self.dir / "ssh"
+        wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {self.ns} ssh -F {self.dir}/ssh_config "$@"\n')
+        wrapper.chmod(0o755)
+        run_dir = Path("/run/sshd")  # sshd's privilege-separation directory (Debian's unit creates it)
+        if not run_dir.exists():
+            run_dir.mkdir(mode=0o755)
+            self.made_run_dir = True
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, SSHD, "-D", "-e", "-f",
+                                      str(self.dir / "sshd_config")],
+                                     stdout=subprocess.DEVNULL, stderr=(self.dir / "sshd.log").open("w"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe = subprocess.run(["ip", "netns", "exec", self.ns, "ss", "-Hltn", f"sport = :{PORT}"],
+                                   capture_output=True, text=True, check=False)
+            if str(PORT) in probe.stdout:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"sshd did not start: {(self.dir / 'sshd.log').read_text()}")
+
+    def pin(self, host_pub: str) -> None:
+        """known_hosts: exactly this host key for HOST (what an operator pins once)."""
+        kind, key = host_pub.split()[:2]
+        (self.dir / "known_hosts").write_text(f"{HOST} {kind} {key}\n")
+
+    @property
+    def ssh_command(self) -> str:
+        return str(self.dir / "ssh")
+
+    def log(self) -> str:
+        return (self.dir / "sshd.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self.made_run_dir:
+            shutil.rmtree("/run/sshd", ignore_errors=True)
+
+
+def have_openssh() -> bool:
+    return Path(SSHD).exists() and shutil.which("ssh") is not None and shutil.which("ssh-keygen") is not None
+
+
+__all__ = ["HOST", "PORT", "Sshd", "have_openssh", "socket"]
