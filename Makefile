@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # a local IRRd's database and cache, a real browser for the report pages and ixpctl serve (Debian's chromium, driven by
 # Playwright from PyPI: never `playwright install`).
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
-TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 
@@ -24,6 +24,7 @@ test:
 	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@scripts/bird-versions.sh
 	@scripts/setup-irrd.sh
+	@scripts/openssh-server.sh >/dev/null
 	@IXPCTL_REQUIRE_IRRD=1 IXPCTL_REQUIRE_SCHEMAS=1 VENV=$(VENV) scripts/run-tests.sh -q
 
 # Fast loop while developing: pure unit tests, no daemons, no root.

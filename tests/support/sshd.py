@@ -8,13 +8,23 @@ client, the server, the keys and the host-key check are all the real OpenSSH one
 
 from __future__ import annotations
 
+import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-SSHD = "/usr/sbin/sshd"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sshd_binary() -> Path | None:
+    """IXPCTL_SSHD, else the one scripts/openssh-server.sh unpacked, else the system's."""
+    for candidate in (os.environ.get("IXPCTL_SSHD"), REPO / ".cache/openssh/root/usr/sbin/sshd", "/usr/sbin/sshd"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate).resolve()  # sshd re-executes itself: an absolute path
+    return None
+
+
 PORT = 2222
 HOST = "rs1.lab"  # the name the inventory uses; ssh_config maps it to 127.0.0.1 in the namespace
 
@@ -67,7 +77,7 @@ LogLevel VERBOSE
         if not run_dir.exists():
             run_dir.mkdir(mode=0o755)
             self.made_run_dir = True
-        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, SSHD, "-D", "-e", "-f",
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, str(sshd_binary()), "-D", "-e", "-f",
                                       str(self.dir / "sshd_config")],
                                      stdout=subprocess.DEVNULL, stderr=(self.dir / "sshd.log").open("w"))
         deadline = time.monotonic() + 10
@@ -106,7 +116,13 @@ LogLevel VERBOSE
 
 
 def have_openssh() -> bool:
-    return Path(SSHD).exists() and shutil.which("ssh") is not None and shutil.which("ssh-keygen") is not None
+    import pwd
+
+    try:
+        pwd.getpwnam("sshd")  # privilege separation (scripts/openssh-server.sh creates it)
+    except KeyError:
+        return False
+    return sshd_binary() is not None and shutil.which("ssh") is not None and shutil.which("ssh-keygen") is not None
 
 
-__all__ = ["HOST", "PORT", "Sshd", "have_openssh", "socket"]
+__all__ = ["HOST", "PORT", "Sshd", "have_openssh", "sshd_binary"]

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Debian's sshd for the tests (tests/support/sshd.py runs it inside a network namespace as the
+# route-server host), WITHOUT installing the openssh-server package: installing it would enable a
+# system SSH server on port 22 of the test machine. The package is fetched with apt-get download
+# (the system's apt lists are read, nothing is installed) and unpacked with dpkg -x into
+# .cache/openssh/root; its libraries are those of openssh-client (TEST_APT). sshd's privilege
+# separation needs the system user `sshd`, created here as the package's postinst would (no
+# service, no port). Idempotent, offline once cached. Prints the sshd path.
+set -eu
+cd "$(dirname "$0")/.."
+root=.cache/openssh/root
+sshd="$root/usr/sbin/sshd"
+if [ ! -x "$sshd" ]; then
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"  # apt's download sandbox user (_apt) writes there
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root openssh-server >/dev/null)
+  rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+  dpkg -x "$tmp"/openssh-server_*.deb "$root.tmp"
+  rm -rf "$root" && mv "$root.tmp" "$root"
+fi
+if ldd "$sshd" | grep -q "not found"; then
+  echo "openssh-server.sh: $sshd misses libraries:" >&2
+  ldd "$sshd" | grep "not found" >&2
+  exit 1
+fi
+if ! getent passwd sshd >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
+  else
+    echo "openssh-server.sh: the system user sshd is missing (sshd's privilege separation): as root run" >&2
+    echo "  useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd" >&2
+  fi
+fi
+echo "$sshd"
