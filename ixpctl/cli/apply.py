@@ -43,7 +43,8 @@ def apply(ctx: Context, dry_run: bool, approve: str | None, approved_by: str | N
     Exit 0 ok, 3 stale source, 4 build failed, 5 deploy failed (rolled back), 6 refused by the
     guard rails (approve with --approve RUN_ID)."""
     from ..apply.history import History
-    from ..apply.run import ApplyOptions, run_apply
+    from ..apply.run import Apply, ApplyOptions
+    from ..errors import IxpctlError
 
     loaded = ctx.loaded_inventory()
     settings = loaded.inventory.apply
@@ -59,7 +60,13 @@ def apply(ctx: Context, dry_run: bool, approve: str | None, approved_by: str | N
     opts = ApplyOptions(ctx.repo_root, dry_run=dry_run, approve=approve, approved_by=approved_by,
                         refresh=[] if no_refresh else (list(refresh) or None), bird=list(bird),
                         allow_demo=allow_demo, log=log)
-    record = run_apply(loaded, ctx.loaded_policy(), opts)
+    run = Apply(loaded, ctx.loaded_policy(), opts)
+    try:
+        record = run.run()
+    except IxpctlError:
+        if as_json and run.record.finished_at:  # the run was recorded: its record on stdout, the error on stderr
+            print_json(run.record.to_json())
+        raise
     if as_json:
         print_json(record.to_json())
         return

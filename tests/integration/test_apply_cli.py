@@ -31,10 +31,12 @@ def test_stale_source_alerts_and_deploys_nothing(tmp_path, webhook_server):  # n
     assert result.exit_code == 3, result.output
     assert "nothing was deployed" in result.output and "stale" in result.output
     assert not (tmp_path / "build").exists()  # not even built
+    as_json = repo.cli("apply", "--no-refresh", "--allow-demo", "--json")
+    assert as_json.exit_code == 3 and json.loads(as_json.stdout)["outcome"] == "stale"
     post = webhook_server.posts[0][1]
     assert post["kind"] == "stale source" and "IRR" in post["text"] and "the limit is 24 h" in post["text"]
     history = json.loads(repo.cli("apply", "--history", "--json").output)
-    assert [r["outcome"] for r in history] == ["stale"] and history[0]["alerts"][0]["sent"] == ["webhook"]
+    assert [r["outcome"] for r in history] == ["stale", "stale"] and history[0]["alerts"][0]["sent"] == ["webhook"]
     table = repo.cli("apply", "--history")
     assert history[0]["run_id"] in table.output and "stale" in table.output
 

@@ -72,3 +72,23 @@ def test_settled_needs_sessions_and_counts_within_tolerance(tmp_path):
     assert not_settled(after, awaited, imp, Rollout(accepted_tolerance=0.5)) == []
     after.sessions["AS64502_1_v4"] = _session("AS64502_1_v4", M2, 0, up=False)
     assert "session AS64502_1_v4 is not Established" in not_settled(after, awaited, imp, Rollout(accepted_tolerance=0.5))
+
+
+def test_session_down_alerts_once_past_the_threshold(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from ixpctl.apply.sessions import down_alerts
+
+    t0 = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)
+    live = LiveState("rs1", {"AS64502_1_v4": _session("AS64502_1_v4", M2, up=False),
+                             "AS64501_1_v4": _session("AS64501_1_v4", M1, 1)})
+    assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0) == []  # first seen down: noted
+    assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=29)) == []
+    alerts = down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=31))
+    assert alerts == [("session down", ("rs1: session AS64502_1_v4 (AS64502) has been down since "
+                                       "2026-12-04T06:00:00+00:00"))]
+    assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=90)) == []  # once
+    live.sessions["AS64502_1_v4"] = _session("AS64502_1_v4", M2, 1)  # back up: forgotten
+    assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=91)) == []
+    live.sessions["AS64502_1_v4"] = _session("AS64502_1_v4", M2, up=False)
+    assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=100)) == []  # a new outage
