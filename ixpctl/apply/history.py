@@ -45,6 +45,7 @@ class RunRecord:
     approves: str | None = None  # the refused run this one carried out
     refresh: dict[str, Any] = field(default_factory=dict)
     impacts: list[dict[str, Any]] = field(default_factory=list)
+    config_diffs: list[dict[str, Any]] = field(default_factory=list)  # running → new, per route server
     refusals: list[str] = field(default_factory=list)
     route_servers: list[dict[str, Any]] = field(default_factory=list)  # per rs: deployed / rolled back / untouched
     notifications: list[dict[str, Any]] = field(default_factory=list)

@@ -60,6 +60,17 @@ def _irr_options(loaded: LoadedInventory, lpolicy: LoadedPolicy) -> dict[str, An
             "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fictional is not None and fictional.enabled)}
 
 
+def _text_diff(name: str, running: bytes | None, config: bytes, max_lines: int = 400) -> dict[str, Any]:
+    """The running config against the new one, as `ixpctl diff` shows texts (secrets masked)."""
+    from ..analysis.diff_compare import unified
+    from ..render.secrets import mask_secrets
+
+    before = mask_secrets(running.decode(errors="replace")) if running is not None else None
+    lines, added, removed, cut = unified(before, mask_secrets(config.decode(errors="replace")), f"{name}.conf",
+                                         max_lines)
+    return {"route_server": name, "added": added, "removed": removed, "lines": lines, "left_out": cut}
+
+
 def fingerprint(configs: dict[str, bytes]) -> str:
     """What an approval binds to: the configs without their comment lines (the header names the
     facts' fetch times, which move with every refresh while the change stays the same)."""
@@ -220,6 +231,7 @@ class Apply:
             except DeployError as err:
                 self._alert("route server unreachable", err.message)
                 self._fail(h.ERROR, err)
+            self.record.config_diffs.append(_text_diff(rs.name, running, config))
             plan[rs.name] = {"rs": rs, "config": config, "target": target, "live": live, "running": running,
                              "impact": impact(live, c.intent), "intent": c.intent,
                              # comments only (the facts' fetch times in the header): nothing to deploy

@@ -167,6 +167,8 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     assert [(r["route_server"], r["status"]) for r in record["route_servers"]] == [("rs1", "deployed"),
                                                                                    ("rs2", "deployed")]
     assert record["impacts"][0]["sessions_added"] == ["AS64503_1_v4"]
+    diff = record["config_diffs"][0]
+    assert diff["route_server"] == "rs1" and any(line.startswith("+protocol bgp AS64503_1_v4") for line in diff["lines"])
     for rs in ("rs1", "rs2"):
         for prefix in PREFIXES[M3]:
             assert _received(lab, M1, rs, prefix), f"{prefix} of AS64503 not received from {rs}"
