@@ -135,10 +135,11 @@ def notify_members(inv: Inventory, news: list[MemberNews], *, run_id: str, state
         elif state.sent_today(item.asn, today) >= settings.notifications.per_member_per_day:
             entry["status"] = "held: the member was already e-mailed today"
         else:
-            subject, body = member_body(inv, member, item, language, run_id)
-            msg = message(settings.smtp.sender, to, subject, body, language=language,
-                          reply_to=settings.notifications.reply_to or inv.ixp.support_email)
             try:
+                subject, body = member_body(inv, member, item, language, run_id)
+                # a header with a line break (a name from the inventory) raises here: recorded, not sent
+                msg = message(settings.smtp.sender, to, subject, body, language=language,
+                              reply_to=settings.notifications.reply_to or inv.ixp.support_email)
                 send_mail(settings.smtp, msg, base_dir)
             except Exception as exc:  # noqa: BLE001 — recorded; a mail server never undoes a deploy
                 entry["status"] = f"failed: {exc}"

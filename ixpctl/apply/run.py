@@ -7,11 +7,13 @@ and raise the matching IxpctlError (exit 3, 6, 5), after the record is written.
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +73,19 @@ def _text_diff(name: str, running: bytes | None, config: bytes, max_lines: int =
     return {"route_server": name, "added": added, "removed": removed, "lines": lines, "left_out": cut}
 
 
+@contextmanager
+def _exclusive(state_dir: Path) -> Iterator[None]:
+    """One apply at a time (a timer and an operator): an flock, released even if the process dies."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / "apply.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeployError(f"another `ixpctl apply` is running (it holds {state_dir / 'apply.lock'}): "
+                              "nothing was done", fix="wait for it to finish (see `ixpctl apply --history`)") from None
+        yield
+
+
 def fingerprint(configs: dict[str, bytes]) -> str:
     """What an approval binds to: the configs without their comment lines (the header names the
     facts' fetch times, which move with every refresh while the change stays the same)."""
@@ -113,6 +128,10 @@ class Apply:
 
     # --- the run -------------------------------------------------------------------------------
     def run(self) -> h.RunRecord:
+        with _exclusive(self.state_dir):
+            return self._run()
+
+    def _run(self) -> h.RunRecord:
         approved = self._approval()
         try:
             facts = self._sources()

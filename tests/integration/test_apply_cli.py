@@ -53,3 +53,15 @@ def test_empty_history(tmp_path):
     repo = _repo(tmp_path)
     result = repo.cli("apply", "--history", "--json")
     assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_one_apply_at_a_time(tmp_path):
+    import fcntl
+
+    repo = _repo(tmp_path)
+    (tmp_path / "state").mkdir()
+    with open(tmp_path / "state" / "apply.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running apply holds it
+        result = repo.cli("apply", "--no-refresh", "--allow-demo")
+    assert result.exit_code == 5 and "another `ixpctl apply` is running" in result.output
+    assert not (tmp_path / "state" / "runs").exists()

@@ -118,3 +118,10 @@ def test_bad_apply_settings_name_file_and_line(tmp_path, where, value, message):
         load_inventory(path)
     text = exc.value.format()
     assert message in text and f"{path}:" in text
+
+
+def test_a_line_break_never_reaches_a_header(tmp_path, smtp_server):  # noqa: F811
+    inv = _inventory(tmp_path, smtp_server.port)
+    inv.ixp.name = "TESTIX\nBcc: everyone@example.net"  # inventory text ending up in the Subject
+    sent = notify_members(inv, _news(tmp_path)[:1], run_id="R", state_dir=tmp_path / "state", base_dir=tmp_path)
+    assert sent[0]["status"].startswith("failed: ") and smtp_server.messages == []
