@@ -46,6 +46,9 @@ def validate_inventory(loaded: LoadedInventory, *, base_dir: Path | None = None)
     _check_route_servers(inv, report, at)
     _check_members(inv, report, at, base_dir)
     _check_switch_ports(inv, report, at)
+    from .validate_apply import check_apply  # `ixpctl apply` settings (inventory/apply_config.py)
+
+    check_apply(inv, report, at, base_dir)
     return report
 
 

@@ -125,3 +125,22 @@ def test_a_line_break_never_reaches_a_header(tmp_path, smtp_server):  # noqa: F8
     inv.ixp.name = "TESTIX\nBcc: everyone@example.net"  # inventory text ending up in the Subject
     sent = notify_members(inv, _news(tmp_path)[:1], run_id="R", state_dir=tmp_path / "state", base_dir=tmp_path)
     assert sent[0]["status"].startswith("failed: ") and smtp_server.messages == []
+
+
+def test_validate_reports_apply_secrets_and_unsendable_alerts(tmp_path):
+    from ixpctl.inventory.validate import validate_inventory
+
+    data = base_inventory(members=1)
+    data["apply"] = {"alerts": {"email": ["ops@testix.example"], "webhook": "http://127.0.0.1:9/h",
+                                "webhook_token": {"file": "secrets/hook-token"}}}
+    path = write_inventory(tmp_path, data)
+    report = validate_inventory(load_inventory(path), base_dir=tmp_path)
+    texts = [(p.severity, p.field, p.message) for p in report.problems if (p.field or "").startswith("apply")]
+    assert ("warning", "apply.alerts.email",
+            "apply.alerts.email is set but apply.smtp is not: alert e-mails cannot be sent") in texts
+    assert any(s == "error" and f == "apply.alerts.webhook_token" and "secrets/hook-token for apply.alerts.webhook_token does not exist" in m
+               for s, f, m in texts)
+    assert all(p.file == str(path) and p.line for p in report.problems if (p.field or "").startswith("apply"))
+    data["apply"] = {"smtp": {"user": "rs"}}
+    report = validate_inventory(load_inventory(write_inventory(tmp_path, data)), base_dir=tmp_path)
+    assert [p.field for p in report.errors] == ["apply.smtp.user"]
