@@ -56,13 +56,15 @@ def still_changing(live: LiveState, impact: Impact) -> list[str]:
 def settle(name: str, target: Target, before: LiveState, impact: Impact, rollout: Rollout) -> tuple[LiveState, list[str]]:
     """Wait for the route server to be back; (its state, what is still wrong: empty when settled)."""
     awaited = before.established() - set(impact.sessions_removed)
-    deadline = time.monotonic() + rollout.settle_seconds
+    start = time.monotonic()
+    deadline = start + max(rollout.settle_seconds, rollout.observe_seconds)
     while True:
         live = read_live(name, target, routes=False)
         problems = not_settled(live, awaited, impact, rollout)
-        if (not problems and not still_changing(live, impact)) or time.monotonic() >= deadline:
+        observed = time.monotonic() - start >= rollout.observe_seconds
+        if (observed and not problems and not still_changing(live, impact)) or time.monotonic() >= deadline:
             break
-        time.sleep(1.0)
+        time.sleep(0.5)
     return read_live(name, target), problems
 
 

@@ -49,6 +49,9 @@ class Rollout(_Strict):
 
     # seconds to wait, after a route server took its new config, for its sessions and routes
     settle_seconds: float = Field(default=120.0, gt=0)
+    # the route server is watched at least this long after its reload before it counts as back:
+    # BIRD re-evaluates routes (new filters, ROAs) a moment after it answers `configure`
+    observe_seconds: float = Field(default=5.0, ge=0)
     # accepted routes per session after / before; a session below (1 - tolerance) is "not back"
     accepted_tolerance: float = Field(default=0.05, ge=0.0, le=1.0)
     # sessions with fewer accepted routes than this before are not held to the tolerance

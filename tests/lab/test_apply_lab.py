@@ -63,7 +63,7 @@ def _inventory(members: list[int], *, deploy: dict[str, dict] | None = None, ext
     data["apply"] = {
         "refresh": ["rpki"], "state_dir": str(root / "state"), "build_dir": str(root / "build"),
         "guard": {"max_removed_share": 0.25},
-        "rollout": {"settle_seconds": 15},
+        "rollout": {"settle_seconds": 15, "observe_seconds": 2},
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "sender": "rs@testix.example"},
         "alerts": {"email": ["ops@testix.example"], **({"webhook": webhook} if webhook else {})},
     }
