@@ -233,4 +233,8 @@ class SshTarget(Target):
 
 
 def target_for(settings: DeployTarget) -> Target:
-    return LocalTarget(settings) if settings.host in ("localhost", "127.0.0.1", "::1") else SshTarget(settings)
+    """Local for localhost, else SSH with ``IXPCTL_SSH`` (default ``ssh``; the same variable as
+    ``verify.ssh``'s socket forward)."""
+    if settings.host in ("localhost", "127.0.0.1", "::1"):
+        return LocalTarget(settings)
+    return SshTarget(settings, ssh=os.environ.get("IXPCTL_SSH", "ssh"))

@@ -4,6 +4,7 @@ network namespaces (``ixpctl.lab``), a real SMTP server (aiosmtpd) and a webhook
 members get, the config files on the route servers, the e-mails and webhook posts that arrived,
 the run history.
 
+rs1 is reached over SSH (a real OpenSSH server in its namespace, tests/support/sshd.py), rs2 locally.
 The runs, in order (one lab for all of them, torn down by recorded PIDs and names even on failure):
 1. a change that drops member AS64503 (its every route): refused, alert sent, nothing deployed;
    then approved with --approve (so the member is really gone);
@@ -33,6 +34,7 @@ from ixpctl.sources.snapshot_write import write_snapshot
 from tests.conftest import REPO
 from tests.support.builders import base_inventory, make_member, write_inventory
 from tests.support.mailbox import smtp_server, webhook_server  # noqa: F401
+from tests.support.sshd import HOST, PORT, Sshd, have_openssh
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(900)]
 
@@ -98,12 +100,20 @@ def apply_lab(tmp_path, smtp_server, webhook_server):  # noqa: F811
     config = LabConfig(inventory=lab_inv, policy=REPO / "policies" / "default.yml", snapshot=root / "snapshot",
                        rpki="static", baseline=True)
     lab = Lab.up(config, base=tmp_path / "lab")
+    sshd = None
     try:
         lab.wait_established(60)
         deploy = {rs["name"]: {"host": "localhost", "config_path": rs["config"], "control_socket": rs["socket"]}
                   for rs in lab.state.info["route_servers"]}
-        yield lab, root, deploy, smtp_server, webhook_server
+        if have_openssh():  # rs1 is reached over a real sshd in its namespace, rs2 locally
+            rs1 = lab.state.info["route_servers"][0]
+            sshd = Sshd(rs1["ns"], tmp_path)
+            sshd.start()
+            deploy["rs1"].update(host=HOST, port=PORT, user="root")
+        yield lab, root, deploy, smtp_server, webhook_server, sshd
     finally:
+        if sshd is not None:
+            sshd.stop()
         lab.down()
 
 
@@ -128,8 +138,10 @@ def _config(lab, rs: str) -> bytes:
 
 
 def test_apply_end_to_end(apply_lab, monkeypatch):
-    lab, root, deploy, mail, hooks = apply_lab
+    lab, root, deploy, mail, hooks, sshd = apply_lab
     monkeypatch.chdir(root)
+    if sshd is not None:
+        monkeypatch.setenv("IXPCTL_SSH", sshd.ssh_command)
     inv = lambda members, **kw: _inventory(members, deploy=deploy, root=root, smtp_port=mail.port,
                                            webhook=hooks.url, **kw)
     assert _received(lab, M1, "rs1", PREFIXES[M3][0])  # the lab starts with AS64503 on both route servers
@@ -155,6 +167,10 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     assert record["approved_by"] == "amadou" and record["approves"] == run_id
     assert [r["status"] for r in record["route_servers"]] == ["deployed", "deployed"]
     assert _received(lab, M1, "rs2", PREFIXES[M3][0], present=False)
+
+    if sshd is not None:  # rs1 was read and deployed through the real sshd
+        assert "Accepted publickey for root" in sshd.log()
+        assert record["route_servers"][0]["steps"][0].startswith(f"bird -p on root@{HOST}")
 
     # 2. adding AS64503: deployed to rs1, then rs2; its routes reach the other members again
     before = {rs: _config(lab, rs) for rs in ("rs1", "rs2")}

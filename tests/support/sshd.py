@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Sshd:
     def __init__(self, ns: str, tmp: Path):
         self.ns, self.dir = ns, tmp / "sshd"
         self.proc: subprocess.Popen | None = None
+        self.mux_dir: Path | None = None
         self.made_run_dir = False
 
     def keygen(self, name: str) -> Path:
@@ -43,6 +45,7 @@ class Sshd:
     def start(self) -> None:
         self.dir.mkdir(parents=True)
         self.dir.chmod(0o700)
+        self.mux_dir = Path(tempfile.mkdtemp(prefix="ixs-", dir="/tmp"))  # unix socket paths are short
         host_key, client_key = self.keygen("host_key"), self.keygen("client_key")
         (self.dir / "authorized_keys").write_text(Path(f"{client_key}.pub").read_text())
         (self.dir / "sshd_config").write_text(f"""Port {PORT}
@@ -69,6 +72,11 @@ LogLevel VERBOSE
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
   UpdateHostKeys no
+  # one connection reused by every command (as an operator's ~/.ssh/config would): ~0.6 s less per
+  # command on this machine; the master is told to exit in stop()
+  ControlMaster auto
+  ControlPath {self.mux_dir}/%C
+  ControlPersist 120
 """)
         wrapper = self.dir / "ssh"
         wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {self.ns} ssh -F {self.dir}/ssh_config "$@"\n')
@@ -103,7 +111,28 @@ LogLevel VERBOSE
     def log(self) -> str:
         return (self.dir / "sshd.log").read_text(errors="replace")
 
+    def _sshd_pids(self) -> list[int]:
+        """sshd processes in the namespace (the listener and its per-connection children)."""
+        out = subprocess.run(["ip", "netns", "pids", self.ns], capture_output=True, text=True, check=False).stdout
+        pids = []
+        for pid in out.split():
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip().startswith("sshd"):
+                    pids.append(int(pid))
+            except OSError:
+                continue
+        return pids
+
     def stop(self) -> None:
+        if (self.dir / "ssh_config").exists():  # the multiplexing master, if one runs
+            subprocess.run(["ip", "netns", "exec", self.ns, "ssh", "-F", str(self.dir / "ssh_config"), "-O", "exit",
+                            HOST], capture_output=True, timeout=15, check=False)
+        for pid in self._sshd_pids():  # connection children outlive the listener's SIGTERM
+            if self.proc is None or pid != self.proc.pid:
+                try:
+                    os.kill(pid, 15)
+                except ProcessLookupError:
+                    pass
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -111,6 +140,8 @@ LogLevel VERBOSE
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        if self.mux_dir is not None:
+            shutil.rmtree(self.mux_dir, ignore_errors=True)
         if self.made_run_dir:
             shutil.rmtree("/run/sshd", ignore_errors=True)
 
