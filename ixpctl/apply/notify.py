@@ -89,22 +89,45 @@ def member_body(inv: Inventory, member: Member, news: MemberNews, language: str,
 
 
 class NotifyState:
-    """Per member, the days it was e-mailed (for the daily limit); a small JSON file."""
+    """Per member, the days it was e-mailed (for the daily limit) and the news held back by that
+    limit (they go out with the member's next e-mail); a small JSON file."""
 
     def __init__(self, state_dir: Path):
         self.path = Path(state_dir) / "notified.json"
         try:
-            self.data: dict[str, list[str]] = json.loads(self.path.read_text())
+            data = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            self.data = {}
+            data = {}
+        self.days: dict[str, list[str]] = data.get("days", {}) if isinstance(data.get("days"), dict) else {}
+        self.held: dict[str, dict[str, Any]] = data.get("held", {}) if isinstance(data.get("held"), dict) else {}
+
+    def _save(self) -> None:
+        write_atomic(self.path, json.dumps({"days": self.days, "held": self.held}, indent=1) + "\n")
 
     def sent_today(self, asn: int, today: str) -> int:
-        return sum(1 for day in self.data.get(str(asn), []) if day == today)
+        return sum(1 for day in self.days.get(str(asn), []) if day == today)
 
     def record(self, asn: int, today: str) -> None:
-        days = [d for d in self.data.get(str(asn), []) if d >= today]  # older days are of no use
-        self.data[str(asn)] = days + [today]
-        write_atomic(self.path, json.dumps(self.data, indent=1) + "\n")
+        days = [d for d in self.days.get(str(asn), []) if d >= today]  # older days are of no use
+        self.days[str(asn)] = days + [today]
+        self.held.pop(str(asn), None)
+        self._save()
+
+    def hold(self, news: MemberNews) -> None:
+        self.held[str(news.asn)] = {"filtered": [r.to_json() for r in news.filtered],
+                                    "fixed": [[a.prefix, a.path] for a in news.fixed]}
+        self._save()
+
+    def with_held(self, news: MemberNews) -> MemberNews:
+        """``news`` plus what was held back; a prefix's latest state wins (filtered, then fixed, ...)."""
+        held = self.held.get(str(news.asn))
+        if not held:
+            return news
+        now_fixed = {a.prefix for a in news.fixed}
+        now_filtered = {r.prefix for r in news.filtered}
+        filtered = [PrefixResult(**d) for d in held.get("filtered", []) if d.get("prefix") not in now_fixed | now_filtered]
+        fixed = [Announcement(p, list(path)) for p, path in held.get("fixed", []) if p not in now_filtered | now_fixed]
+        return MemberNews(news.asn, filtered + news.filtered, fixed + news.fixed)
 
 
 def notify_members(inv: Inventory, news: list[MemberNews], *, run_id: str, state_dir: Path, base_dir: Path,
@@ -133,8 +156,10 @@ def notify_members(inv: Inventory, news: list[MemberNews], *, run_id: str, state
         elif settings.smtp is None:
             entry["status"] = "skipped: apply.smtp is not configured"
         elif state.sent_today(item.asn, today) >= settings.notifications.per_member_per_day:
-            entry["status"] = "held: the member was already e-mailed today"
+            state.hold(state.with_held(item))
+            entry["status"] = "held: the member was already e-mailed today (sent with its next e-mail)"
         else:
+            item = state.with_held(item)
             try:
                 subject, body = member_body(inv, member, item, language, run_id)
                 # a header with a line break (a name from the inventory) raises here: recorded, not sent

@@ -15,7 +15,7 @@ from ixpctl.errors import InputError
 from ixpctl.inventory.loader import load_inventory
 from tests.support.builders import base_inventory, make_member, write_inventory
 from tests.support.mailbox import smtp_server, webhook_server  # noqa: F401
-from tests.support.policy_cases import M1, M2, M3, policy_intent
+from tests.support.policy_cases import M1, M2, M3, policy_facts, policy_intent
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +36,6 @@ def _inventory(tmp_path, port: int, hook: str | None = None, **member_overrides)
 
 def _news(tmp_path):
     intent = policy_intent(tmp_path / "intent")
-    from tests.support.policy_cases import policy_facts
-
     facts = policy_facts()
     return [
         MemberNews(M1, explain(intent, facts, M1, [("198.18.30.0/24", [M1])]), [Announcement("198.18.10.0/24", [M1])]),
@@ -68,14 +66,18 @@ def test_member_emails_language_reason_fix_limit_optout(tmp_path, smtp_server): 
     assert "why: prefix not registered in IRR [12]" in en.get_content()
     assert "how to fix: Create a route/route6 object" in en.get_content()
     assert not smtp_server.to("noc@member3.example")
-    # the same day again: held, nothing sent; the next day: sent
-    again = notify_members(inv, _news(tmp_path)[:1], run_id="RUN2", state_dir=tmp_path / "state",
-                           base_dir=tmp_path, now=now)
-    assert again[0]["status"] == "held: the member was already e-mailed today"
+    # the same day again: held, nothing sent; the next day: sent, with what was held back
+    intent, facts = policy_intent(tmp_path / "intent2"), policy_facts()
+    held = MemberNews(M1, explain(intent, facts, M1, [("198.18.77.0/24", [M1])]))
+    again = notify_members(inv, [held], run_id="RUN2", state_dir=tmp_path / "state", base_dir=tmp_path, now=now)
+    assert again[0]["status"].startswith("held: the member was already e-mailed today")
     assert len(smtp_server.to("peering@member1.example")) == 1
     later = notify_members(inv, _news(tmp_path)[:1], run_id="RUN3", state_dir=tmp_path / "state",
                            base_dir=tmp_path, now=now.replace(day=5))
     assert later[0]["status"] == "sent" and len(smtp_server.to("peering@member1.example")) == 2
+    body = smtp_server.to("peering@member1.example")[1].get_content()
+    assert "198.18.77.0/24" in body and "198.18.30.0/24" in body  # the held route and today's
+    assert "2 route(s) désormais filtrée(s)" in str(smtp_server.to("peering@member1.example")[1]["Subject"])
 
 
 def test_operator_alert_by_email_and_webhook(tmp_path, smtp_server, webhook_server, monkeypatch):  # noqa: F811
