@@ -129,7 +129,17 @@ class Apply:
     # --- the run -------------------------------------------------------------------------------
     def run(self) -> h.RunRecord:
         with _exclusive(self.state_dir):
-            return self._run()
+            try:
+                return self._run()
+            except IxpctlError:
+                raise
+            except Exception as exc:  # a bug: still recorded and alerted (nobody watches a timer)
+                if self.record.finished_at is None:
+                    try:
+                        self._alert("internal error", f"{type(exc).__name__}: {exc}")
+                    finally:
+                        self._finish(h.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+                raise
 
     def _run(self) -> h.RunRecord:
         approved = self._approval()
@@ -170,7 +180,10 @@ class Apply:
             return self._finish(h.UNCHANGED, "every route server runs this config already")
         afters = self._rollout(plan)
         self._sessions_down(afters)
-        self._notify(plan, afters, result.configs)
+        try:
+            self._notify(plan, afters, result.configs)
+        except Exception as exc:  # noqa: BLE001 — the deploy stands; the e-mails' failure is recorded
+            self.record.notifications.append({"status": f"failed: {type(exc).__name__}: {exc}"})
         return self._finish(h.DEPLOYED, f"deployed to {', '.join(changed)}")
 
     def _approval(self) -> h.RunRecord | None:

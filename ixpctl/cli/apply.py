@@ -77,7 +77,8 @@ def apply(ctx: Context, dry_run: bool, approve: str | None, approved_by: str | N
     for rs in record.route_servers:
         console.print(f"{escape(rs['route_server'])}: {escape(rs['status'])}")
     for n in record.notifications:
-        console.print(f"AS{n['asn']}: e-mail {escape(n['status'])}")
+        who = f"AS{n['asn']}" if n.get("asn") else "members"
+        console.print(f"{who}: e-mail {escape(str(n.get('status')))}")
     console.print(f"run {record.run_id}: {escape(record.outcome)}: {escape(record.message)}")
 
 
