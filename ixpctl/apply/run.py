@@ -176,6 +176,7 @@ class Apply:
             return self._finish(h.DRY_RUN, f"dry run: {len(changed)} route server(s) would change: "
                                            f"{', '.join(changed) or 'none'}")
         if not changed:
+            self.record.route_servers += [RsOutcome(n, "unchanged").to_json() for n in plan]
             self._sessions_down({n: p["live"] for n, p in plan.items()})
             return self._finish(h.UNCHANGED, "every route server runs this config already")
         afters = self._rollout(plan)

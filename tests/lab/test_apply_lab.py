@@ -117,10 +117,11 @@ def apply_lab(tmp_path, smtp_server, webhook_server):  # noqa: F811
         lab.down()
 
 
-def _apply(root: Path, inventory: dict, *args: str):
+def _apply(root: Path, inventory: dict, *args: str, as_json: bool = True):
     path = write_inventory(root / "inventory", inventory)
     result = CliRunner().invoke(main, ["-i", str(path), "-p", str(REPO / "policies" / "default.yml"), "apply",
-                                       "--allow-demo", "--json", *args], catch_exceptions=False)
+                                       "--allow-demo", *(["--json"] if as_json else []), *args],
+                                catch_exceptions=False)
     return result
 
 
@@ -224,3 +225,7 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     again = _apply(root, inv([M1, M2, M3]))
     assert again.exit_code == 0 and json.loads(again.output)["outcome"] == "unchanged"
     assert len(mail.to("peering@member1.example")) == 1
+    human = _apply(root, inv([M1, M2, M3]), as_json=False)
+    assert human.exit_code == 0 and "rs1: unchanged" in human.output and ": unchanged: every route server" in human.output
+    table = _apply(root, inv([M1, M2, M3]), "--history", as_json=False)
+    assert "amadou" in table.output and "refused" in table.output
