@@ -5,6 +5,7 @@ configure them, refused with file and line when wrong."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 
 import pytest
@@ -146,3 +147,41 @@ def test_validate_reports_apply_secrets_and_unsendable_alerts(tmp_path):
     data["apply"] = {"smtp": {"user": "rs"}}
     report = validate_inventory(load_inventory(write_inventory(tmp_path, data)), base_dir=tmp_path)
     assert [p.field for p in report.errors] == ["apply.smtp.user"]
+
+
+def test_smtp_login_with_the_password_by_reference(tmp_path, monkeypatch):
+    """A real SMTP server that requires AUTH (aiosmtpd; plain text on loopback only, for the test)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from ixpctl.inventory.apply_config import ApplySecret
+    from tests.support.mailbox import Mailbox, free_port
+
+    seen: list[tuple[str, str]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"smtp-s3cret")
+
+    box = Mailbox()
+    warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")  # on purpose, see above
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        (tmp_path / "smtp-password").write_text("smtp-s3cret\n")
+        (tmp_path / "smtp-password").chmod(0o600)
+        inv = _inventory(tmp_path, controller.port)
+        inv.apply.smtp.user = "route-servers"
+        inv.apply.smtp.password = ApplySecret(file="smtp-password")  # relative: to the repository
+        sent = notify_members(inv, _news(tmp_path)[:1], run_id="R", state_dir=tmp_path / "state", base_dir=tmp_path)
+        assert sent[0]["status"] == "sent" and seen == [("route-servers", "smtp-s3cret")]
+        assert len(box.to("peering@member1.example")) == 1
+        monkeypatch.setenv("TESTIX_SMTP_PASSWORD", "wrong")
+        inv.apply.smtp.password = ApplySecret(env="TESTIX_SMTP_PASSWORD")
+        inv.apply.smtp.timeout = 2  # aiosmtpd does not answer a failed AUTH: the client's timeout ends it
+        failed = notify_members(inv, _news(tmp_path)[1:2], run_id="R2", state_dir=tmp_path / "state",
+                                base_dir=tmp_path)
+        assert failed[0]["status"].startswith("failed: ") and "wrong" not in failed[0]["status"]
+    finally:
+        controller.stop()
