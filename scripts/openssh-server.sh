@@ -14,7 +14,9 @@ if [ ! -x "$sshd" ]; then
   tmp=$(mktemp -d)
   chmod 755 "$tmp"  # apt's download sandbox user (_apt) writes there
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root openssh-server >/dev/null)
+  download() { (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root openssh-server >/dev/null); }
+  # no package lists yet (a fresh image): read them once, as the bootstrap's apt-get install would
+  download || { apt-get update -q >/dev/null && download; }
   rm -rf "$root.tmp" && mkdir -p "$root.tmp"
   dpkg -x "$tmp"/openssh-server_*.deb "$root.tmp"
   rm -rf "$root" && mv "$root.tmp" "$root"

@@ -2,7 +2,7 @@
 
 Exit codes (documented in the README): 0 ok · 1 checks found errors · 2 bad input (inventory/policy)
 · 3 data source failed · 4 build rejected (e.g. by bird -p) · 5 deploy failed and was rolled back
-· 70 internal error (a bug: the traceback is written to a log file, see ``cli/crash.py``).
+· 6 `ixpctl apply` refused by its guard rails · 70 internal error (a bug: the traceback is written to a log file, see ``cli/crash.py``).
 
 Commands only: parse options, call one function of the stage below, print.
 
