@@ -31,6 +31,7 @@ from ..sources import snapshot as snap
 from . import history as h
 from .guard import Impact, impact, refusals
 from .live import LiveState, read_live
+from .news import changes, load_baseline, save_baseline, snapshot
 from .notify import MemberNews, alert, explain, notify_members
 from .rollout import Failed, RsOutcome, deploy_one
 from .sessions import down_alerts
@@ -177,12 +178,18 @@ class Apply:
                                            f"{', '.join(changed) or 'none'}")
         if not changed:
             self.record.route_servers += [RsOutcome(n, "unchanged").to_json() for n in plan]
-            self._sessions_down({n: p["live"] for n, p in plan.items()})
+            lives = {n: p["live"] for n, p in plan.items()}
+            self._sessions_down(lives)
+            if plan:
+                try:  # RTR: routes filtered (or fixed) without a new config are news too
+                    self._notify(plan, lives)
+                except Exception as exc:  # noqa: BLE001 — recorded, never fatal
+                    self.record.notifications.append({"status": f"failed: {type(exc).__name__}: {exc}"})
             return self._finish(h.UNCHANGED, "every route server runs this config already")
         afters = self._rollout(plan)
         self._sessions_down(afters)
         try:
-            self._notify(plan, afters, result.configs)
+            self._notify(plan, afters)
         except Exception as exc:  # noqa: BLE001 — the deploy stands; the e-mails' failure is recorded
             self.record.notifications.append({"status": f"failed: {type(exc).__name__}: {exc}"})
         return self._finish(h.DEPLOYED, f"deployed to {', '.join(changed)}")
@@ -301,28 +308,34 @@ class Apply:
                                       now=self.opts.now, record=not self.opts.dry_run):
             self._alert(kind, text)
 
-    def _notify(self, plan, afters: dict[str, LiveState], configs) -> None:
-        """Per member: routes accepted before and filtered after on any route server, and back."""
-        filtered: dict[int, dict[str, list[int]]] = {}
-        fixed: dict[int, dict[str, list[int]]] = {}
-        for name, after in afters.items():
-            before: LiveState = plan[name]["live"]
-            was_ok = {(r.protocol, r.prefix) for r in before.accepted}
-            was_bad = {(r.protocol, r.prefix) for r in before.filtered}
-            for r in after.filtered:
-                if (r.protocol, r.prefix) in was_ok and (asn := after.member_of(r.protocol)):
-                    filtered.setdefault(asn, {})[r.prefix] = r.flat_path
-            for r in after.accepted:
-                if (r.protocol, r.prefix) in was_bad and (asn := after.member_of(r.protocol)):
-                    fixed.setdefault(asn, {})[r.prefix] = r.flat_path
+    def _notify(self, plan, afters: dict[str, LiveState]) -> None:
+        """Per member: routes filtered since the last run (or since before this deploy), and fixed ones."""
+        from ..analysis.selfcheck import Announcement, PrefixResult
+        from ..policy.chain import BY_CODE
+
+        rs_asn = self.inv.ixp.rs_asn
+        stored = load_baseline(self.state_dir)
+        baseline = stored if stored is not None else snapshot({n: p["live"] for n, p in plan.items()}, rs_asn)
+        found = changes(baseline, afters, rs_asn)
+        save_baseline(self.state_dir, afters, rs_asn, stored)
         intent = next(iter(plan.values()))["intent"]
         news = []
-        for asn in sorted(set(filtered) | set(fixed)):
-            from ..analysis.selfcheck import Announcement
-
-            results = [r for r in explain(intent, self.facts, asn, sorted(filtered.get(asn, {}).items()))
-                       if not r.accepted]
-            news.append(MemberNews(asn, results, [Announcement(p, path) for p, path in sorted(fixed.get(asn, {}).items())]))
+        for asn in sorted(set(found.filtered) | set(found.fixed)):
+            routes = sorted(found.filtered.get(asn, {}).items())
+            explained = {r.prefix: r for r in explain(intent, self.facts, asn, [(p, path) for p, (path, _) in routes])}
+            results = []
+            for prefix, (path, code) in routes:
+                r = explained.get(prefix)
+                check = BY_CODE.get(code) if code is not None else None
+                if (r is None or r.accepted) and check is not None:
+                    # BIRD filtered what this build's facts accept (RTR data newer than the snapshot):
+                    # BIRD's reason, in the chain's words
+                    r = PrefixResult(prefix, path[-1] if path else asn, path, False, check.name, code, check.title,
+                                     check.title_fr, check.fix, check.fix_fr, None, False)
+                if r is not None and not r.accepted:
+                    results.append(r)
+            fixed = [Announcement(p, path) for p, path in sorted(found.fixed.get(asn, {}).items())]
+            news.append(MemberNews(asn, results, fixed))
         self.record.notifications = notify_members(self.inv, news, run_id=self.record.run_id,
                                                    state_dir=self.state_dir, base_dir=self.opts.repo_root,
                                                    now=self.opts.now)

@@ -92,3 +92,38 @@ def test_session_down_alerts_once_past_the_threshold(tmp_path):
     assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=91)) == []
     live.sessions["AS64502_1_v4"] = _session("AS64502_1_v4", M2, up=False)
     assert down_alerts(tmp_path, {"rs1": live}, 30, now=t0 + timedelta(minutes=100)) == []  # a new outage
+
+
+def test_news_since_the_last_run_rtr_flaps_and_both_route_servers(tmp_path):
+    from ixpctl.apply.news import changes, load_baseline, save_baseline
+
+    def filtered(prefix, protocol, asn_path, code):
+        r = _route(prefix, protocol, asn_path, NH1, filtered=True)
+        r.large_communities = [(64500, 65520, code)]
+        return r
+
+    def state(accepted, bad, up=True):
+        live = LiveState("rs", {"AS64501_1_v4": _session("AS64501_1_v4", M1, len(accepted), up=up)})
+        live.accepted, live.filtered = accepted, bad
+        return live
+
+    ok = _route("198.18.1.0/24", "AS64501_1_v4", [M1], NH1)
+    invalid = filtered("198.18.1.0/24", "AS64501_1_v4", [M1], 14)
+    first = {"rs1": state([ok], []), "rs2": state([ok], [])}
+    assert load_baseline(tmp_path) is None
+    save_baseline(tmp_path, first, 64500, None)
+    # a ROA over RTR: BIRD filters the route with no new config
+    day = {"rs1": state([], [invalid]), "rs2": state([], [invalid])}
+    news = changes(load_baseline(tmp_path), day, 64500)
+    assert news.filtered == {M1: {"198.18.1.0/24": ([M1], 14)}} and news.fixed == {}
+    save_baseline(tmp_path, day, 64500, load_baseline(tmp_path))
+    assert changes(load_baseline(tmp_path), day, 64500).filtered == {}  # told once
+    # the session flaps: its routes vanish, the known state stays, and nothing is news when it is back
+    down = {"rs1": state([], [], up=False), "rs2": state([], [invalid])}
+    save_baseline(tmp_path, down, 64500, load_baseline(tmp_path))
+    assert changes(load_baseline(tmp_path), day, 64500).filtered == {}
+    # fixed on rs1 only: not fixed yet; fixed on both: fixed
+    half = {"rs1": state([ok], []), "rs2": state([], [invalid])}
+    assert changes(load_baseline(tmp_path), half, 64500).fixed == {}
+    both = changes(load_baseline(tmp_path), first, 64500)
+    assert both.fixed == {M1: {"198.18.1.0/24": [M1]}} and both.filtered == {}
