@@ -295,7 +295,9 @@ class Apply:
                 self.record.route_servers.append(failed.outcome.to_json())
                 rest = names[i + 1:]
                 self.record.route_servers += [RsOutcome(n, "untouched").to_json() for n in rest]
-                text = f"{failed.error.message}\n" + (f"not deployed (untouched): {', '.join(rest)}" if rest else "")
+                done = [n for n in names[:i] if plan[n]["changed"]]
+                text = f"{failed.error.message}\n" + (f"not deployed (untouched): {', '.join(rest)}\n" if rest else "") \
+                    + (f"already running the new config (verified, kept): {', '.join(done)}" if done else "")
                 self._alert("deploy failed", text, route_server=name, untouched=rest)
                 self._fail(h.FAILED, DeployError(failed.error.message + (f"; {', '.join(rest)} untouched" if rest else ""),
                                                  fix=failed.error.fix))
