@@ -323,6 +323,8 @@ class Apply:
         intent = next(iter(plan.values()))["intent"]
         news = []
         for asn in sorted(set(found.filtered) | set(found.fixed)):
+            if intent.member(asn) is None:  # no longer a member of the route servers: nothing to tell
+                continue
             routes = sorted(found.filtered.get(asn, {}).items())
             explained = {r.prefix: r for r in explain(intent, self.facts, asn, [(p, path) for p, (path, _) in routes])}
             results = []
