@@ -209,7 +209,13 @@ def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], l
     if local and openbgpd.parse_version(local)[:2] != caps.version[:2]:
         warnings.append(f"{rs.name} targets OpenBGPD {rs.openbgpd_version} but this machine's bgpd is "
                         f"{local}: the check used the local one (set IXPCTL_BGPD to a {rs.openbgpd_version} bgpd)")
-    return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords)
+    # bgpd moves its control socket to the config's `socket` on reload: the deployed config must
+    # name deploy.control_socket (bgpd's default one needs no line), or deploy would lose the daemon.
+    from .deploy.openbgpd import DEFAULT_SOCKET, openbgpd_settings
+
+    socket = openbgpd_settings(rs.deploy).control_socket
+    return openbgpd.render_route_server(intent, capabilities=caps, passwords=passwords,
+                                        socket=socket if socket != DEFAULT_SOCKET else None)
 
 
 __all__ = ["BirdBinaries", "BuildResult", "Problem", "bgpd_binary", "build", "check_bgpd_config",

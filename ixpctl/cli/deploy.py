@@ -31,7 +31,8 @@ def deploy() -> None:
 def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: bool, confirm_timeout: int | None,
               verify_wait: float, allow_demo: bool, as_json: bool) -> None:
     """Copy build/<rs>.conf to each route server, `bird -p` it there, swap it in atomically, reload
-    BIRD and verify the sessions came back; on any failure restore the previous config.
+    BIRD and verify the sessions came back; on any failure restore the previous config. An
+    OpenBGPD route server (daemon: openbgpd) gets the same with `bgpd -n` and `bgpctl reload`.
 
     Only configs listed in build/manifest.json (hash, size, session count) are deployed, and only
     to a BIRD that runs deploy.config_path. Exit 0 on success, 5 when a deploy was refused or
@@ -65,7 +66,7 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
             console_err.print(f"[yellow]warning[/] {escape(str(path))} was built by ixpctl "
                               f"{escape(str(built.get('ixpctl_version')))}, this is {__version__}")
         report = deploy_route_server(rs.name, config, target_for(rs.deploy), dry_run=dry_run,
-                                     confirm_timeout=confirm_timeout, verify_wait=verify_wait,
+                                     confirm_timeout=confirm_timeout, verify_wait=verify_wait, daemon=rs.daemon,
                                      log=(lambda m, n=rs.name: None) if as_json else
                                      (lambda m, n=rs.name: console.print(f"{n}: {escape(m)}")))
         reports.append(report)

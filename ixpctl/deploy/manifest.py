@@ -26,6 +26,7 @@ from ..errors import DeployError
 MANIFEST = "manifest.json"
 FORMAT = 1
 _PROTOCOL_BGP = re.compile(rb"^[ \t]*protocol[ \t]+bgp\b", re.MULTILINE)
+_BGPD_NEIGHBOR = re.compile(rb"^[ \t]*neighbor[ \t]+[0-9A-Fa-f:.]+(?:/\d+)?[ \t]*\{", re.MULTILINE)
 
 
 def file_entry(path: Path) -> dict:
@@ -40,8 +41,9 @@ def config_entry(path: Path, route_server: str, sessions: int, *, secret: bool) 
 
 
 def count_sessions(config: bytes) -> int:
-    """BGP sessions in a rendered config: its ``protocol bgp NAME`` blocks (templates are not sessions)."""
-    return len(_PROTOCOL_BGP.findall(config))
+    """BGP sessions in a rendered config: its ``protocol bgp NAME`` blocks (templates are not sessions),
+    or in an OpenBGPD config its ``neighbor ADDRESS {`` blocks."""
+    return len(_PROTOCOL_BGP.findall(config)) or len(_BGPD_NEIGHBOR.findall(config))
 
 
 def read_manifest(out_dir: Path) -> dict | None:

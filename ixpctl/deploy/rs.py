@@ -135,6 +135,15 @@ def deploy_route_server(name: str, config: bytes, target: Target, *, dry_run: bo
     Established must come back)."""
     run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
                frozenset(expect_removed))
+                        log: Callable[[str], None] = lambda msg: None, daemon: str = "bird") -> DeployReport:
+    """Deploy ``config`` to ``target``. ``daemon`` is the route server's (``route_servers[].daemon``):
+    an OpenBGPD route server goes through ``deploy.openbgpd`` (bgpd -n, bgpctl reload)."""
+    if daemon == "openbgpd":
+        from .openbgpd import deploy_openbgpd
+
+        return deploy_openbgpd(name, config, target, dry_run=dry_run, confirm_timeout=confirm_timeout,
+                               verify_wait=verify_wait, log=log)
+    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log)
     if dry_run:
         _dry_run(run)
         return run.report

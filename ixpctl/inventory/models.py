@@ -128,6 +128,11 @@ class DeployTarget(Strict):
     control_socket: str = "/run/bird/bird.ctl"
     bird_binary: str = "bird"
     birdc_binary: str = "birdc"
+    # An OpenBGPD route server (daemon: openbgpd): its checker and client on the target. Its
+    # config_path / control_socket default to OpenBGPD's /etc/bgpd.conf and /var/run/bgpd.sock
+    # when left at the BIRD defaults above (deploy/openbgpd.py).
+    bgpd_binary: str = "bgpd"
+    bgpctl_binary: str = "bgpctl"
 
     @field_validator("host")
     @classmethod

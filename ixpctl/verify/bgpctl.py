@@ -55,7 +55,7 @@ class BgpctlClient:
 
     # --- sessions ----------------------------------------------------------------------------
     def sessions(self) -> list[Session]:
-        return [_session(n) for n in self.query("show", "neighbor").get("neighbors", [])]
+        return parse_neighbors(self.query("show", "neighbor"))
 
     def protocols(self) -> list[Session]:
         """The BGP sessions and the RTR sessions (proto "RPKI", like BIRD's rpki protocols)."""
@@ -114,6 +114,11 @@ class BgpctlClient:
                                                                           or not r.filtered and accepted)]
 
 
+def parse_neighbors(data: dict[str, Any]) -> list[Session]:
+    """``bgpctl -j show neighbor`` (already decoded) as Sessions (deploy reads it over ssh)."""
+    return [_session(n) for n in data.get("neighbors", [])]
+
+
 def _session(n: dict[str, Any]) -> Session:
     state = str(n.get("state", "?"))
     error = n.get("last_error") or n.get("last_error_received") or n.get("last_error_sent")
@@ -155,4 +160,4 @@ def _route(r: dict[str, Any], table: str, filtered: bool) -> RouteEntry:
     )
 
 
-__all__ = ["BgpctlClient", "BgpctlError"]
+__all__ = ["BgpctlClient", "BgpctlError", "parse_neighbors"]

@@ -35,7 +35,9 @@ def lab(tmp_path_factory):
         lab.down()
 
 
-# The deploy tests' own small lab (one route server, one peer): tests/support/rslab.py.
+# The deploy tests' own small labs (one route server, one peer): tests/support/rslab.py (BIRD) and
+# tests/support/bgpdlab.py (OpenBGPD).
+from tests.support.bgpdlab import bgpdlab  # noqa: F401
 from tests.support.rslab import rslab, rslab_factory  # noqa: F401
 
 # ixpctl serve reading the lab (tests/support/serve_lab.py): its module-scoped `served` fixture.

@@ -1,0 +1,150 @@
+"""A real OpenBGPD route server (bgpd in the foreground) and one BIRD peer in a network namespace
+the test creates (loopback addresses only inside it), for the OpenBGPD deploy and verify tests.
+Both daemons and the namespace are removed even when a test fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ixpctl.deploy.target import LocalTarget
+from ixpctl.inventory.models import DeployTarget
+from tests.support.rslab import member_config
+
+# bgpd's privilege-separated children chroot to its user's home (Debian's _openbgpd: /run/openbgpd,
+# made by systemd's RuntimeDirectory when the packaged service runs; not here).
+CHROOT = Path("/run/openbgpd")
+
+
+def bgpd_config(socket: Path, peer_as: int = 64501, extra: str = "", listen: str = "127.0.0.1",
+                neighbor_extra: str = "", neighbor: str = "127.0.0.2") -> str:
+    return f"""AS 64500
+router-id 127.0.0.1
+socket "{socket}"
+listen on {listen}
+neighbor {neighbor} {{
+  remote-as {peer_as}
+  descr "member1"
+  local-address 127.0.0.1
+  holdtime 6
+  {neighbor_extra}
+}}
+{extra}
+"""
+
+
+class BgpdLab:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.ns = f"ixo-{secrets.token_hex(3)}"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.config = tmp / "bgpd.conf"
+        self.socket = tmp / "bgpd.sock"
+        self.log = tmp / "bgpd.log"
+
+    def write(self, path: Path, text: str) -> None:
+        path.write_text(text)
+        path.chmod(0o600)  # bgpd refuses a config others may read
+
+    def start(self, rs_text: str | None = None, member_text: str | None = None) -> None:
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        self.exec(["ip", "link", "set", "lo", "up"], check=True)
+        self.write(self.config, rs_text or bgpd_config(self.socket))
+        (self.tmp / "member.conf").write_text(member_text or member_config())
+        self.start_rs()
+        self.procs["member"] = self.popen(["bird", "-f", "-c", str(self.tmp / "member.conf"),
+                                           "-s", str(self.tmp / "member.ctl")])
+
+    def start_rs(self, config: Path | None = None) -> None:
+        CHROOT.mkdir(mode=0o755, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.procs["rs"] = subprocess.Popen(["ip", "netns", "exec", self.ns, "bgpd", "-d", "-f",
+                                                 str(config or self.config)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.socket.exists() and self.bgpctl("show", "summary").returncode == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"bgpd did not start: {self.log.read_text()}")
+
+    def popen(self, argv: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(["ip", "netns", "exec", self.ns, *argv], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def exec(self, argv: list[str], check: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(["ip", "netns", "exec", self.ns, *argv], capture_output=True, text=True, check=check)
+
+    def bgpctl(self, *args: str) -> subprocess.CompletedProcess:
+        return self.exec(["bgpctl", "-s", str(self.socket), *args])
+
+    def neighbors(self) -> list[dict]:
+        res = self.bgpctl("-j", "show", "neighbor")
+        return json.loads(res.stdout).get("neighbors", []) if res.returncode == 0 else []
+
+    def established(self) -> bool:
+        return any(n.get("state") == "Established" for n in self.neighbors())
+
+    def wait_established(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.established():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the BGP session did not come up: {self.neighbors()} {self.log.read_text()[-2000:]}")
+
+    def stop_rs(self) -> None:
+        proc = self.procs.pop("rs", None)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    def settings(self, **overrides) -> DeployTarget:
+        return DeployTarget(**{"host": "localhost", "config_path": str(self.config),
+                               "control_socket": str(self.socket), **overrides})
+
+    def target(self, **overrides) -> LocalTarget:
+        return LocalTarget(self.settings(**overrides), prefix=["ip", "netns", "exec", self.ns])
+
+    def leftovers(self) -> list[str]:
+        keep = {self.config.name, self.config.name + ".prev"}
+        return sorted(p.name for p in self.config.parent.iterdir() if p.name.startswith(self.config.name)
+                      and p.name not in keep)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        self.procs.clear()
+        subprocess.run(["ip", "netns", "delete", self.ns], capture_output=True, check=False)
+
+
+def require_root_bgpd_bird() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    missing = [t for t in ("bgpd", "bgpctl", "bird") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def bgpdlab(tmp_path):
+    """A started OpenBGPD route server whose session with the BIRD member is Established."""
+    require_root_bgpd_bird()
+    lab = BgpdLab(tmp_path)
+    try:
+        lab.start()
+        lab.wait_established()
+        yield lab
+    finally:
+        lab.stop()
