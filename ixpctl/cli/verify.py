@@ -1,5 +1,7 @@
 """`ixpctl sessions` and `ixpctl routes`: what a running route server does, read from BIRD's control
-socket — a local path, or a remote one forwarded over SSH (``--ssh [user@]host``)."""
+socket or OpenBGPD's (``bgpctl -j``) — a local path, or a remote one forwarded over SSH
+(``--ssh [user@]host``). Which daemon: ``--daemon``, else the running lab's or the inventory's
+(``route_servers[].daemon`` of ``--rs``), else BIRD."""
 
 from __future__ import annotations
 
@@ -14,33 +16,68 @@ from ..policy.chain import REJECT_REASON, WOULD_REJECT
 from .common import Context, console, json_option, print_json
 
 DEFAULT_SOCKET = "/run/bird/bird.ctl"
+DEFAULT_BGPD_SOCKET = "/var/run/bgpd.sock"  # deploy.openbgpd.DEFAULT_SOCKET
 
 
-def _client(rs: str | None, socket: str | None, ssh: str | None = None, stack: ExitStack | None = None):
-    from ..lab.lab import Lab
+def _inventory_rs(ctx: Context | None, rs: str | None):
+    """The inventory's route server ``rs`` (None without an inventory or without that name)."""
+    if ctx is None or not rs or not Path(ctx.inventory_path).exists():
+        return None
+    return next((r for r in ctx.loaded_inventory().inventory.route_servers if r.name == rs), None)
+
+
+def _inventory_rs_asn(ctx: Context | None) -> int | None:
+    if ctx is None or not Path(ctx.inventory_path).exists():
+        return None
+    return ctx.loaded_inventory().inventory.ixp.rs_asn
+
+
+def _reader(daemon: str, socket: str, rs_asn: int | None):
     from ..verify import RouteServerClient
+    from ..verify.bgpctl import BgpctlClient
 
-    if ssh:
-        from ..verify.ssh import forwarded_socket
+    return BgpctlClient(socket, rs_asn) if daemon == "openbgpd" else RouteServerClient(socket)
 
-        remote = socket or DEFAULT_SOCKET
-        local = stack.enter_context(forwarded_socket(ssh, remote))
-        return RouteServerClient(local), f"{ssh}:{remote}"
-    if socket:
-        return RouteServerClient(socket), socket
+
+def _client(rs: str | None, socket: str | None, ssh: str | None = None, stack: ExitStack | None = None,
+            daemon: str | None = None, ctx: Context | None = None):
+    from ..lab.lab import Lab
+
+    inv_rs = None if daemon else _inventory_rs(ctx, rs)
+    if ssh or socket:
+        daemon = daemon or (inv_rs.daemon if inv_rs is not None else "bird")
+        rs_asn = _inventory_rs_asn(ctx) if daemon == "openbgpd" else None
+        if ssh:
+            from ..verify.ssh import forwarded_socket
+
+            remote = socket or (DEFAULT_BGPD_SOCKET if daemon == "openbgpd" else DEFAULT_SOCKET)
+            local = stack.enter_context(forwarded_socket(ssh, remote))
+            return _reader(daemon, local, rs_asn), f"{ssh}:{remote}"
+        return _reader(daemon, socket, rs_asn), socket
     lab = Lab.current()
     if lab is not None:  # a running `ixpctl lab up`: its route servers' sockets
         name = rs or lab.rs_names[0]
         client = lab.rs(name)
         return client, f"{name} (lab {lab.state.run_id})"
+    if inv_rs is not None:  # on the route server itself: the socket its deploy settings name
+        from ..deploy.openbgpd import openbgpd_settings
+
+        settings = openbgpd_settings(inv_rs.deploy) if inv_rs.daemon == "openbgpd" else inv_rs.deploy
+        return _reader(inv_rs.daemon, settings.control_socket, _inventory_rs_asn(ctx)), settings.control_socket
     if rs:
-        raise click.UsageError(f"no lab is running: give the control socket of {rs} with --socket")
-    return RouteServerClient(DEFAULT_SOCKET), DEFAULT_SOCKET
+        raise click.UsageError(f"no lab is running and the inventory has no {rs}: give its control socket "
+                               "with --socket")
+    if daemon == "openbgpd":
+        return _reader(daemon, DEFAULT_BGPD_SOCKET, _inventory_rs_asn(ctx)), DEFAULT_BGPD_SOCKET
+    return _reader("bird", DEFAULT_SOCKET, None), DEFAULT_SOCKET
 
 
 rs_option = click.option("--rs", default=None, help="Route server name (the running lab's; default: the first).")
 socket_option = click.option("--socket", "socket", default=None, type=click.Path(),
-                             help=f"BIRD control socket (default: the lab's, else {DEFAULT_SOCKET}).")
+                             help="Control socket (default: the lab's, else the inventory's deploy."
+                                  f"control_socket of --rs, else {DEFAULT_SOCKET} / {DEFAULT_BGPD_SOCKET}).")
+daemon_option = click.option("--daemon", type=click.Choice(["bird", "openbgpd"]), default=None,
+                             help="The route server's daemon (default: the lab's or the inventory's, else bird).")
 ssh_option = click.option("--ssh", "ssh", default=None, metavar="[USER@]HOST",
                           help="Read a remote route server: forward its --socket over SSH (keys only).")
 
@@ -49,13 +86,21 @@ ssh_option = click.option("--ssh", "ssh", default=None, metavar="[USER@]HOST",
 @rs_option
 @socket_option
 @ssh_option
+@daemon_option
 @click.option("--all", "show_all", is_flag=True, help="Also non-BGP protocols (rpki, device).")
 @json_option
-def sessions(rs: str | None, socket: str | None, ssh: str | None, show_all: bool, as_json: bool) -> None:
+@click.pass_obj
+def sessions(ctx: Context, rs: str | None, socket: str | None, ssh: str | None, daemon: str | None,
+             show_all: bool, as_json: bool) -> None:
     """BGP sessions of a route server: state, since, last error, routes per address family."""
+    from ..verify.bgpctl import BgpctlClient
+
     with ExitStack() as stack:
-        client, where = _client(rs, socket, ssh, stack)
-        items = client.protocols() if show_all else client.sessions()
+        client, where = _client(rs, socket, ssh, stack, daemon, ctx)
+        if isinstance(client, BgpctlClient):  # accepted counts need one more query on OpenBGPD
+            items = client.sessions(counts=True) + (client.rtr_sessions() if show_all else [])
+        else:
+            items = client.protocols() if show_all else client.sessions()
     if as_json:
         print_json({"route_server": where, "sessions": [s.to_json() for s in items]})
         return
@@ -88,14 +133,24 @@ def _reason_bases(ctx: Context) -> tuple[int, int]:
 @rs_option
 @socket_option
 @ssh_option
+@daemon_option
+@click.option("--rs-asn", type=int, default=None,
+              help="The route-server ASN that tags reject reasons (OpenBGPD; default: the inventory's).")
 @json_option
 @click.pass_obj
 def routes(ctx: Context, member: int, filtered: bool, rs: str | None, socket: str | None, ssh: str | None,
-           as_json: bool) -> None:
-    """A member's routes on a route server: accepted, or (--filtered) rejected with the decoded reason."""
+           daemon: str | None, rs_asn: int | None, as_json: bool) -> None:
+    """A member's routes on a route server: accepted, or (--filtered) rejected with the decoded reason.
+    OpenBGPD: rejected routes come from the Rejected RIB with their reason; routes bgpd treated as
+    withdrawn, or filtered without a tag, are listed with bgpd's word for them instead."""
+    from ..errors import InputError
+
     with ExitStack() as stack:
-        client, where = _client(rs, socket, ssh, stack)
-        rs_asn = client.rs_asn
+        client, where = _client(rs, socket, ssh, stack, daemon, ctx)
+        rs_asn = rs_asn if rs_asn is not None else client.rs_asn
+        if rs_asn is None:
+            raise InputError("cannot tell the route-server ASN that tags the reject reasons (bgpctl does not show it)",
+                             fix="pass --rs-asn, or run ixpctl where the inventory is (-i)")
         items = client.member_routes(member, filtered=filtered, accepted=not filtered)
     bases = _reason_bases(ctx)
     if as_json:
@@ -114,7 +169,10 @@ def routes(ctx: Context, member: int, filtered: bool, rs: str | None, socket: st
         row = [r.prefix, r.protocol, path, r.next_hop or "", comms.strip()]
         if filtered:
             rej = r.reject_reason(rs_asn, bases)
-            row += [f"[red]{rej.check}[/]: {rej.reason}" if rej else "(no reason tag)", str(rej.code) if rej else ""]
+            bgpd = r.attributes.get("bgpd")
+            untagged = {"error": "treated as withdrawn by bgpd (RFC 7606 / reject as-set), no reason tag",
+                        "filtered": "filtered by bgpd, no reason tag"}.get(bgpd or "", "(no reason tag)")
+            row += [f"[red]{rej.check}[/]: {rej.reason}" if rej else untagged, str(rej.code) if rej else ""]
         table.add_row(*row)
     console.print(table)
     console.print(f"{len(items)} route(s)")

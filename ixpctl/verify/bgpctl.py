@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import IxpctlError
-from .model import RouteEntry, Session
+from .model import ChannelStats, RouteEntry, Session
 from .parse import parse_as_path
 
 REJECTED_RIB = "Rejected"  # render.openbgpd_rules.REJECTED_RIB (verify may not import render)
@@ -54,13 +56,26 @@ class BgpctlClient:
             raise BgpctlError(f"bgpctl {' '.join(args)}: not JSON ({exc}): {text[:200]!r}") from None
 
     # --- sessions ----------------------------------------------------------------------------
-    def sessions(self) -> list[Session]:
-        return parse_neighbors(self.query("show", "neighbor"))
+    def sessions(self, *, counts: bool = False) -> list[Session]:
+        """The BGP neighbours. ``counts``: also how many of each one's routes the filters accepted
+        (its paths in the Loc-RIB; one more ``show rib`` query), as BIRD's "imported"; "filtered"
+        is then received minus accepted (bgpd counts every prefix received, filtered ones too)."""
+        found = parse_neighbors(self.query("show", "neighbor"))
+        if counts:
+            accepted = Counter(_neighbor_name(r) for r in self.query("show", "rib").get("rib", []))
+            for session in found:
+                for ch in session.channels:
+                    ch.imported = accepted.get(session.name, 0)
+                    ch.filtered = max(ch.import_updates.get("received", 0) - ch.imported, 0)
+        return found
 
     def protocols(self) -> list[Session]:
         """The BGP sessions and the RTR sessions (proto "RPKI", like BIRD's rpki protocols)."""
+        return self.sessions() + self.rtr_sessions()
+
+    def rtr_sessions(self) -> list[Session]:
         rtrs = self.query("show", "rtr").get("rtrs", [])
-        return self.sessions() + [Session(str(r.get("descr") or r.get("remote_addr")), "RPKI", None,
+        return [Session(str(r.get("descr") or r.get("remote_addr")), "RPKI", None,
                                           str(r.get("state", "?")), None,
                                           "Established" if str(r.get("state", "")).lower() == "established"
                                           else str(r.get("state", "?")), neighbor=r.get("remote_addr"))
@@ -109,9 +124,40 @@ class BgpctlClient:
         return self.rib() + rejected + self.errors()
 
     def member_routes(self, asn: int, *, filtered: bool = False, accepted: bool = True) -> list[RouteEntry]:
-        names = {s.name for s in self.member_sessions(asn)}
-        return [r for r in self.all_routes() if r.protocol in names and (r.filtered and filtered
-                                                                          or not r.filtered and accepted)]
+        """Routes received from member ``asn``, per session (neighbour address):
+
+        - accepted: its paths in the Loc-RIB;
+        - filtered: its paths in the ``Rejected`` RIB, with the reason tag (RS, 65520, code); the
+          paths bgpd treated as withdrawn (``show rib in error``: attributes["bgpd"] = "error", no
+          tag); and any other path of its Adj-RIB-In that reached neither RIB (attributes["bgpd"]
+          = "filtered": a config without reject_policy.keep_filtered, no tag either).
+        """
+        out: list[RouteEntry] = []
+        for s in self.member_sessions(asn):
+            if not s.neighbor:
+                continue
+            loc = self.rib(neighbor=s.neighbor)
+            out += loc if accepted else []
+            if not filtered:
+                continue
+            try:
+                rejected = self.rib(rejected=True, neighbor=s.neighbor)
+            except BgpctlError as exc:  # a config without reject_policy.keep_filtered has no such RIB
+                if "table" not in exc.message.lower() and "rib" not in exc.message.lower():
+                    raise
+                rejected = []
+            errors = [_route(r, "Adj-RIB-In", True) for r in
+                      self.query("show", "rib", "in", "error", "neighbor", s.neighbor, "detail").get("rib", [])]
+            for e in errors:
+                e.attributes["bgpd"] = "error"
+            seen = {r.prefix for r in loc + rejected + errors}
+            rest = [_route(r, "Adj-RIB-In", True) for r in
+                    self.query("show", "rib", "in", "neighbor", s.neighbor, "detail").get("rib", [])
+                    if str(r.get("prefix")) not in seen]
+            for r in rest:
+                r.attributes["bgpd"] = "filtered"
+            out += rejected + errors + rest
+        return out
 
 
 def parse_neighbors(data: dict[str, Any]) -> list[Session]:
@@ -119,16 +165,44 @@ def parse_neighbors(data: dict[str, Any]) -> list[Session]:
     return [_session(n) for n in data.get("neighbors", [])]
 
 
+def _neighbor_name(r: dict[str, Any]) -> str:
+    neighbor = r.get("neighbor") or {}
+    return str(neighbor.get("description") or neighbor.get("remote_addr"))
+
+
+def _since(n: dict[str, Any]) -> str | None:
+    """bgpctl gives the age of the last state change ("last_updown_sec"); BIRD a time: made one."""
+    age = n.get("last_updown_sec")
+    if not isinstance(age, int) or age < 0 or age > 10 ** 9:  # bgpd says "Never" as no number
+        return None
+    return (datetime.now() - timedelta(seconds=age)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _channel(n: dict[str, Any]) -> ChannelStats:
+    """One ChannelStats per neighbour (ixpctl renders one neighbour per address family)."""
+    config, stats = n.get("config") or {}, n.get("stats") or {}
+    prefixes = stats.get("prefixes") or {}
+    family = "ipv6" if ":" in str(n.get("remote_addr", "")) else "ipv4"
+    limit = config.get("max_prefix")
+    restart = config.get("max_prefix_restart")
+    received, sent = int(prefixes.get("received", 0) or 0), int(prefixes.get("sent", 0) or 0)
+    return ChannelStats(family, str(n.get("state", "?")), exported=sent,
+                        import_limit=int(limit) if limit else None,
+                        limit_action=(f"restart {restart} min" if restart else "disable") if limit else None,
+                        import_updates={"received": received})
+
+
 def _session(n: dict[str, Any]) -> Session:
     state = str(n.get("state", "?"))
     error = n.get("last_error") or n.get("last_error_received") or n.get("last_error_sent")
     shutdown = n.get("last_shutdown_communication") or n.get("shutdown_communication")
     return Session(str(n.get("description") or n.get("remote_addr")), "BGP", n.get("group"),
-                   "up" if state == "Established" else "down", n.get("last_updown"), state,
+                   "up" if state == "Established" else "down", _since(n), state,
                    message=str(shutdown) if shutdown else None, description=n.get("description"),
                    bgp_state=state, neighbor=n.get("remote_addr"),
                    neighbor_asn=int(n["remote_as"]) if str(n.get("remote_as", "")).isdigit() else None,
-                   neighbor_id=n.get("bgpid"), last_error=str(error) if error else None)
+                   neighbor_id=n.get("bgpid"), last_error=str(error) if error else None,
+                   channels=[_channel(n)])
 
 
 def _community(text: str) -> tuple[int, int]:
