@@ -7,6 +7,10 @@ PY := $(VENV)/bin/python
 # Playwright from PyPI: never `playwright install`).
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client
+# Debian packages: route-server daemons (MLIX: rs1 BIRD, rs2 OpenBGPD) and IRR client; test-only: RTR
+# cache, member BGP speakers, a local IRRd's database and cache.
+DEMO_APT := bird2 openbgpd bgpq4 stayrtr gobgpd exabgp iproute2
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

@@ -13,11 +13,14 @@ step "ixpctl validate          (inventory/ + policies/default.yml)"
 step "ixpctl sources status    (pinned PeeringDB / IRR / RPKI snapshot in snapshots/mlix, offline)"
 "$IXPCTL" sources status
 
-step "ixpctl build             (BIRD 2 configs for rs1 and rs2, each checked with bird -p)"
+step "ixpctl build             (rs1: BIRD 2.0.12, checked with bird -p; rs2: OpenBGPD 7.7, checked with bgpd -n)"
 "$IXPCTL" build
 
-step "build/rs1.conf — the import policy of one session"
+step "build/rs1.conf — the import policy of one session (BIRD)"
 grep -n -A 12 '^protocol bgp AS64496_1_v4' build/rs1.conf
+
+step "build/rs2.conf — the same member on the second route server (OpenBGPD: RFC 7948 §4.4, another implementation)"
+grep -n -A 10 '^group "AS64496"' build/rs2.conf
 
 step "ixpctl switch build      (peering-LAN switch configs: sw1 Arista EOS, sw2 Juniper Junos)"
 "$IXPCTL" switch build
@@ -37,15 +40,24 @@ if [ "$(id -u)" -ne 0 ]; then
   step "lab skipped: bringing MLIX up in network namespaces needs root"
   exit 0
 fi
-step "ixpctl lab up            (rs1, rs2 and every member in network namespaces: BIRD, GoBGP, ExaBGP, StayRTR)"
+step "ixpctl lab up            (rs1 on BIRD, rs2 on OpenBGPD, every member in network namespaces: BIRD, GoBGP, ExaBGP, StayRTR)"
 "$IXPCTL" lab up
 trap '"$IXPCTL" lab down >/dev/null 2>&1 || true' EXIT
 
 step "ixpctl lab test --no-destructive   (scenarios: announcements and their expected outcomes)"
 "$IXPCTL" lab test --no-destructive || true
 
+step "ixpctl lab compare       (members receive identical routes from rs1 on BIRD and rs2 on OpenBGPD)"
+"$IXPCTL" lab compare
+
 step "ixpctl sessions --rs rs1"
 "$IXPCTL" sessions --rs rs1
+
+step "ixpctl sessions --rs rs2   (OpenBGPD, read with bgpctl -j)"
+"$IXPCTL" sessions --rs rs2
+
+step "ixpctl routes --rs rs2 --member 64496 --filtered   (OpenBGPD: the Rejected RIB, with the reason)"
+"$IXPCTL" routes --rs rs2 --member 64496 --filtered || true
 
 step "ixpctl routes --member 64496 --filtered   (routes rs1 kept but did not use, with the reason)"
 "$IXPCTL" routes --member 64496 --filtered || true

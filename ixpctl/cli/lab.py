@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import IxpctlError
@@ -53,12 +54,39 @@ def up(lab_file: Path, rs_bird: str | None, as_json: bool) -> None:
     for col in ("node", "speaker", "namespace", "IPv4", "IPv6"):
         table.add_column(col)
     for rs in info["route_servers"]:
-        table.add_row(rs["name"], f"BIRD {info['rs_bird']['version']} (route server)", rs["ns"], rs["ipv4"] or "",
-                      rs["ipv6"] or "")
+        daemon = f"OpenBGPD {rs.get('version', '')}".strip() if rs.get("daemon") == "openbgpd" \
+            else f"BIRD {info['rs_bird']['version']}"
+        table.add_row(rs["name"], f"{daemon} (route server)", rs["ns"], rs["ipv4"] or "", rs["ipv6"] or "")
     for n in info["members"]:
         table.add_row(f"AS{n['asn']} #{n['connection']}", n["speaker"], n["ns"], n["ipv4"] or "", n["ipv6"] or "")
     console.print(table)
     console.print("sessions: `ixpctl sessions --rs rs1`; tear down: `ixpctl lab down`")
+
+
+@lab.command()
+@json_option
+def compare(as_json: bool) -> None:
+    """Do members receive identical routes from every route server (e.g. rs1 on BIRD, rs2 on
+    OpenBGPD)? Prefix, AS path, next hop, MED, communities, per BIRD member and address family.
+    Exit 1 when they differ."""
+    from ..lab import Lab
+    from ..lab.equivalence import compare_route_servers
+
+    lab_obj = Lab.current()
+    if lab_obj is None:
+        raise IxpctlError("no lab is running", fix="`ixpctl lab up` first")
+    result = compare_route_servers(lab_obj)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        who = ", ".join(f"{rs} ({d})" for rs, d in result.route_servers.items())
+        if result.identical:
+            console.print(f"[green]identical[/]: {result.receivers} member routers received the same "
+                          f"{result.routes} routes from {who}")
+        for d in result.differences[:50]:
+            console.print(f"[red]differs[/] {escape(str(d))}")
+    if not result.identical:
+        raise SystemExit(1)
 
 
 @lab.command()
@@ -175,7 +203,8 @@ def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ..
         print_json(report.to_json())
     else:
         colour = {"PASS": "green", "FAIL": "red", "XFAIL": "yellow", "XPASS": "red", "SKIP": "dim"}
-        table = Table(title=f"Conformance, RPKI {report.mode}, route servers on BIRD {report.route_server_bird} "
+        servers = ", ".join(f"{rs} {d}" for rs, d in report.daemons.items()) or f"BIRD {report.route_server_bird}"
+        table = Table(title=f"Conformance, RPKI {report.mode}, route servers {servers} "
                             f"({report.seconds:.1f} s)", title_justify="left")
         for col in ("result", "case", "ref", "mismatches"):
             table.add_column(col, overflow="fold")

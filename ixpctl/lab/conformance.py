@@ -57,6 +57,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     rpki: dict[str, list[str]] = field(default_factory=dict)  # per route server: its RPKI (RTR) protocols
     route_server_bird: str = ""  # the BIRD version the route servers ran
+    daemons: dict[str, str] = field(default_factory=dict)  # per route server: "BIRD 2.0.12" / "OpenBGPD 7.7"
 
     @property
     def ok(self) -> bool:
@@ -69,7 +70,7 @@ class Report:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "mode": self.mode, "route_server_bird": self.route_server_bird,
+        return {"ok": self.ok, "mode": self.mode, "route_server_bird": self.route_server_bird, "daemons": self.daemons,
                 "seconds": round(self.seconds, 1), "counts": self.counts(),
                 "notes": self.notes, "rpki": self.rpki, "cases": [r.to_json() for r in self.results]}
 
@@ -215,7 +216,8 @@ def run_conformance(lab_file: Path = DEFAULT_LAB, cases_path: Path = DEFAULT_CAS
         # evidence of the RPKI path the run took: RTR sessions in --rtr mode, none with static tables
         rpki = {rs: [f"{p.name} {p.info}" for p in lab.rs(rs).protocols() if p.proto == "RPKI"]
                 for rs in lab.rs_names}
-        version = lab.state.info.get("rs_bird", {}).get("version", "")
+        version = (lab.state.info.get("rs_bird") or {}).get("version", "")
+        daemons = {rs: run.judge.daemon_label(rs) for rs in lab.rs_names}
     finally:
         lab.down()
-    return Report("rtr" if rtr else "static", time.monotonic() - started, results, notes, rpki, version)
+    return Report("rtr" if rtr else "static", time.monotonic() - started, results, notes, rpki, version, daemons)

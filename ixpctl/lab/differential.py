@@ -14,6 +14,7 @@ from ..errors import IxpctlError
 from ..policy.communities import reason_bases
 from ..policy.evaluate import PolicyEngine, Route
 from ..policy.intent import RouteServerIntent
+from .differences import TREATED_AS_WITHDRAW, accepted
 from .model import Announcement, parse_path
 
 
@@ -177,6 +178,11 @@ def compare(lab, member_asn: int, routes: list[Announcement], *, timeout: float 
                 py = "accepted" if verdict.accepted else f"rejected:{verdict.check}:{verdict.code}"
                 if bird is None:
                     b = "missing"
+                elif bird.attributes.get("bgpd") == "error" and not verdict.accepted and accepted(
+                        lab.daemon(rs_name), "result", f"rejected:{_pre_filter_reason(a)}", TREATED_AS_WITHDRAW):
+                    # OpenBGPD treats it as withdrawn before any filter (an AS_SET, AS 0): rejected as the
+                    # evaluator says, without the reason tag (lab.differences), whichever check came first
+                    b = py
                 else:
                     rej = bird.reject_reason(intent.rs_asn, reason_bases(intent.policy))
                     b = "accepted" if not bird.filtered else \
@@ -187,3 +193,13 @@ def compare(lab, member_asn: int, routes: list[Announcement], *, timeout: float 
     finally:
         speaker.withdraw([a.prefix for a in routes if a.prefix not in before])
     return mismatches, compared
+
+
+def _pre_filter_reason(a: Announcement) -> str:
+    """The check whose condition makes bgpd drop an update before its filters: an AS_SET segment
+    (``reject as-set yes``) or AS 0 in the path (RFC 7607); "" when neither."""
+    if any(kind == "set" for kind, _ in a.as_path):
+        return "as_set"
+    if any(0 in asns for _, asns in a.as_path):
+        return "invalid_asn"
+    return ""

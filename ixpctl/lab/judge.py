@@ -11,7 +11,8 @@ loop prevention), so the evaluator's prediction for it is "absent".
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..policy import evaluate as ev
@@ -29,11 +30,12 @@ class Mismatch:
     field: str
     expected: Any
     got: Any
-    source: str = "catalogue"  # or "evaluator": BIRD and the Python evaluator disagree
+    source: str = "catalogue"  # or "evaluator": the route server and the Python evaluator disagree
+    shown_by: str = "BIRD"  # the route server's daemon and version ("OpenBGPD 7.7"): who showed `got`
 
     def text(self) -> str:
         side = "evaluator" if self.source == "evaluator" else "expected"
-        return f"{self.where}: {self.field}: {side} {_fmt(self.expected)}, BIRD {_fmt(self.got)}"
+        return f"{self.where}: {self.field}: {side} {_fmt(self.expected)}, {self.shown_by} {_fmt(self.got)}"
 
     def to_json(self) -> dict[str, Any]:
         return {"where": self.where, "field": self.field, "expected": _plain(self.expected),
@@ -96,6 +98,22 @@ class Judge:
         self.daemons = {rs: lab.daemon(rs) if hasattr(lab, "daemon") else "bird" for rs in self.rs_names}
 
     # --- helpers -------------------------------------------------------------------------------
+    def daemon_label(self, rs: str) -> str:
+        """"BIRD 2.0.12" / "OpenBGPD 7.7": what route server ``rs`` runs in this lab."""
+        from .equivalence import daemon_label
+
+        return daemon_label(self.lab, rs)
+
+    def _named(self, found: list[Mismatch]) -> list[Mismatch]:
+        """Each mismatch names the daemon of the route server it is about (its ``where``/``field``)."""
+        out = []
+        for m in found:
+            # the last route server named: in "rs1 vs rs2" the value shown is rs2's
+            words = [w for w in re.split(r"[\s:/()]+", f"{m.where} {m.field}") if w in self.rs_names]
+            rs = words[-1] if words else None
+            out.append(replace(m, shown_by=self.daemon_label(rs)) if rs else m)
+        return out
+
     def label(self, asn: int, connection: int | None = None) -> str:
         name = self.names.get(asn)
         router = f"/{connection}" if connection is not None else ""
@@ -154,7 +172,7 @@ class Judge:
                     words = error_words(self.daemons[rs], s.last_error_contains or "")
                     if s.last_error_contains and words.lower() not in (sess.problem or "").lower():
                         out.append(Mismatch(f"{rs}:{name}", "last error", f"…{words}…", sess.problem))
-        return out
+        return self._named(out)
 
     def _rs_expectation(self, cr: CaseRoute, rs: str, entry: RouteEntry | None) -> list[Mismatch]:
         where = f"{rs} from {self.label(cr.asn, cr.connection)} {cr.route.prefix}"
@@ -228,7 +246,7 @@ class Judge:
                     continue
                 for prefix in case.prefixes:
                     out += self._export(rs, engine, node, prefix, routes, obs)
-        return out
+        return self._named(out)
 
     def _export(self, rs: str, engine: Any, node: dict[str, Any], prefix: str, routes: list[CaseRoute],
                 obs: Observation) -> list[Mismatch]:

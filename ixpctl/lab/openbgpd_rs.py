@@ -25,14 +25,15 @@ TOOLS = ("bgpd", "bgpctl")
 
 def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any]) -> dict[str, str]:
     """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server."""
-    from ..build import bgpd_binary, check_bgpd_config
+    from ..build import bgpd_binary, bgpd_version, check_bgpd_config
 
     socket = d / "bgpd.sock"
     text = render_route_server(intent, socket=str(socket), timers={"connect_retry": timers["connect_retry"]})
     config = d / "bgpd.conf"
     config.write_text(text)
-    check_bgpd_config(config, bgpd_binary())
-    return {"daemon": "openbgpd", "socket": str(socket), "config": str(config)}
+    binary = bgpd_binary()
+    check_bgpd_config(config, binary)
+    return {"daemon": "openbgpd", "socket": str(socket), "config": str(config), "version": bgpd_version(binary)}
 
 
 def start(state: LabState, rs: dict[str, Any]) -> None:

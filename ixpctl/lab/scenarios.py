@@ -24,6 +24,7 @@ from typing import Any
 from ..base.yamlio import load_yaml, to_plain
 from ..errors import InputError, IxpctlError
 from ..policy.chain import BY_NAME
+from .differences import TREATED_AS_WITHDRAW, accepted, error_words
 from .model import Announcement, parse_community, parse_path
 
 EXPECT_KEYS = {"prefix", "from", "rs", "result", "reason", "local_pref", "received_by", "not_received_by",
@@ -216,7 +217,8 @@ class Runner:
                     continue
                 if "established" in e and s.established != bool(e["established"]):
                     problems.append(f"{rs}:{s.name} is {s.info or s.state}")
-                if e.get("last_error_contains") and e["last_error_contains"].lower() not in (s.problem or "").lower():
+                words = error_words(self.lab.daemon(rs), e.get("last_error_contains") or "")  # bgpd's words
+                if words and words.lower() not in (s.problem or "").lower():
                     problems.append(f"{rs}:{s.name} last error {s.problem!r}")
         return not problems, "; ".join(problems) or "ok"
 
@@ -237,6 +239,11 @@ class Runner:
             r = routes[0]
             rej = r.reject_reason(self.rs_asn)
             got = "rejected" if r.filtered else "accepted"
+            if r.attributes.get("bgpd") == "error" and e.get("reason") and accepted(
+                    self.lab.daemon(rs), "result", f"rejected:{e['reason']}", TREATED_AS_WITHDRAW):
+                # OpenBGPD treats it as withdrawn before any filter: no reason tag (lab.differences)
+                seen.append(f"{rs}: rejected (treated as withdrawn by bgpd: no reason tag, a documented difference)")
+                continue
             seen.append(f"{rs}: {got}" + (f" ({rej.check})" if rej else ""))
             if got != e["result"]:
                 problems.append(f"{rs}: {got}" + (f" ({rej.check})" if rej else ""))

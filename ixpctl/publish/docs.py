@@ -254,8 +254,10 @@ def check_settings(name: str, policy: Policy, inventory: Inventory) -> tuple[Mod
             return "off", {}
         return _reject_or_tag(p.rpki.reject_invalid), {}
     if name == "aspa":
-        # the config runs it only on route servers whose BIRD has ASPA (policy.intent.ASPA_MIN_BIRD)
-        running = [rs.name for rs in inventory.route_servers if rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD]
+        # the config runs it only on route servers whose BIRD has ASPA (policy.intent.ASPA_MIN_BIRD);
+        # not on OpenBGPD ones (not rendered there yet: render.openbgpd lists it as left out)
+        running = [rs.name for rs in inventory.route_servers
+                   if rs.daemon == "bird" and rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD]
         without = [rs.name for rs in inventory.route_servers if rs.name not in running]
         if not p.aspa.enabled or not running:
             return "off", {"enabled": p.aspa.enabled, "route_servers": running, "without": without}

@@ -194,7 +194,9 @@ def route_server_entry(inv: Inventory, version: str) -> dict[str, Any] | None:
         if lan is None:
             continue
         if version == "1.0":
-            services: list[Any] = [{"type": "ixrouteserver", "daemon": "BIRD", "daemon_version": rs.bird_version}]
+            # the daemon this route server really runs (route_servers[].daemon), with its target version
+            daemon = ("OpenBGPD", rs.openbgpd_version) if rs.daemon == "openbgpd" else ("BIRD", rs.bird_version)
+            services: list[Any] = [{"type": "ixrouteserver", "daemon": daemon[0], "daemon_version": daemon[1]}]
         else:
             services = ["ixrouteserver"]
         vlan: dict[str, Any] = {"vlan_id": lan.vlan} if lan.vlan is not None else {}  # optional in IX-F

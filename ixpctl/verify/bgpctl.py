@@ -18,6 +18,7 @@ import json
 import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
+from ipaddress import ip_network
 from typing import Any
 
 from ..errors import IxpctlError
@@ -75,11 +76,10 @@ class BgpctlClient:
 
     def rtr_sessions(self) -> list[Session]:
         rtrs = self.query("show", "rtr").get("rtrs", [])
-        return [Session(str(r.get("descr") or r.get("remote_addr")), "RPKI", None,
-                                          str(r.get("state", "?")), None,
-                                          "Established" if str(r.get("state", "")).lower() == "established"
-                                          else str(r.get("state", "?")), neighbor=r.get("remote_addr"))
-                                  for r in rtrs]
+        return [Session(str(r.get("descr") or r.get("remote_addr")), "RPKI", None, _rtr_state(r), None,
+                        _rtr_state(r), neighbor=r.get("remote_addr"),
+                        last_error=str(r.get("last_recv_error") or r.get("last_sent_error") or "") or None)
+                for r in rtrs]
 
     def session(self, name: str) -> Session:
         for s in self.sessions():
@@ -124,7 +124,35 @@ class BgpctlClient:
         return self.rib() + rejected + self.errors()
 
     def member_routes(self, asn: int, *, filtered: bool = False, accepted: bool = True) -> list[RouteEntry]:
-        """Routes received from member ``asn``, per session (neighbour address):
+        """Routes received from member ``asn``, every session: accepted, filtered, or both (see
+        ``neighbor_routes``)."""
+        out: list[RouteEntry] = []
+        for s in self.member_sessions(asn):
+            if s.neighbor:
+                out += self.neighbor_routes(s.neighbor, accepted=accepted, filtered=filtered)
+        return out
+
+    def routes(self, *, protocol: str | None = None, prefix: str | None = None, filtered: bool = False,
+               table: str | None = None) -> list[RouteEntry]:
+        """BIRD's reader's ``routes`` for the lab's scenario runner: ``protocol`` is a session name
+        (the neighbour's descr), ``filtered`` the rejected routes instead of the accepted ones;
+        ``table`` is BIRD's (master4/6) and selects nothing here."""
+        del table
+        if protocol is not None:
+            found = [self.session(protocol)]
+        else:
+            found = self.sessions()
+        out: list[RouteEntry] = []
+        for s in found:
+            if s.neighbor:
+                out += self.neighbor_routes(s.neighbor, accepted=not filtered, filtered=filtered)
+        if prefix is not None:
+            want = ip_network(prefix, strict=False)
+            out = [r for r in out if ip_network(r.prefix, strict=False) == want]
+        return out
+
+    def neighbor_routes(self, neighbor: str, *, accepted: bool = True, filtered: bool = False) -> list[RouteEntry]:
+        """One neighbour's routes:
 
         - accepted: its paths in the Loc-RIB;
         - filtered: its paths in the ``Rejected`` RIB, with the reason tag (RS, 65520, code); the
@@ -132,32 +160,37 @@ class BgpctlClient:
           tag); and any other path of its Adj-RIB-In that reached neither RIB (attributes["bgpd"]
           = "filtered": a config without reject_policy.keep_filtered, no tag either).
         """
-        out: list[RouteEntry] = []
-        for s in self.member_sessions(asn):
-            if not s.neighbor:
-                continue
-            loc = self.rib(neighbor=s.neighbor)
-            out += loc if accepted else []
-            if not filtered:
-                continue
-            try:
-                rejected = self.rib(rejected=True, neighbor=s.neighbor)
-            except BgpctlError as exc:  # a config without reject_policy.keep_filtered has no such RIB
-                if "table" not in exc.message.lower() and "rib" not in exc.message.lower():
-                    raise
-                rejected = []
-            errors = [_route(r, "Adj-RIB-In", True) for r in
-                      self.query("show", "rib", "in", "error", "neighbor", s.neighbor, "detail").get("rib", [])]
-            for e in errors:
-                e.attributes["bgpd"] = "error"
-            seen = {r.prefix for r in loc + rejected + errors}
-            rest = [_route(r, "Adj-RIB-In", True) for r in
-                    self.query("show", "rib", "in", "neighbor", s.neighbor, "detail").get("rib", [])
-                    if str(r.get("prefix")) not in seen]
-            for r in rest:
-                r.attributes["bgpd"] = "filtered"
-            out += rejected + errors + rest
-        return out
+        loc = self.rib(neighbor=neighbor)
+        out = loc if accepted else []
+        if not filtered:
+            return out
+        try:
+            rejected = self.rib(rejected=True, neighbor=neighbor)
+        except BgpctlError as exc:  # a config without reject_policy.keep_filtered has no such RIB
+            if "table" not in exc.message.lower() and "rib" not in exc.message.lower():
+                raise
+            rejected = []
+        errors = [_route(r, "Adj-RIB-In", True) for r in
+                  self.query("show", "rib", "in", "error", "neighbor", neighbor, "detail").get("rib", [])]
+        for e in errors:
+            e.attributes["bgpd"] = "error"
+        seen = {r.prefix for r in loc + rejected + errors}
+        rest = [_route(r, "Adj-RIB-In", True) for r in
+                self.query("show", "rib", "in", "neighbor", neighbor, "detail").get("rib", [])
+                if str(r.get("prefix")) not in seen]
+        for r in rest:
+            r.attributes["bgpd"] = "filtered"
+        return out + rejected + errors + rest
+
+
+def _rtr_state(r: dict[str, Any]) -> str:
+    """An RTR session's state: bgpctl 8.x says it ("state"); 7.7 does not, but only a session that
+    received data has a session id and runs its refresh timer (otherwise it waits on the retry one)."""
+    if r.get("state"):
+        state = str(r["state"])
+        return "Established" if state.lower() == "established" else state
+    timers = {str(t.get("name", "")) for t in r.get("timers", []) if isinstance(t, dict)}
+    return "Established" if "session_id" in r and "RTR RefreshTimer" in timers else "Connect"
 
 
 def parse_neighbors(data: dict[str, Any]) -> list[Session]:

@@ -69,10 +69,12 @@ def test_onboard_as64507_end_to_end_and_again(mlix, mlix_pdb_cache, monkeypatch)
 
     # configs were built (bird -p) and the diff shows the two new sessions on each route server
     assert set(data["config_diffs"]) >= {"rs1.conf", "rs2.conf"}
-    for name in ("rs1.conf", "rs2.conf"):
-        diff = data["config_diffs"][name]
-        assert "+protocol bgp AS64507_1_v4 from rs_client {" in diff and "+  neighbor 2001:db8:0:10::23 as 64507;" in diff
-        assert '+  password "********";' in diff  # rendered, and masked in what is shown
+    diff = data["config_diffs"]["rs1.conf"]  # BIRD
+    assert "+protocol bgp AS64507_1_v4 from rs_client {" in diff and "+  neighbor 2001:db8:0:10::23 as 64507;" in diff
+    assert '+  password "********";' in diff  # rendered, and masked in what is shown
+    diff = data["config_diffs"]["rs2.conf"]  # OpenBGPD (inventory/mlix.yml: rs2 daemon: openbgpd)
+    assert '+group "AS64507" {' in diff and "+  neighbor 2001:db8:0:10::23 {" in diff
+    assert '+    tcp md5sig password "********"' in diff
     assert MD5_SECRET not in result.output
 
     # the welcome pack, in both languages and both formats

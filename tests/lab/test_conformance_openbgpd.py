@@ -1,5 +1,6 @@
 """The conformance catalogue with rs1 on BIRD and rs2 on OpenBGPD (issue #17, RFC 7948 §4.4): one lab
-bring-up with static ROA tables, one pytest item per case. The suite demands identical routes at
+bring-up with static ROA tables and one over RTR (StayRTR: bgpd's `rtr` session and BIRD's `protocol
+rpki` to the same cache), one pytest item per case and run. The suite demands identical routes at
 every receiving member from both route servers, so each case is a BIRD/OpenBGPD equivalence check;
 what OpenBGPD cannot show on the route server itself is accepted only as listed in
 ``ixpctl.lab.differences``.
@@ -26,23 +27,23 @@ pytestmark = pytest.mark.lab
 
 LAB = Path("lab/conformance-openbgpd.lab.yml")
 CASES = [c.name for c in load_catalogue(REPO / DEFAULT_CASES).cases]
-TOOLS = ("bird", "birdc", "exabgp", "bgpd", "bgpctl", "ip")
+TOOLS = ("bird", "birdc", "exabgp", "bgpd", "bgpctl", "stayrtr", "ip")
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Report:
+@pytest.fixture(scope="module", params=["static", "rtr"])
+def report(request, tmp_path_factory) -> Report:
     if os.geteuid() != 0:
         pytest.skip("the conformance lab needs root (network namespaces)")
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"the OpenBGPD conformance lab needs {', '.join(missing)} on PATH")
-    base = tmp_path_factory.mktemp("conformance-openbgpd")
+    base = tmp_path_factory.mktemp(f"conformance-openbgpd-{request.param}")
     atexit.register(_down_everything, base)
     try:
-        result = run_conformance(LAB, base=base, root=REPO)
+        result = run_conformance(LAB, base=base, root=REPO, rtr=request.param == "rtr")
     finally:
         left = _down_everything(base)
-    assert not left, f"left behind after the OpenBGPD run: {left}"
+    assert not left, f"left behind after the OpenBGPD {request.param} run: {left}"
     return result
 
 
@@ -55,9 +56,14 @@ def test_case(report: Report, name: str) -> None:
     assert result.status in ("PASS", "XFAIL"), f"{name} (rs1 BIRD, rs2 OpenBGPD, {result.ref}):\n{detail}"
 
 
-def test_static_roas_no_rtr(report: Report) -> None:
-    """Both route servers validate against the static ROAs of the build: no RTR session anywhere."""
-    assert report.rpki == {"rs1": [], "rs2": []}
+def test_rpki_came_the_intended_way(report: Report) -> None:
+    """Static: both route servers validate against the static ROAs of the build, no RTR session
+    anywhere. RTR: each has an Established session to StayRTR (bgpctl show rtr on OpenBGPD)."""
+    assert report.daemons["rs1"].startswith("BIRD ") and report.daemons["rs2"].startswith("OpenBGPD ")
+    if report.mode == "rtr":
+        assert report.rpki == {"rs1": ["rpki_1 Established"], "rs2": ["rtr1 Established"]}
+    else:
+        assert report.rpki == {"rs1": [], "rs2": []}
 
 
 def test_every_case_ran_once(report: Report) -> None:

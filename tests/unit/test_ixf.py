@@ -71,6 +71,10 @@ def test_mlix_member_fields_come_from_inventory_and_peeringdb(mlix):
     addr = rs["connection_list"][0]["vlan_list"][0]["ipv4"]
     assert addr["address"] == "192.0.2.1" and addr["services"][0]["type"] == "ixrouteserver"
     assert "routeserver" not in addr
+    # each route server names the daemon it runs (MLIX: rs1 BIRD, rs2 OpenBGPD)
+    daemons = [(c["vlan_list"][0]["ipv4"]["address"], c["vlan_list"][0]["ipv4"]["services"][0]["daemon"],
+                c["vlan_list"][0]["ipv4"]["services"][0]["daemon_version"]) for c in rs["connection_list"]]
+    assert daemons == [("192.0.2.1", "BIRD", "2.0.12"), ("192.0.2.2", "OpenBGPD", "7.7")]
 
 
 def test_version_07_uses_service_type(mlix):
