@@ -2,9 +2,9 @@
 
 Same nodes as the namespace lab: a Linux bridge for the peering LAN (containerlab ``bridge`` kind:
 create it on the host first, ``ip link add br-<ixp> type bridge && ip link set br-<ixp> up``),
-``linux`` nodes for rs1/rs2 (BIRD), the members (BIRD / GoBGP / ExaBGP) and StayRTR, each with its
+``linux`` nodes for rs1/rs2 (BIRD, or OpenBGPD for a route server with ``daemon: openbgpd``), the members (BIRD / GoBGP / ExaBGP) and StayRTR, each with its
 generated config bound read-only. Images are settings: the defaults name images you build from the
-Debian packages used here (bird2 2.0.12, gobgpd, exabgp 4.2); StayRTR's is the upstream image.
+Debian packages used here (bird2 2.0.12, openbgpd 7.7, gobgpd, exabgp 4.2); StayRTR's is the upstream image.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from ..render.bird import Capabilities, parse_version, render_route_server
 from .lab import LAB_TIMERS, LabConfig, baseline_routes, compile_lab, vrps_json
 from .speakers import speaker_for
 
-IMAGES = {"bird": "ixpctl/lab-bird2:2.0.12", "gobgp": "ixpctl/lab-gobgp:3", "exabgp": "ixpctl/lab-exabgp:4.2",
-          "stayrtr": "rpki/stayrtr:latest"}
+IMAGES = {"bird": "ixpctl/lab-bird2:2.0.12", "openbgpd": "ixpctl/lab-openbgpd:7.7", "gobgp": "ixpctl/lab-gobgp:3",
+          "exabgp": "ixpctl/lab-exabgp:4.2", "stayrtr": "rpki/stayrtr:latest"}
 CMD = {"bird": "bird -f -c /config/bird.conf -s /run/bird.ctl",
+       # bgpd's children chroot to /run/openbgpd (Debian's packaged service creates it; a container must)
+       "openbgpd": "sh -c 'mkdir -p /run/openbgpd && exec bgpd -d -f /config/bgpd.conf'",
        "gobgp": "gobgpd -f /config/gobgpd.toml --api-hosts 127.0.0.1:50051",
        "exabgp": "env exabgp_daemon_user=root exabgp_daemon_drop=false exabgp_api_cli=false exabgp /config/exabgp.conf"}
 
@@ -69,9 +71,18 @@ def export_containerlab(config: LabConfig, out: Path, config_dir: Path, *,
     for intent, rs in zip(intents, inv.route_servers):
         d = config_dir / rs.name
         d.mkdir(exist_ok=True)
-        (d / "bird.conf").write_text(render_route_server(
-            intent, capabilities=Capabilities(parse_version(intent.bird_version)), timers=LAB_TIMERS))
-        add(rs.name, "bird", str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None, CMD["bird"], d)
+        if intent.daemon == "openbgpd":  # rs2 of MLIX: the same intent as a bgpd.conf
+            from ..render.openbgpd import render_route_server as render_bgpd
+
+            conf = d / "bgpd.conf"
+            conf.write_text(render_bgpd(intent, socket="/run/bgpd.sock",
+                                        timers={"connect_retry": LAB_TIMERS["connect_retry"]}))
+            conf.chmod(0o600)  # bgpd refuses a config others can read
+        else:
+            (d / "bird.conf").write_text(render_route_server(
+                intent, capabilities=Capabilities(parse_version(intent.bird_version)), timers=LAB_TIMERS))
+        add(rs.name, intent.daemon, str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None,
+            CMD[intent.daemon], d)
         rs_info.append({"name": rs.name, "ipv4": str(rs.ipv4) if rs.ipv4 else None,
                         "ipv6": str(rs.ipv6) if rs.ipv6 else None})
     d = config_dir / "rpki"

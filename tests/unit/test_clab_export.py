@@ -29,12 +29,16 @@ def test_export_validates_against_containerlab_schema(tmp_path, monkeypatch):
     assert not errors, errors
     nodes = doc["topology"]["nodes"]
     kinds = {n.get("labels", {}).get("ixpctl-role") for n in nodes.values() if n}
-    assert {"bird", "gobgp", "exabgp", "stayrtr"} <= kinds
+    assert {"bird", "openbgpd", "gobgp", "exabgp", "stayrtr"} <= kinds
     assert {"rs1", "rs2"} <= set(nodes) and len(doc["topology"]["links"]) == len(nodes) - 1
+    conf = {"rs1": "bird.conf", "rs2": "bgpd.conf"}  # MLIX: rs2 runs OpenBGPD
     for name, node in nodes.items():
         for bind in node.get("binds", []):
-            assert (out.parent / bind.split(":")[0] / ("bird.conf" if name.startswith("rs") else "")).exists()
+            assert (out.parent / bind.split(":")[0] / conf.get(name, "")).exists()
     assert "protocol rpki" in (tmp_path / "lab" / "cfg" / "rs1" / "bird.conf").read_text()
+    bgpd = tmp_path / "lab" / "cfg" / "rs2" / "bgpd.conf"
+    assert "rtr 192.0.2.254" in bgpd.read_text() and oct(bgpd.stat().st_mode & 0o777) == "0o600"
+    assert nodes["rs2"]["labels"]["ixpctl-role"] == "openbgpd" and "bgpd -d -f /config/bgpd.conf" in nodes["rs2"]["cmd"]
     # a broken node kind is caught by the same validation
     doc["topology"]["nodes"]["rs1"]["kind"] = "bridgeX"
     assert list(validator.iter_errors(doc))
