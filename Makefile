@@ -16,6 +16,7 @@ TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server i
 
 # Every BIRD version ixpctl renders for (2.0, 2.17, 3.1): Debian's own where the host has it, the
 # others from Debian's archive into .cache/bird/ (scripts/bird-versions.sh; system apt untouched).
+# `make test` does the same for OpenBGPD 7.7 / 8.8 into .cache/openbgpd/ (scripts/openbgpd-versions.sh).
 demo:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@scripts/bird-versions.sh
@@ -27,6 +28,7 @@ demo:
 test:
 	@APT_PACKAGES="$(TEST_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@scripts/bird-versions.sh
+	@scripts/openbgpd-versions.sh
 	@scripts/setup-irrd.sh
 	@scripts/openssh-server.sh >/dev/null
 	@IXPCTL_REQUIRE_IRRD=1 IXPCTL_REQUIRE_SCHEMAS=1 VENV=$(VENV) scripts/run-tests.sh -q

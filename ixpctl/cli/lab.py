@@ -24,13 +24,17 @@ def lab() -> None:
 rs_bird_option = click.option("--rs-bird", "rs_bird", default=None, metavar="VERSION|BINARY",
                               help="The route servers' BIRD for this run, e.g. 3.1 (configs rendered for it; "
                                    "scripts/bird-versions.sh installs it). Default: the inventory's bird_version.")
+rs_openbgpd_option = click.option("--rs-openbgpd", "rs_openbgpd", default=None, metavar="SERIES",
+                                  help="The OpenBGPD route servers' version for this run, e.g. 8.8 (configs "
+                                       "rendered for it; scripts/openbgpd-versions.sh installs it).")
 
 
 @lab.command()
 @lab_file_option
 @rs_bird_option
+@rs_openbgpd_option
 @json_option
-def up(lab_file: Path, rs_bird: str | None, as_json: bool) -> None:
+def up(lab_file: Path, rs_bird: str | None, rs_openbgpd: str | None, as_json: bool) -> None:
     """Build the peering LAN, start rs1/rs2 with the generated configs, the members and StayRTR."""
     from dataclasses import replace
 
@@ -40,7 +44,8 @@ def up(lab_file: Path, rs_bird: str | None, as_json: bool) -> None:
         raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
     started = time.monotonic()
     config = LabConfig.load(lab_file)
-    lab_obj = Lab.up(replace(config, rs_bird=rs_bird) if rs_bird else config)
+    config = replace(config, rs_bird=rs_bird) if rs_bird else config
+    lab_obj = Lab.up(replace(config, rs_openbgpd=rs_openbgpd) if rs_openbgpd else config)
     info = lab_obj.state.info
     data = {"run_id": lab_obj.state.run_id, "run_dir": lab_obj.state.run_dir,
             "seconds": round(time.monotonic() - started, 2), "namespaces": lab_obj.state.namespaces,
@@ -187,9 +192,10 @@ def test(lab_file: Path, scenario_dir: Path, only: tuple[str, ...], no_destructi
 @click.option("-k", "only", multiple=True, help="Run only cases whose name contains this (repeatable).")
 @click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds a round may take to converge.")
 @rs_bird_option
+@rs_openbgpd_option
 @json_option
 def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ...], timeout: float,
-                rs_bird: str | None, as_json: bool) -> None:
+                rs_bird: str | None, rs_openbgpd: str | None, as_json: bool) -> None:
     """Run the member-perspective conformance catalogue in its own lab (brought up and torn down).
 
     Exit 0 when every case passes (known bugs marked xfail_reason must still fail), 1 otherwise."""
@@ -198,7 +204,8 @@ def conformance(lab_file: Path, cases_path: Path, rtr: bool, only: tuple[str, ..
 
     if Lab.current() is not None:
         raise IxpctlError(f"a lab is already running (run {Lab.current().state.run_id}): `ixpctl lab down` first")
-    report = run_conformance(lab_file, cases_path, rtr=rtr, only=only, timeout=timeout, rs_bird=rs_bird)
+    report = run_conformance(lab_file, cases_path, rtr=rtr, only=only, timeout=timeout, rs_bird=rs_bird,
+                             rs_openbgpd=rs_openbgpd)
     if as_json:
         print_json(report.to_json())
     else:

@@ -1,9 +1,10 @@
-"""The route-server lab: real BIRD route servers and BIRD/GoBGP/ExaBGP members in network namespaces.
+"""The route-server lab: real BIRD and OpenBGPD route servers and BIRD/GoBGP/ExaBGP members in network
+namespaces.
 
 Scenarios and the differential runner check what members receive; ``clab`` exports the lab's
 topology for containerlab.
 
-May import: errors, base, inventory, sources, policy, render, verify, build
+May import: errors, base, inventory, sources, policy, render, verify, deploy, build
 """
 
 from .lab import Lab, LabConfig, compile_lab

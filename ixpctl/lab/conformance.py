@@ -194,7 +194,7 @@ class ConformanceRun:
 
 def run_conformance(lab_file: Path = DEFAULT_LAB, cases_path: Path = DEFAULT_CASES, *, rtr: bool = False,
                     only: tuple[str, ...] = (), base: Path | None = None, root: Path | None = None,
-                    timeout: float = 20.0, rs_bird: str | None = None) -> Report:
+                    timeout: float = 20.0, rs_bird: str | None = None, rs_openbgpd: str | None = None) -> Report:
     """Load and check the catalogue, bring the conformance lab up (``base``: where its run directory
     goes), run the cases, tear the lab down (always: by recorded PIDs and namespace names).
     ``rs_bird``: the route servers' BIRD for this run ("3.1", or a binary), else the inventory's."""
@@ -207,6 +207,8 @@ def run_conformance(lab_file: Path = DEFAULT_LAB, cases_path: Path = DEFAULT_CAS
     config = replace(LabConfig.load(root / lab_file, base=root), rpki="rtr" if rtr else "static")
     if rs_bird:
         config = replace(config, rs_bird=rs_bird)
+    if rs_openbgpd:  # the OpenBGPD route servers' series for this run ("8.8")
+        config = replace(config, rs_openbgpd=rs_openbgpd)
     check_catalogue(cases, *lab_topology(config))
     lab = Lab.up(config, base=base)
     try:

@@ -54,6 +54,9 @@ class LabConfig:
     # by a BIRD of that series, found like `ixpctl build` finds one) or a binary; None: the
     # inventory's bird_version with the machine's `bird`. Members always run the machine's `bird`.
     rs_bird: str | None = None
+    # the OpenBGPD route servers' series for this run ("8.8"): configs rendered for it, run by that
+    # bgpd/bgpctl (deploy.bgpd_binaries: the machine's, or scripts/openbgpd-versions.sh's private root)
+    rs_openbgpd: str | None = None
 
     def speaker_of(self, asn: int, connection: int) -> str:
         return self.connection_speakers.get((asn, connection), self.speakers.get(asn, self.default_speaker))
@@ -65,7 +68,7 @@ class LabConfig:
         data = to_plain(load_yaml(path, what="lab file").node) or {}
         base = base or Path.cwd()
         unknown = set(data) - {"inventory", "policy", "snapshot", "speakers", "default_speaker", "max_prefix",
-                               "baseline", "rtr", "rpki", "route_server_bird", "daemons"}
+                               "baseline", "rtr", "rpki", "route_server_bird", "daemons", "route_server_openbgpd"}
         if unknown:
             raise IxpctlError(f"{path}: unknown key(s) {sorted(unknown)}")
         raw = {str(k): str(v) for k, v in (data.get("speakers") or {}).items()}
@@ -86,7 +89,8 @@ class LabConfig:
                    {int(k): dict(v) for k, v in (data.get("max_prefix") or {}).items()},
                    bool(data.get("baseline", True)), int(rtr.get("port", 8282)), int(rtr.get("refresh", 1)), path,
                    per_router, str(data.get("rpki", "rtr")), daemons,
-                   str(data["route_server_bird"]) if data.get("route_server_bird") else None)
+                   str(data["route_server_bird"]) if data.get("route_server_bird") else None,
+                   str(data["route_server_openbgpd"]) if data.get("route_server_openbgpd") else None)
 
 
 def rs_binary(config: LabConfig, intents: list[RouteServerIntent]):
@@ -127,6 +131,8 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
         daemon = config.daemons.get(rs.name, intent.daemon)
         if daemon != intent.daemon:  # ASPA is rendered for BIRD only (OpenBGPD: left out)
             intent = replace(intent, daemon=daemon, aspa=intent.aspa and daemon == "bird")
+        if daemon == "openbgpd" and config.rs_openbgpd:
+            intent = replace(intent, openbgpd_version=config.rs_openbgpd)
         sessions = []
         for s in intent.sessions:
             s = replace(s, hold_time=TIMERS["hold"], keepalive_time=TIMERS["keepalive"])
@@ -225,7 +231,8 @@ class Lab:
                       "ipv6": str(rs.ipv6) if rs.ipv6 else None}
             if intent.daemon == "openbgpd":
                 from .openbgpd_rs import prepare
-                st.info["route_servers"].append({**record, **prepare(intent, d, LAB_TIMERS)})
+                st.info["route_servers"].append({**record, **prepare(intent, d, LAB_TIMERS,
+                                                                      series=config.rs_openbgpd)})
                 continue
             text = render_route_server(intent, capabilities=Capabilities(parse_version(intent.bird_version)),
                                        timers=LAB_TIMERS)
@@ -272,7 +279,7 @@ class Lab:
         for rs in st.info["route_servers"]:
             if rs.get("daemon") == "openbgpd":
                 from .openbgpd_rs import wait_ready
-                wait_ready(rs["socket"])
+                wait_ready(rs["socket"], rs.get("bgpctl", "bgpctl"))
                 continue
             _wait_socket(rs["socket"])
         for node in members:
@@ -286,7 +293,7 @@ class Lab:
             if rs["name"] == name:
                 if rs.get("daemon") == "openbgpd":
                     from ..verify.bgpctl import BgpctlClient
-                    return BgpctlClient(rs["socket"], self.state.info["rs_asn"])
+                    return BgpctlClient(rs["socket"], self.state.info["rs_asn"], binary=rs.get("bgpctl", "bgpctl"))
                 return RouteServerClient(rs["socket"], self.state.info["rs_asn"])
         raise IxpctlError(f"no route server {name} in this lab")
 

@@ -23,31 +23,41 @@ CHROOT = Path("/run/openbgpd")
 TOOLS = ("bgpd", "bgpctl")
 
 
-def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any]) -> dict[str, str]:
-    """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server."""
+def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any], *,
+            series: str | None = None) -> dict[str, str]:
+    """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server. ``series``
+    (the lab's ``rs_openbgpd``): run that OpenBGPD, else the machine's ``bgpd``."""
     from ..build import bgpd_binary, bgpd_version, check_bgpd_config
+    from ..deploy.bgpd_binaries import openbgpd_for
 
     socket = d / "bgpd.sock"
     text = render_route_server(intent, socket=str(socket), timers={"connect_retry": timers["connect_retry"]})
     config = d / "bgpd.conf"
     config.write_text(text)
-    binary = bgpd_binary()
+    config.chmod(0o600)  # bgpd refuses a config others can read
+    if series:
+        pair = openbgpd_for(series)
+        binary, ctl, version = pair.bgpd, pair.bgpctl, pair.version
+    else:
+        binary = bgpd_binary()
+        ctl, version = "bgpctl", bgpd_version(binary)
     check_bgpd_config(config, binary)
-    return {"daemon": "openbgpd", "socket": str(socket), "config": str(config), "version": bgpd_version(binary)}
+    return {"daemon": "openbgpd", "socket": str(socket), "config": str(config), "version": version,
+            "bgpd": binary, "bgpctl": ctl}
 
 
 def start(state: LabState, rs: dict[str, Any]) -> None:
     CHROOT.mkdir(mode=0o755, exist_ok=True)
     os.chmod(CHROOT, 0o755)
-    state.spawn(f"{rs['name']}-bgpd", rs["ns"], ["bgpd", "-d", "-f", rs["config"]])
+    state.spawn(f"{rs['name']}-bgpd", rs["ns"], [rs.get("bgpd", "bgpd"), "-d", "-f", rs["config"]])
 
 
-def wait_ready(socket: str, timeout: float = 10.0) -> None:
+def wait_ready(socket: str, bgpctl: str = "bgpctl", timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if Path(socket).exists():
             try:
-                BgpctlClient(socket).query("show", "summary")
+                BgpctlClient(socket, binary=bgpctl).query("show", "summary")
                 return
             except BgpctlError:
                 pass

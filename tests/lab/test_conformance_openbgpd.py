@@ -30,17 +30,31 @@ CASES = [c.name for c in load_catalogue(REPO / DEFAULT_CASES).cases]
 TOOLS = ("bird", "birdc", "exabgp", "bgpd", "bgpctl", "stayrtr", "ip")
 
 
-@pytest.fixture(scope="module", params=["static", "rtr"])
+# run → (RPKI over RTR, the OpenBGPD series rs2 runs: None = the machine's bgpd, Debian 12's 7.7).
+# 8.8 (Debian 13 / bookworm-backports) comes from scripts/openbgpd-versions.sh's private root.
+RUNS = {"static": (False, None), "rtr": (True, None), "rtr-openbgpd8.8": (True, "8.8")}
+
+
+@pytest.fixture(scope="module", params=list(RUNS))
 def report(request, tmp_path_factory) -> Report:
     if os.geteuid() != 0:
         pytest.skip("the conformance lab needs root (network namespaces)")
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"the OpenBGPD conformance lab needs {', '.join(missing)} on PATH")
+    rtr, series = RUNS[request.param]
+    if series:
+        from ixpctl.deploy.bgpd_binaries import openbgpd_for
+        from ixpctl.errors import IxpctlError
+
+        try:
+            openbgpd_for(series)
+        except IxpctlError as exc:
+            pytest.skip(f"{exc.message} ({exc.fix})")
     base = tmp_path_factory.mktemp(f"conformance-openbgpd-{request.param}")
     atexit.register(_down_everything, base)
     try:
-        result = run_conformance(LAB, base=base, root=REPO, rtr=request.param == "rtr")
+        result = run_conformance(LAB, base=base, root=REPO, rtr=rtr, rs_openbgpd=series)
     finally:
         left = _down_everything(base)
     assert not left, f"left behind after the OpenBGPD {request.param} run: {left}"
@@ -64,6 +78,13 @@ def test_rpki_came_the_intended_way(report: Report) -> None:
         assert report.rpki == {"rs1": ["rpki_1 Established"], "rs2": ["rtr1 Established"]}
     else:
         assert report.rpki == {"rs1": [], "rs2": []}
+
+
+def test_rs2_ran_the_openbgpd_asked_for(report: Report, request) -> None:
+    """The 8.8 run really ran bgpd 8.8 (the private root's, through its own ld.so), not the host's."""
+    series = RUNS[request.node.callspec.params["report"]][1]
+    if series:
+        assert report.daemons["rs2"] == f"OpenBGPD {series}"
 
 
 def test_every_case_ran_once(report: Report) -> None:

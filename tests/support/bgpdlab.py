@@ -41,8 +41,9 @@ neighbor {neighbor} {{
 
 
 class BgpdLab:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, bgpd: str = "bgpd", bgpctl_binary: str = "bgpctl"):
         self.tmp = tmp
+        self.bgpd, self.bgpctl_binary = bgpd, bgpctl_binary
         self.ns = f"ixo-{secrets.token_hex(3)}"
         self.procs: dict[str, subprocess.Popen] = {}
         self.config = tmp / "bgpd.conf"
@@ -65,7 +66,7 @@ class BgpdLab:
     def start_rs(self, config: Path | None = None) -> None:
         CHROOT.mkdir(mode=0o755, exist_ok=True)
         with open(self.log, "ab") as log:
-            self.procs["rs"] = subprocess.Popen(["ip", "netns", "exec", self.ns, "bgpd", "-d", "-f",
+            self.procs["rs"] = subprocess.Popen(["ip", "netns", "exec", self.ns, self.bgpd, "-d", "-f",
                                                  str(config or self.config)], stdout=log, stderr=log)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -82,7 +83,7 @@ class BgpdLab:
         return subprocess.run(["ip", "netns", "exec", self.ns, *argv], capture_output=True, text=True, check=check)
 
     def bgpctl(self, *args: str) -> subprocess.CompletedProcess:
-        return self.exec(["bgpctl", "-s", str(self.socket), *args])
+        return self.exec([self.bgpctl_binary, "-s", str(self.socket), *args])
 
     def neighbors(self) -> list[dict]:
         res = self.bgpctl("-j", "show", "neighbor")

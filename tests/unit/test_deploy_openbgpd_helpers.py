@@ -28,3 +28,15 @@ def test_sessions_counted_in_both_dialects():
            b'  neighbor 2001:db8::11 {\n  }\n}\nmatch from neighbor 192.0.2.11 set localpref 1\n'
     assert count_sessions(bgpd) == 2
     assert count_sessions(b"protocol bgp a {\n}\nprotocol bgp b {\n}\n") == 2
+
+
+def test_a_missing_openbgpd_series_says_how_to_get_it(tmp_path, monkeypatch):
+    import pytest
+
+    from ixpctl.deploy.bgpd_binaries import openbgpd_for
+    from ixpctl.errors import IxpctlError
+
+    monkeypatch.setenv("IXPCTL_OPENBGPD_CACHE", str(tmp_path))
+    with pytest.raises(IxpctlError) as exc:
+        openbgpd_for("9.9")
+    assert "no OpenBGPD 9.9" in exc.value.message and "scripts/openbgpd-versions.sh" in exc.value.fix

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Every OpenBGPD version ixpctl renders for, runnable on this machine, without changing the system's
+# apt sources: wrappers bgpd-<series> and bgpctl-<series> in $CACHE/bin (default .cache/openbgpd).
+#
+#   scripts/openbgpd-versions.sh          fetch what is missing (idempotent; offline once cached)
+#   scripts/openbgpd-versions.sh --list   print "series  version  wrapper  how" for each target
+#
+# 7.7 is bookworm's openbgpd, 8.8 trixie's (bookworm-backports has the same 8.8). Where the host is
+# that suite and has the package, the wrapper runs the native /usr/sbin binaries. Otherwise the
+# package is fetched with a private apt configuration (own sources.list, lists, cache, empty dpkg
+# status: the system's apt state is neither read nor written) and unpacked with `dpkg -x` into
+# $CACHE/<series>/root with the suite's libc6 and every library it depends on; the wrappers start
+# the binaries through that root's own ld.so. bgpd re-executes itself for its three child processes
+# (`execvp(argv[0])`), so the wrapper passes itself as argv[0] (ld.so --argv0): every child goes
+# through the private ld.so too. bgpctl must match the bgpd it talks to (imsg version), hence a
+# bgpctl per series. Like scripts/bird-versions.sh; ixpctl finds the wrappers itself
+# (IXPCTL_OPENBGPD_CACHE, see ixpctl/deploy/bgpd_binaries.py). When the archive cannot be reached
+# and nothing is cached, it says so and exits 0: the tests that need a missing series skip with
+# that message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${IXPCTL_OPENBGPD_CACHE:-.cache/openbgpd}
+MIRROR=${IXPCTL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# series  package  suite  (the series names match ixpctl/render/openbgpd_caps.py)
+TARGETS=(
+  "7.7 openbgpd bookworm"
+  "8.8 openbgpd trixie"
+)
+ARCH_LIBDIR=x86_64-linux-gnu
+
+host_suite=${IXPCTL_HOST_SUITE:-$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")}
+mkdir -p "$CACHE/bin"
+CACHE=$(cd "$CACHE" && pwd -P)  # physical: a symlinked .cache shared by clones keeps valid paths
+
+log() { echo "openbgpd-versions: $*" >&2; }
+
+native_version() {
+  local pkg=$1 suite=$2
+  [ "$suite" = "$host_suite" ] || return 1
+  dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null | awk '/install ok installed/{print $4}' | grep .
+}
+
+apt_private() {
+  local suite=$1 tool=$2
+  shift 2
+  local dir="$CACHE/apt/$suite"
+  "$tool" -q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=- \
+    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::State::status="$dir/status" \
+    -o Dir::Etc::Preferences="$dir/preferences" -o Dir::Etc::PreferencesParts="$dir/preferences.d" \
+    -o APT::Architecture=amd64 -o APT::Sandbox::User="$(id -un)" "$@"
+}
+
+apt_update_once() {
+  local suite=$1 dir="$CACHE/apt/$1"
+  [ -f "$dir/updated" ] && return 0
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/preferences.d"
+  echo "deb [signed-by=$KEYRING] $MIRROR $suite main" > "$dir/sources.list"
+  : > "$dir/status"
+  log "reading the $suite package lists (private apt configuration in $dir)"
+  apt_private "$suite" apt-get update >/dev/null
+  touch "$dir/updated"
+}
+
+lib_closure() {  # the package and every lib* package it depends on, recursively
+  local suite=$1 seen="" todo="$2" new n
+  while [ -n "$todo" ]; do
+    seen="$seen $todo"
+    # shellcheck disable=SC2086
+    new=$(apt_private "$suite" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+            --no-replaces --no-enhances $todo 2>/dev/null |
+          awk '/^ *\|?(Pre)?Depends: [^<]/{print $2}' | grep -E '^(lib|zlib)' | sort -u || true)
+    todo=""
+    for n in $new; do
+      case " $seen " in *" $n "*) ;; *) todo="$todo $n" ;; esac
+    done
+  done
+  echo "$seen"
+}
+
+write_wrappers() {  # series, then the directory holding this series' bgpd and bgpctl
+  local series=$1 dir=$2 name
+  for name in bgpd bgpctl; do
+    cat > "$CACHE/bin/$name-$series.tmp" <<EOF
+#!/bin/sh
+# OpenBGPD $series for ixpctl (written by scripts/openbgpd-versions.sh).
+exec $dir/$name "\$@"
+EOF
+    chmod +x "$CACHE/bin/$name-$series.tmp"
+    mv "$CACHE/bin/$name-$series.tmp" "$CACHE/bin/$name-$series"
+  done
+}
+
+fetch_private() {  # series package suite → $CACHE/<series>/root and its wrappers
+  local series=$1 pkg=$2 suite=$3
+  local dir="$CACHE/$series" debs="$CACHE/debs/$suite"
+  apt_update_once "$suite"
+  local pkgs
+  pkgs=$(lib_closure "$suite" "$pkg")
+  log "fetching OpenBGPD $series from Debian $suite:$pkgs"
+  mkdir -p "$debs"
+  # shellcheck disable=SC2086
+  (cd "$debs" && apt_private "$suite" apt-get download $pkgs >/dev/null)
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
+  for p in $pkgs; do
+    dpkg -x "$(ls -t "$debs/${p}_"*.deb | head -1)" "$dir.tmp/root"
+  done
+  local root="$dir/root" ldso=""
+  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
+    [ -e "$dir.tmp/root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
+  done
+  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; exit 1; }
+  local libpath="$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  mkdir -p "$dir/sbin"
+  for name in bgpd bgpctl; do
+    # --argv0 "$0": bgpd re-executes argv[0] for its children, which must come back through here
+    cat > "$dir/sbin/$name" <<EOF
+#!/bin/sh
+exec $ldso --library-path $libpath --argv0 "\$0" $root/usr/sbin/$name "\$@"
+EOF
+    chmod +x "$dir/sbin/$name"
+  done
+  local outside
+  outside=$("$ldso" --library-path "$libpath" --list "$root/usr/sbin/bgpd" |
+            awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
+  if [ -n "$outside" ]; then
+    log "OpenBGPD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
+    exit 1
+  fi
+  dpkg-deb -f "$(ls -t "$debs/${pkg}_"*.deb | head -1)" Version > "$dir/version"
+  write_wrappers "$series" "$dir/sbin"
+}
+
+ensure() {  # series package suite
+  local series=$1 pkg=$2 suite=$3 version
+  if version=$(native_version "$pkg" "$suite"); then
+    write_wrappers "$series" /usr/sbin
+    echo "$version" > "$CACHE/bin/.native-$series"
+    return 0
+  fi
+  rm -f "$CACHE/bin/.native-$series"
+  if [ -f "$CACHE/$series/version" ] && "$CACHE/bin/bgpd-$series" -V >/dev/null 2>&1; then
+    return 0  # cached and working
+  fi
+  if ! (fetch_private "$series" "$pkg" "$suite"); then
+    log "OpenBGPD $series is not available (Debian $suite unreachable and nothing cached in $CACHE):" \
+        "the tests that run it will skip"
+  fi
+}
+
+list() {
+  local t series pkg suite how
+  for t in "${TARGETS[@]}"; do
+    read -r series pkg suite <<<"$t"
+    how="private root $CACHE/$series/root ($pkg from $suite)"
+    [ -f "$CACHE/bin/.native-$series" ] && how="native /usr/sbin/bgpd ($pkg $(cat "$CACHE/bin/.native-$series"))"
+    printf '%-5s %-8s %s  %s\n' "$series" \
+      "$("$CACHE/bin/bgpd-$series" -V 2>&1 | awk '{print $NF}')" "$CACHE/bin/bgpd-$series" "$how"
+  done
+}
+
+if [ "${1:-}" = "--list" ]; then
+  list
+  exit 0
+fi
+for t in "${TARGETS[@]}"; do
+  # shellcheck disable=SC2086
+  ensure $t
+done
