@@ -106,6 +106,17 @@ def write_report(raw: dict, path: Path) -> str:
                      f"({_fmt_mb(r['build_rss_mb'])}), `bird -p` {_fmt_s(r['parse_wall'])}, BIRD answers after "
                      f"{_fmt_s(r['startup'])} and holds every VRP after {_fmt_s(r['roas_loaded'])}; BIRD RSS "
                      f"{_fmt_mb(r['rss_start_mb'])} at start, {_fmt_mb(r['rss_loaded_mb'])} with all VRPs.\n")
+        for series, o in sorted((s.get("ixpctl_openbgpd") or {}).items()):
+            if "skipped" in o:
+                text += f"\nOpenBGPD {series} at N={n}: skipped ({o['skipped']}).\n"
+                continue
+            m = o["summary"]
+            text += (f"\nOpenBGPD {o['version']} at N={n} (every route server `daemon: openbgpd`, median of "
+                     f"{len(o['build'])}): bgpd.conf {m['bytes'] / 1e6:.1f} MB / {m['lines']:,} lines, "
+                     f"{m['sessions']:,} neighbours; `ixpctl build` {_fmt_s(m['build_wall'])} "
+                     f"({_fmt_mb(m['build_rss_mb'])}) including its `bgpd -n` check "
+                     f"({_fmt_s(m['bgpd_check_in_build'])}); `bgpd -n` alone {_fmt_s(m['bgpd_n_wall'])} "
+                     f"({_fmt_mb(m['bgpd_n_rss_mb'])}).\n")
         if s.get("selfcheck"):
             c = s["selfcheck"]
             text += (f"\nSelf-check at N={n}: {c['routes']:,} routes, {c['vrps']:,} VRPs, {c['irr_entries']:,} IRR "

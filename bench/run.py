@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/run.py [--sizes 20 200 1000] [--runs 3] [--slow 120] [--out /tmp/ixbench]
                                   [--stages build parse live selfcheck onboard agreement serve]
+                                  [--stages build parse live selfcheck onboard rtr openbgpd agreement lab]
 
 Needs root (``unshare -n``), Debian ``bird2`` 2.0.12, ``/usr/bin/time``, and arouteserver in
 ``bench/.venv-ars`` (``python3 -m venv bench/.venv-ars && bench/.venv-ars/bin/pip install
@@ -250,6 +251,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/ixbench"))
     ap.add_argument("--stages", nargs="+",
                     default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab", "serve"])
+                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "openbgpd", "agreement", "lab"])
     ap.add_argument("--tools", nargs="+", default=["ixpctl", "ars"])
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args()
@@ -307,6 +309,12 @@ def main() -> None:
                 r = subprocess.run([PY, str(REPO / "bench" / "rtr_variant.py"), str(base), "--runs", str(args.runs)],
                                    capture_output=True, text=True, check=True)
                 res["ixpctl_rtr"] = json.loads(r.stdout)
+                save()
+            if "openbgpd" in args.stages and "ixpctl" in args.tools:
+                log(f"N={n} ixpctl with the route servers on OpenBGPD (bgpd -n, 7.7 and 8.8)")
+                r = subprocess.run([PY, str(REPO / "bench" / "openbgpd_variant.py"), str(base), "--runs",
+                                    str(args.runs)], capture_output=True, text=True, check=True)
+                res["ixpctl_openbgpd"] = json.loads(r.stdout)
                 save()
             if "selfcheck" in args.stages:
                 log(f"N={n} self-check of a full table")

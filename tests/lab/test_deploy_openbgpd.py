@@ -104,3 +104,22 @@ def test_second_deploy_is_locked_out(bgpdlab):
     with pytest.raises(DeployError) as exc:
         _deploy(bgpdlab, bgpd_config(bgpdlab.socket, extra="# x"))
     assert "another deploy holds the lock" in exc.value.message
+
+
+def test_deploy_over_the_ssh_code_path(bgpdlab):
+    """SshTarget's `sh -c` scripts (write, link, find the bgpd) against the real bgpd; `ssh` is the
+    stand-in of test_deploy_ssh_path.py (no SSH server runs here): it runs the command in the namespace."""
+    from ixpctl.deploy.target import SshTarget
+    from tests.lab.test_deploy_ssh_path import FAKE_SSH
+
+    fake = bgpdlab.tmp / "ssh"
+    fake.write_text(FAKE_SSH.format(ns=bgpdlab.ns))
+    fake.chmod(0o755)
+    before = bgpdlab.config.read_bytes()
+    new = bgpd_config(bgpdlab.socket, extra="network 198.51.100.0/24")
+    target = SshTarget(bgpdlab.settings(host="rs2.example", user="root"), ssh=str(fake))
+    report = deploy_route_server("rs2", new.encode(), target, daemon="openbgpd", verify_wait=20)
+    assert report.target == "root@rs2.example" and report.changed and report.sessions_after == ["member1"]
+    assert bgpdlab.config.read_text() == new and Path(f"{bgpdlab.config}.prev").read_bytes() == before
+    assert oct(bgpdlab.config.stat().st_mode & 0o777) == "0o600"  # the running file's mode, kept
+    assert "198.51.100.0/24" in bgpdlab.bgpctl("show", "network").stdout and bgpdlab.leftovers() == []
