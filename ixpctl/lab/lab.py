@@ -18,7 +18,7 @@ from typing import Any
 
 from ..base.yamlio import load_yaml, to_plain
 from ..errors import IxpctlError
-from ..policy.intent import RouteServerIntent, compile_route_server, for_bird
+from ..policy.intent import RouteServerIntent, compile_route_server, for_bird, for_openbgpd
 from ..render.bird import Capabilities, parse_version, render_route_server
 from ..verify.client import RouteServerClient
 from .model import Announcement
@@ -129,10 +129,10 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
         intent = compile_route_server(loaded, policy, facts, rs)
         intent = replace(for_bird(intent, target) if target else intent, aspa_rtr=False)
         daemon = config.daemons.get(rs.name, intent.daemon)
-        if daemon != intent.daemon:  # ASPA is rendered for BIRD only (OpenBGPD: left out)
-            intent = replace(intent, daemon=daemon, aspa=intent.aspa and daemon == "bird")
-        if daemon == "openbgpd" and config.rs_openbgpd:
-            intent = replace(intent, openbgpd_version=config.rs_openbgpd)
+        if daemon == "openbgpd":  # ASPA on OpenBGPD needs 8.x (and session roles): for_openbgpd decides
+            intent = for_openbgpd(intent, config.rs_openbgpd or intent.openbgpd_version)
+        elif intent.daemon != "bird":  # an OpenBGPD route server of the inventory run on BIRD in this lab
+            intent = for_bird(replace(intent, daemon="bird"), intent.bird_version)
         sessions = []
         for s in intent.sessions:
             s = replace(s, hold_time=TIMERS["hold"], keepalive_time=TIMERS["keepalive"])

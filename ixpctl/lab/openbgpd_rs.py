@@ -53,16 +53,22 @@ def start(state: LabState, rs: dict[str, Any]) -> None:
 
 
 def wait_ready(socket: str, bgpctl: str = "bgpctl", timeout: float = 10.0) -> None:
+    """Until bgpd answers and its RTR sessions (if any) have synchronised: a route that arrives
+    before the RTR engine hands the RDE its VRP/ASPA tables is validated against empty ones first
+    (seen on 8.8 under load: an ASPA tag that came late), so the members start only after."""
     deadline = time.monotonic() + timeout
+    client = BgpctlClient(socket, binary=bgpctl)
     while time.monotonic() < deadline:
         if Path(socket).exists():
             try:
-                BgpctlClient(socket, binary=bgpctl).query("show", "summary")
-                return
+                client.query("show", "summary")
+                if all(s.established for s in client.rtr_sessions()):
+                    return
             except BgpctlError:
                 pass
         time.sleep(0.05)
-    raise IxpctlError(f"bgpd did not open its control socket {socket}")
+    raise IxpctlError(f"bgpd did not open its control socket {socket} or its RTR sessions did not synchronise "
+                      f"within {timeout:.0f} s")
 
 
 __all__ = ["TOOLS", "prepare", "start", "wait_ready"]

@@ -28,6 +28,14 @@ from .model import Policy
 # The first BIRD with ASPA path verification: render/bird_versions.py's ``aspa`` column, which the
 # policy layer cannot import; tests/unit/test_bird_versions.py keeps the two in step.
 ASPA_MIN_BIRD = (2, 16)
+# The first OpenBGPD with ASPA (``aspa-set``, ``avs``): render/openbgpd_caps.py's ``aspa``. bgpd
+# verifies ASPA only on sessions with an RFC 9234 role, so it also needs policy session.role.
+ASPA_MIN_OPENBGPD = (8, 0)
+
+
+def _aspa_on_openbgpd(policy: dict, version: str) -> bool:
+    target = tuple(int(p) for p in version.split(".")[:2])
+    return bool(policy["aspa"]["enabled"] and policy["session"]["role"] and target >= ASPA_MIN_OPENBGPD)
 
 # ------------------------------------------------------------------------------------------------
 
@@ -285,8 +293,9 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         warnings=warnings,
         log=rs.log.model_dump(mode="json"),
         daemon=rs.daemon, openbgpd_version=rs.openbgpd_version,
-        # ASPA runs only where rendered: BIRD >= 2.16 (OpenBGPD 8.x has it, not rendered yet)
-        aspa=policy.aspa.enabled and rs.daemon == "bird" and rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD,
+        # ASPA runs only where the daemon has it: BIRD >= 2.16, OpenBGPD >= 8.0 with session roles
+        aspa=(policy.aspa.enabled and rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD) if rs.daemon == "bird"
+        else _aspa_on_openbgpd(policy.model_dump(mode="json"), rs.openbgpd_version),
         aspa_rtr=bool(inv.sources.rpki.rtr_servers),
         aspas=list(facts.aspas),
     )
@@ -297,6 +306,12 @@ def for_bird(intent: RouteServerIntent, version: str) -> RouteServerIntent:
     only the target and what follows from it (ASPA) change."""
     target = tuple(int(p) for p in version.split(".")[:2])
     return replace(intent, bird_version=version, aspa=intent.policy["aspa"]["enabled"] and target >= ASPA_MIN_BIRD)
+
+
+def for_openbgpd(intent: RouteServerIntent, version: str) -> RouteServerIntent:
+    """The same intent for an OpenBGPD route server of ``version`` ("8.8"): the target and ASPA."""
+    return replace(intent, daemon="openbgpd", openbgpd_version=version,
+                   aspa=_aspa_on_openbgpd(intent.policy, version))
 
 
 def _receives_blackholes(mp: Policy) -> bool:

@@ -27,7 +27,7 @@ from ..inventory.models import Inventory
 from ..policy import communities
 from ..policy.chain import BY_NAME, CHAIN
 from ..policy.communities import CONTROL, active_patterns
-from ..policy.intent import ASPA_MIN_BIRD
+from ..policy.intent import ASPA_MIN_BIRD, ASPA_MIN_OPENBGPD
 from ..policy.loader import LoadedPolicy
 from ..policy.model import MEMBER_OVERRIDABLE, Policy
 
@@ -254,10 +254,15 @@ def check_settings(name: str, policy: Policy, inventory: Inventory) -> tuple[Mod
             return "off", {}
         return _reject_or_tag(p.rpki.reject_invalid), {}
     if name == "aspa":
-        # the config runs it only on route servers whose BIRD has ASPA (policy.intent.ASPA_MIN_BIRD);
-        # not on OpenBGPD ones (not rendered there yet: render.openbgpd lists it as left out)
-        running = [rs.name for rs in inventory.route_servers
-                   if rs.daemon == "bird" and rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD]
+        # the config runs it only where the daemon has ASPA: BIRD >= 2.16 (policy.intent.ASPA_MIN_BIRD),
+        # OpenBGPD >= 8.0 with session roles (ASPA_MIN_OPENBGPD)
+        def has_aspa(rs) -> bool:
+            if rs.daemon == "bird":
+                return rs.bird_version_tuple()[:2] >= ASPA_MIN_BIRD
+            version = tuple(int(x) for x in rs.openbgpd_version.split(".")[:2])
+            return version >= ASPA_MIN_OPENBGPD and p.session.role
+
+        running = [rs.name for rs in inventory.route_servers if has_aspa(rs)]
         without = [rs.name for rs in inventory.route_servers if rs.name not in running]
         if not p.aspa.enabled or not running:
             return "off", {"enabled": p.aspa.enabled, "route_servers": running, "without": without}

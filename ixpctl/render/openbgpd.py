@@ -97,6 +97,15 @@ def roa_items(vrps: list[tuple[str, int, int]]) -> _SafeText:
     return _SafeText("".join(out))
 
 
+def aspa_items(aspas: list[tuple[int, tuple[int, ...]]]) -> _SafeText:
+    """``customer-as C provider-as { P Q }`` lines of an aspa-set; AS 0 as the provider: none (transit)."""
+    out = []
+    for customer, providers in aspas:
+        ps = " ".join(str(int(p)) for p in providers) or "0"
+        out.append(f"\n  customer-as {int(customer)} provider-as {{ {ps} }}")
+    return _SafeText("".join(out))
+
+
 def asn_items(asns: list[int]) -> _SafeText:
     items = [str(int(a)) for a in asns]
     return _SafeText("".join(f"\n  {' '.join(items[i:i + 12])}" for i in range(0, len(items), 12)))
@@ -151,14 +160,18 @@ def environment() -> jinja2.Environment:
         autoescape=False, finalize=_finalize,
     )
     env.filters.update(bgpd_string=bgpd_string, bgpd_comment=bgpd_comment, prefix_items=prefix_items,
-                       roa_items=roa_items, asn_items=asn_items, group=group_of, max_prefix=max_prefix,
+                       roa_items=roa_items, aspa_items=aspa_items, asn_items=asn_items, group=group_of, max_prefix=max_prefix,
                        address=address)
     return env
 
 
 def left_out(intent: RouteServerIntent, caps: OpenbgpdCapabilities) -> list[str]:
     """What this config does not do although the policy asks for it: said out loud."""
-    out = caps.left_out()
+    out = []
+    if intent.policy["aspa"]["enabled"] and not intent.aspa:
+        out.append("ASPA path verification (needs OpenBGPD >= 8.0)" if not caps.aspa else
+                   "ASPA path verification (OpenBGPD verifies ASPA only on sessions with an RFC 9234 role: "
+                   "policy session.role is off)")
     if any(s.bfd for s in intent.sessions):
         out.append("BFD (OpenBGPD has none): sessions with session.bfd run without it")
     if any(s.extended_next_hop for s in intent.sessions):

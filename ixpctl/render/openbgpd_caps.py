@@ -50,8 +50,6 @@ class OpenbgpdCapabilities:
         out = []
         if not self.aspa:
             out.append("ASPA path verification (needs OpenBGPD >= 8.0)")
-        else:
-            out.append("ASPA path verification (OpenBGPD 8.x has it; ixpctl does not render it for OpenBGPD yet)")
         return out
 
 

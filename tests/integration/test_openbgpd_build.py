@@ -48,3 +48,25 @@ def test_refused_config_quotes_the_line(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as err:
         check_bgpd_config(bad, "bgpd")
     assert "line 4" in err.value.message and "remote-as" in err.value.message
+
+
+def test_an_openbgpd_8_8_config_with_aspa_passes_bgpd_8_8(tmp_path: Path, monkeypatch) -> None:
+    """openbgpd_version 8.8: role, ASPA (aspa-set + avs) rendered; checked by a real bgpd 8.8
+    (scripts/openbgpd-versions.sh's private root on Debian 12)."""
+    from ixpctl.deploy.bgpd_binaries import openbgpd_for
+    from ixpctl.errors import IxpctlError
+
+    try:
+        pair = openbgpd_for("8.8")
+    except IxpctlError as exc:
+        pytest.skip(f"{exc.message} ({exc.fix})")
+    monkeypatch.setenv("IXPCTL_BGPD", pair.bgpd)
+    path = _inventory(tmp_path)
+    path.write_text(path.read_text().replace('openbgpd_version: "7.7"', 'openbgpd_version: "8.8"'))
+    result = build(load_inventory(path), load_policy(REPO / "policies/default.yml"),
+                   read_snapshot(REPO / "lab/conformance/snapshot", max_ages=None), out_dir=tmp_path / "out",
+                   base_dir=REPO)
+    rs2 = next(c for c in result.summary()["configs"] if c["route_server"] == "rs2")
+    assert not any("ASPA" in item for item in rs2["left_out"]), rs2["left_out"]
+    text = (tmp_path / "out/rs2.conf").read_text()
+    assert "\naspa-set {\n  customer-as " in text and "avs invalid" in text and "role rs" in text

@@ -59,12 +59,30 @@ def test_route_server_basics(intent) -> None:
 
 
 def test_capabilities_follow_the_version(intent) -> None:
+    from ixpctl.policy.intent import for_openbgpd
+
+    assert intent.policy["aspa"]["enabled"]
     old = render_route_server(intent, capabilities=OpenbgpdCapabilities((7, 7)))
-    new = render_route_server(intent, capabilities=OpenbgpdCapabilities((8, 8)))
+    new_intent = for_openbgpd(intent, "8.8")
+    new = render_route_server(new_intent, capabilities=OpenbgpdCapabilities((8, 8)))
     assert "announce policy rs" in old and "role rs" not in old
     assert "role rs" in new and "announce policy yes" in new
-    assert "ASPA path verification (needs OpenBGPD >= 8.0)" in old
-    assert "ASPA path verification (OpenBGPD 8.x has it; ixpctl does not render it for OpenBGPD yet)" in new
+    assert "ASPA path verification (needs OpenBGPD >= 8.0)" in old and "aspa-set" not in old
+    # 8.8: ASPA rendered (aspa-set from the facts, `avs invalid` rejected with code 21), not left out
+    assert new_intent.aspa and "ASPA path verification" not in new.split("\nAS ", 1)[0]
+    assert "\naspa-set {\n  customer-as 65540 provider-as { 64496 }\n}" in new
+    assert not new_intent.policy["aspa"]["reject_invalid"]  # the conformance policy tags ASPA invalid
+    assert "\nmatch from ebgp avs invalid set large-community 64500:65521:21" in new
+    assert "rib Rejected from ebgp avs" not in new  # tagged routes are accepted: nothing for that RIB
+    strict = for_openbgpd(replace(intent, policy={**intent.policy, "aspa": {**intent.policy["aspa"],
+                                                                            "reject_invalid": True}}), "8.8")
+    text = render_route_server(strict, capabilities=OpenbgpdCapabilities((8, 8)))
+    assert "\ndeny quick from ebgp avs invalid set large-community 64500:65520:21" in text
+    assert "\nallow quick rib Rejected from ebgp avs invalid set large-community 64500:65520:21" in text
+    no_role = for_openbgpd(replace(intent, policy={**intent.policy, "session": {**intent.policy["session"],
+                                                                                 "role": False}}), "8.8")
+    assert not no_role.aspa and "only on sessions with an RFC 9234 role" in render_route_server(
+        no_role, capabilities=OpenbgpdCapabilities((8, 8)))
 
 
 def test_block_action_is_refused(intent) -> None:
