@@ -2,15 +2,12 @@
 # `make test` (the whole test suite). Both install what they need first.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Debian packages: route-server daemon and IRR client; test-only: RTR cache, member BGP speakers,
-# a local IRRd's database and cache, a real browser for the report pages and ixpctl serve (Debian's chromium, driven by
-# Playwright from PyPI: never `playwright install`).
-DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
-TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client
 # Debian packages: route-server daemons (MLIX: rs1 BIRD, rs2 OpenBGPD) and IRR client; test-only: RTR
-# cache, member BGP speakers, a local IRRd's database and cache.
+# cache, member BGP speakers, a local IRRd's database and cache, a real browser for the report pages
+# and ixpctl serve (Debian's chromium, driven by Playwright from PyPI: never `playwright install`),
+# systemd-analyze for the shipped units, an ssh client (the sshd comes from scripts/openssh-server.sh).
 DEMO_APT := bird2 openbgpd bgpq4 stayrtr gobgpd exabgp iproute2
-TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

@@ -129,21 +129,19 @@ def _identical(run: _Run, running: bytes | None, daemon: Daemon | None) -> bool:
 def deploy_route_server(name: str, config: bytes, target: Target, *, dry_run: bool = False,
                         confirm_timeout: int | None = None, verify_wait: float = 60.0,
                         log: Callable[[str], None] = lambda msg: None,
-                        expect_removed: Collection[str] = ()) -> DeployReport:
-    """``expect_removed``: sessions the new config drops on purpose (a member removed): they are
-    not waited for after the reload (``ixpctl apply`` passes them; every other session that was
-    Established must come back)."""
-    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
-               frozenset(expect_removed))
-                        log: Callable[[str], None] = lambda msg: None, daemon: str = "bird") -> DeployReport:
+                        expect_removed: Collection[str] = (), daemon: str = "bird") -> DeployReport:
     """Deploy ``config`` to ``target``. ``daemon`` is the route server's (``route_servers[].daemon``):
-    an OpenBGPD route server goes through ``deploy.openbgpd`` (bgpd -n, bgpctl reload)."""
+    an OpenBGPD route server goes through ``deploy.openbgpd`` (bgpd -n, bgpctl reload).
+    ``expect_removed``: sessions the new config drops on purpose (a member removed): they are not
+    waited for after the reload (``ixpctl apply`` passes them; every other session that was
+    Established must come back)."""
     if daemon == "openbgpd":
         from .openbgpd import deploy_openbgpd
 
         return deploy_openbgpd(name, config, target, dry_run=dry_run, confirm_timeout=confirm_timeout,
                                verify_wait=verify_wait, log=log)
-    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log)
+    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
+               frozenset(expect_removed))
     if dry_run:
         _dry_run(run)
         return run.report
