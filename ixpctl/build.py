@@ -27,6 +27,7 @@ from .base.fsutil import write_text_chunked
 from .base.generations import new_generation
 from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
 from .deploy.bird_binaries import BirdBinaries, BirdBinary
+from .deploy.bird_version import version_field
 from .deploy.manifest import config_entry, file_entry, write_manifest
 from .errors import BuildError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
@@ -167,7 +168,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
                 text, skipped, checker = _render_openbgpd(intent, rs, passwords, local_bgpd, warnings), None, bgpd
             else:
                 caps = Capabilities(parse_version(rs.bird_version))
-                bird_checker = binaries.for_version(rs.bird_version, what=rs.name) if binaries else None
+                bird_checker = _checker(binaries, loaded, rs) if binaries else None
                 text = render_route_server(intent, capabilities=caps, passwords=passwords)
                 skipped, checker = left_out(intent, caps), (bird_checker.path if bird_checker else None)
             path = staging / f"{rs.name}.conf"
@@ -200,6 +201,16 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
         write_manifest(staging, manifest, previous=generation.previous)
         generation.commit()
     return BuildResult(built, warnings, facts)
+
+
+def _checker(binaries: BirdBinaries, loaded: LoadedInventory, rs) -> BirdBinary:
+    """The BIRD of the route server's series (probed with ``bird --version``); the error names the
+    inventory line that asks for that version."""
+    try:
+        return binaries.for_version(rs.bird_version, what=rs.name)
+    except BuildError as err:
+        raise BuildError(f"{err.message}; the version comes from {version_field(loaded, rs).describe()}",
+                         fix=f"{err.fix}; or set that bird_version to a series this machine has") from None
 
 
 def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], local: str | None,

@@ -38,11 +38,13 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
     to a BIRD that runs deploy.config_path. Exit 0 on success, 5 when a deploy was refused or
     failed (nothing changed, or the previous config was restored: the message says which)."""
     from ..base.generations import generation_of
+    from ..deploy.bird_version import check_versions, version_field
     from ..deploy.manifest import check_built
     from ..deploy.rs import deploy_route_server
     from ..deploy.target import target_for
 
-    inv = ctx.loaded_inventory().inventory
+    loaded = ctx.loaded_inventory()
+    inv = loaded.inventory
     reports = []
     for rs in inv.route_servers:
         if only and rs.name not in only:
@@ -65,10 +67,18 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
         if built.get("ixpctl_version") != __version__ and not as_json:
             console_err.print(f"[yellow]warning[/] {escape(str(path))} was built by ixpctl "
                               f"{escape(str(built.get('ixpctl_version')))}, this is {__version__}")
-        report = deploy_route_server(rs.name, config, target_for(rs.deploy), dry_run=dry_run,
-                                     confirm_timeout=confirm_timeout, verify_wait=verify_wait, daemon=rs.daemon,
-                                     log=(lambda m, n=rs.name: None) if as_json else
-                                     (lambda m, n=rs.name: console.print(f"{n}: {escape(m)}")))
+        target = target_for(rs.deploy)
+        log = (lambda m, n=rs.name: None) if as_json else (lambda m, n=rs.name: console.print(f"{n}: {escape(m)}"))
+        checked = ""
+        if rs.daemon == "bird":  # the daemon's version against route_servers[].bird_version, before anything changes
+            versions = check_versions(rs.name, config, target, version_field(loaded, rs))
+            checked = (f"BIRD on {target.describe()}: {versions.binary} (running: {versions.daemon or 'not answering'}),"
+                       f" bird_version {rs.bird_version}: same series")
+            log(checked)
+        report = deploy_route_server(rs.name, config, target, dry_run=dry_run,
+                                     confirm_timeout=confirm_timeout, verify_wait=verify_wait, daemon=rs.daemon, log=log)
+        if checked:
+            report.steps.insert(0, checked)
         reports.append(report)
         if dry_run and not as_json:
             console.print(escape(report.diff) or f"{rs.name}: no difference")

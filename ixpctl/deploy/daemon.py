@@ -5,7 +5,8 @@ configure`` leaves the new file in place while BIRD runs the old one, and a BIRD
 another ``-c`` never reads the file a deploy writes. So, on the target (locally or over the same
 ssh channel as the deploy):
 
-1. the process that owns the control socket: every ``bird*`` process whose listening unix socket
+1. the process that owns the control socket: every ``bird*`` process (or ``ld-linux*``: a BIRD
+   started through its private root's loader) whose listening unix socket
    (its own ``/proc/PID/net/unix``, so network namespaces do not hide it, matched against the
    socket inodes among its ``/proc/PID/fd``) resolves to ``deploy.control_socket``;
 2. the file it reads on ``configure``: ``-c`` from ``/proc/PID/cmdline`` (relative to its cwd;
@@ -28,12 +29,14 @@ from .target import Target
 
 DEFAULT_CONFIG = "/etc/bird/bird.conf"  # Debian's bird2: the compiled-in -c default
 _ARG_OPTIONS = set("cDsPug")  # BIRD's options that take a value
+_LOADER_ARG_OPTIONS = {"--library-path", "--preload", "--audit", "--argv0", "--inhibit-rpath", "--glibc-hwcaps-mask",
+                       "--glibc-hwcaps-prepend"}  # ld.so's options that take a value
 
 # Arguments: $1 the control socket. Prints, per process owning it: PID NUL CWD NUL argv... \001 NUL
 _FIND_OWNER = r"""want=$(readlink -f -- "$1" 2>/dev/null) || want=$1
 for d in /proc/[0-9]*; do
   read -r comm 2>/dev/null < "$d/comm" || continue
-  case "$comm" in bird*) ;; *) continue ;; esac
+  case "$comm" in bird*|ld-linux*) ;; *) continue ;; esac  # ld-linux*: a BIRD started through its loader
   cwd=$(readlink -- "$d/cwd" 2>/dev/null) || continue
   inodes=" $(ls -l -- "$d/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')"
   awk -v inodes="$inodes" '$4 == "00010000" && index(inodes, " " $7 " ") {
@@ -61,10 +64,22 @@ class DaemonProcess:
     argv: list[str]
 
     @property
+    def bird_argv(self) -> list[str]:
+        """BIRD's own command line. A BIRD started through a dynamic loader (``ld-linux-x86-64.so.2
+        --library-path DIR .../bird -c FILE``: a BIRD of another Debian release in a private root,
+        see scripts/bird-versions.sh) has the loader's options first."""
+        if not posixpath.basename(self.argv[0] if self.argv else "").startswith("ld-linux"):
+            return self.argv
+        i = 1
+        while i < len(self.argv) and self.argv[i].startswith("--"):
+            i += 2 if self.argv[i] in _LOADER_ARG_OPTIONS else 1
+        return self.argv[i:]
+
+    @property
     def config_path(self) -> str:
         """The file this BIRD re-reads on ``birdc configure``."""
         config, local = None, False
-        args = self.argv[1:]
+        args = self.bird_argv[1:]
         i = 0
         while i < len(args):
             arg = args[i]

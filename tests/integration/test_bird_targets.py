@@ -80,14 +80,18 @@ def test_build_checks_each_config_with_its_own_series(tmp_path):
 
 
 def test_a_bird_of_another_series_is_refused(tmp_path):
-    """--bird names the binaries that may check: a 2.0 binary never checks a 3.1 config (exit 4)."""
+    """--bird names the binaries that may check: a 2.0 binary never checks a 3.1 config (exit 4); the
+    error says what `bird --version` found and which inventory line asks for 3.1."""
     old = _binary("2.0")
     data = base_inventory()
     data["route_servers"][0]["bird_version"] = "3.1"
     inv, snap = make_repo(tmp_path, data, policy_facts())
     result = run_build(inv, snap, tmp_path / "build", "--rs", "rs1", "--bird", old.path)
     assert result.exit_code == 4, result.output
-    assert "rs1 targets BIRD 3.1 but no BIRD 3.1 is here" in " ".join(result.output.split())
+    out = " ".join(result.output.split())
+    assert "rs1 targets BIRD 3.1 but no BIRD 3.1 is here" in out and f"(found: {old.version} ({old.path}))" in out
+    line = next(i for i, text in enumerate(inv.read_text().splitlines(), 1) if "bird_version" in text)
+    assert f"the version comes from {inv}:{line}: route_servers[0].bird_version is 3.1" in out
     assert not Path(tmp_path / "build" / "rs1.conf").exists()
 
 

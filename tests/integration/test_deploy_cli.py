@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ixpctl.cli import main
+from ixpctl.deploy.bird_binaries import BirdBinaries
 from tests.integration.test_build import POLICY, make_repo, run_build
 from tests.support.builders import base_inventory
 
@@ -22,9 +23,12 @@ def setup(tmp_path, fictional=True, md5: str | None = None):
     if not fictional:  # public-looking numbers for a production-style inventory
         for i, m in enumerate(data["members"]):
             m["asn"] = 200000 + i
+    # deploy compares the route server's `bird --version` with bird_version (default 2.0.12): a
+    # BIRD 2.0 binary of this machine, whichever `bird` is on PATH (2.17 on Debian 13)
+    bird20 = BirdBinaries().for_series("2.0").path
     for rs in data["route_servers"]:
         rs["deploy"] = {"host": "localhost", "config_path": str(tmp_path / f"{rs['name']}.running.conf"),
-                        "control_socket": str(tmp_path / "none.ctl")}
+                        "control_socket": str(tmp_path / "none.ctl"), "bird_binary": bird20}
     if md5:
         data["members"][0]["md5"] = {"env": md5}
     inv, snap = make_repo(tmp_path, data)

@@ -47,8 +47,9 @@ protocol bgp to_rs {{
 
 
 class RsLab:
-    def __init__(self, tmp: Path, config_dir: Path | None = None):
+    def __init__(self, tmp: Path, config_dir: Path | None = None, rs_bird: str = "bird", rs_birdc: str = "birdc"):
         self.tmp = tmp
+        self.rs_bird, self.rs_birdc = rs_bird, rs_birdc  # the route server's daemon (the member runs `bird`)
         self.ns = f"ixd-{secrets.token_hex(3)}"
         self.procs: dict[str, subprocess.Popen] = {}
         self.config = (config_dir or tmp) / "bird.conf"
@@ -65,7 +66,7 @@ class RsLab:
                                            "-s", str(self.tmp / "member.ctl")])
 
     def start_rs(self, config: Path | None = None) -> None:
-        self.procs["rs"] = self.popen(["bird", "-f", "-c", str(config or self.config), "-s", str(self.socket)])
+        self.procs["rs"] = self.popen([self.rs_bird, "-f", "-c", str(config or self.config), "-s", str(self.socket)])
         deadline = time.monotonic() + 10
         while not self.socket.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -78,7 +79,7 @@ class RsLab:
         return subprocess.run(["ip", "netns", "exec", self.ns, *argv], capture_output=True, text=True, check=check)
 
     def birdc(self, *args: str) -> str:
-        return self.exec(["birdc", "-s", str(self.socket), *args]).stdout
+        return self.exec([self.rs_birdc, "-s", str(self.socket), *args]).stdout
 
     def stop_rs(self) -> None:
         proc = self.procs.pop("rs", None)
@@ -99,10 +100,11 @@ class RsLab:
 
     def settings(self, **overrides) -> DeployTarget:
         return DeployTarget(**{"host": "localhost", "config_path": str(self.config),
-                               "control_socket": str(self.socket), **overrides})
+                               "control_socket": str(self.socket), "bird_binary": self.rs_bird,
+                               "birdc_binary": self.rs_birdc, **overrides})
 
-    def target(self) -> LocalTarget:
-        return LocalTarget(self.settings(), prefix=["ip", "netns", "exec", self.ns])
+    def target(self, **overrides) -> LocalTarget:
+        return LocalTarget(self.settings(**overrides), prefix=["ip", "netns", "exec", self.ns])
 
     def mount_tmpfs(self, where: Path, size: str) -> Path:
         where.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,10 @@ def test_md5_secret_refusals_name_member_session_and_source(secret, why):
     (["/usr/sbin/bird", "-u", "bird", "-g", "bird"], "/", "/etc/bird/bird.conf"),
     (["bird", "-l"], "/var/lib/bird", "/var/lib/bird/bird.conf"),
     (["bird", "-l", "-c", "../x.conf"], "/var/lib/bird", "/var/lib/x.conf"),
+    # a BIRD of another Debian release started through its private root's loader (bird-versions.sh)
+    (["/r/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "--library-path", "/r/usr/lib/x86_64-linux-gnu:/r/lib",
+      "/r/usr/sbin/bird", "-f", "-c", "rs.conf", "-s", "/run/x.ctl"], "/srv", "/srv/rs.conf"),
+    (["/lib64/ld-linux-x86-64.so.2", "--inhibit-cache", "--argv0", "bird", "/r/bird", "-l"], "/v", "/v/bird.conf"),
 ])
 def test_config_file_bird_reads_from_its_command_line(argv, cwd, config):
     assert DaemonProcess(1, cwd, argv).config_path == config
