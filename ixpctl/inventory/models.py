@@ -175,9 +175,19 @@ class RouteServer(Strict):
     openbgpd_version: str = Field(default="7.7", pattern=r"^\d+\.\d+(\.\d+)?$")
     deploy: DeployTarget = DeployTarget()
     log: RouteServerLog = RouteServerLog()
+    # BIRD 3 only: worker threads for the BGP sessions (its `threads` option; BIRD's default is 1).
+    threads: int | None = Field(default=None, ge=1, le=64)
 
     def bird_version_tuple(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.bird_version.split("."))
+
+    @model_validator(mode="after")
+    def _threads_need_bird3(self) -> RouteServer:
+        if self.threads is not None and (self.daemon != "bird" or self.bird_version_tuple()[0] < 3):
+            raise ValueError(f"threads: worker threads exist in BIRD 3 only (this route server runs "
+                             f"{'OpenBGPD' if self.daemon != 'bird' else 'BIRD ' + self.bird_version}): "
+                             "remove threads, or set bird_version to a BIRD 3 version such as 3.1.8")
+        return self
 
 
 SwitchPlatform = Literal["eos", "nxos", "ios", "junos", "huawei_vrp", "linux_bridge"]

@@ -298,6 +298,7 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         else _aspa_on_openbgpd(policy.model_dump(mode="json"), rs.openbgpd_version),
         aspa_rtr=bool(inv.sources.rpki.rtr_servers),
         aspas=list(facts.aspas),
+        threads=rs.threads,
     )
 
 

@@ -123,6 +123,7 @@ class RouteServerIntent:
     aspa: bool = False
     aspa_rtr: bool = False
     aspas: list[Aspa] = field(default_factory=list)
+    threads: int | None = None  # route_servers[].threads: BIRD 3 worker threads (None: BIRD's default)
 
     def member(self, asn: int) -> MemberIntent | None:
         return next((m for m in self.members if m.asn == asn), None)

@@ -190,6 +190,8 @@ def chain_for(intent: RouteServerIntent) -> list:
 def left_out(intent: RouteServerIntent, caps: Capabilities) -> list[str]:
     """What the config does not do although the policy or the daemon family could: said out loud."""
     out = caps.left_out()
+    if intent.threads and not caps.threads:  # a lab or test run of a BIRD 3 route server on BIRD 2
+        out.append(f"{intent.threads} worker threads (route_servers[].threads needs BIRD 3)")
     return out
 
 

@@ -19,6 +19,9 @@ What differs, measured with Debian's bird2 2.0.12 (Debian 12), bird2 2.17.6 and 
   rejected with reason 19, whatever a later default becomes.
 - ASPA (``aspa table``, ``aspa_check_upstream``, ``route aspa``, the RPKI protocol's ``aspa``
   channel): from 2.16 on; the same algorithm in 2.17.6 and 3.1.8 (draft-ietf-sidrops-aspa-verification).
+- Worker threads (``threads N;``, BIRD 3): the BGP sessions, RPKI and pipes run in N threads
+  (default 1; 3.1 keeps its separate "express" group for BFD). 3.1.8 takes the global option
+  without a warning; ``thread group worker { ... }`` would replace the built-in groups.
 - RFC 9234 roles (and the OTC attribute, ``bgp_otc``, which BIRD sets and checks itself once
   ``local role`` is configured): from 2.0.11 on, the same on every target.
 """
@@ -42,6 +45,7 @@ class Target:
     session_template: str  # the BGP template of member sessions (rs_client is a keyword in BIRD 3)
     explicit_as_sets: bool  # write `allow as sets on` (the manual announces the default may change)
     aspa: bool  # ASPA tables and aspa_check_upstream (BIRD >= 2.16)
+    threads: bool = False  # `threads N;`: worker threads (BIRD 3)
 
     @property
     def name(self) -> str:
@@ -55,7 +59,7 @@ TARGETS: tuple[Target, ...] = (
     Target((2, 17), "bird2 in Debian 13 (trixie)", typed_functions=True, case_blocks=True,
            session_template="rs_member", explicit_as_sets=True, aspa=True),
     Target((3, 1), "bird3 in Debian 13 (trixie)", typed_functions=True, case_blocks=True,
-           session_template="rs_member", explicit_as_sets=True, aspa=True),
+           session_template="rs_member", explicit_as_sets=True, aspa=True, threads=True),
 )
 BY_SERIES = {t.series: t for t in TARGETS}
 
@@ -112,6 +116,10 @@ class Capabilities:
     @property
     def session_template(self) -> str:
         return self.target.session_template
+
+    @property
+    def threads(self) -> bool:
+        return self.target.threads
 
     @property
     def explicit_as_sets(self) -> bool:

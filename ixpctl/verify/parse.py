@@ -1,4 +1,4 @@
-"""Parsers for BIRD 2 ``show protocols all`` and ``show route ... all`` text (birdc's output, codes
+"""Parsers for BIRD 2 and 3 ``show protocols all`` and ``show route ... all`` text (birdc's output, codes
 stripped). pybird 1.2.0 loses the filtered count, multi-table replies and second paths: these do not.
 Anything that does not look like BIRD 2 output raises ``ParseError`` instead of being skipped.
 """
@@ -20,7 +20,13 @@ _PROTO_LINE = re.compile(r"^(?P<name>\S+)\s+(?P<proto>\S+)\s+(?P<table>\S+)\s+(?
 _ROUTES = re.compile(r"(\d+) (imported|filtered|exported|preferred)")
 
 
+_UPDATE_COLUMNS = ("received", "rejected", "filtered", "ignored", "accepted")  # BIRD 2's, and the ones kept
+
+
 def parse_protocols(text: str) -> list[Session]:
+    """``show protocols all`` of BIRD 2 or 3 (BIRD 3 adds a capability list per session and two
+    columns to the route change statistics: columns are read by their header's names)."""
+    columns = list(_UPDATE_COLUMNS)
     sessions: list[Session] = []
     cur: Session | None = None
     chan: ChannelStats | None = None
@@ -47,6 +53,7 @@ def parse_protocols(text: str) -> list[Session]:
         value = value.strip()
         if line.startswith("  Channel "):
             chan = ChannelStats(line.split()[1])
+            columns = list(_UPDATE_COLUMNS)
             cur.channels.append(chan)
             continue
         if key == "Description":
@@ -75,9 +82,13 @@ def parse_protocols(text: str) -> list[Session]:
                 chan.import_limit = int(value.split()[0])
             elif key == "Action" and chan.import_limit is not None and chan.limit_action is None:
                 chan.limit_action = value
+            elif key == "Route change stats":
+                columns = value.split()
             elif key == "Import updates":
                 nums = [int(x) if x != "---" else 0 for x in value.split()]
-                chan.import_updates = dict(zip(("received", "rejected", "filtered", "ignored", "accepted"), nums))
+                # by the header's column names: BIRD 3 adds "RX limit" and "limit" before "accepted"
+                named = dict(zip([c for c in columns if c != "RX"], nums))
+                chan.import_updates = {k: named.get(k, 0) for k in _UPDATE_COLUMNS}
     return sessions
 
 

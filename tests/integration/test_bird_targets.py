@@ -117,3 +117,47 @@ def test_rtr_sources_get_an_aspa_channel(tmp_path, series):
     assert not [w for w in json.loads(result.stdout)["warnings"] if "warned" in w]
     config = (tmp_path / "build" / "rs1.conf").read_text()
     assert "aspa { table rpki_aspa; };" in config and "protocol static aspa_static" not in config
+
+
+def test_bird3_worker_threads_are_a_route_server_setting(tmp_path):
+    """route_servers[].threads: `threads N;` in a BIRD 3 config (no warning from 3.1's bird -p)."""
+    _binary("3.1")
+    data = base_inventory()
+    data["route_servers"][0].update({"bird_version": "3.1.8", "threads": 2})
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    result = run_build(inv, snap, tmp_path / "build", "--rs", "rs1", "--json")
+    assert result.exit_code == 0, result.output
+    assert not [w for w in json.loads(result.stdout)["warnings"] if "warned" in w]
+    config = (tmp_path / "build" / "rs1.conf").read_text()
+    assert "\nthreads 2;\n" in config and config.index("threads 2;") < config.index("define RS_ASN")
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"bird_version": "2.17.6", "threads": 2}, "runs BIRD 2.17.6"),
+    ({"threads": 4}, "runs BIRD 2.0.12"),
+    ({"bird_version": "3.1.8", "threads": 0}, "greater than or equal to 1"),
+])
+def test_threads_outside_bird3_are_an_input_error_at_their_line(tmp_path, changes, says):
+    data = base_inventory()
+    data["route_servers"][1].update(changes)
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    result = run_build(inv, snap, tmp_path / "build")
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert f"{inv}:" in out and "route_servers[1]" in out and says in out, out
+    assert not (tmp_path / "build").exists()
+
+
+def test_threads_of_a_bird3_route_server_run_on_bird2_are_left_out_and_said():
+    """A lab or test run of a BIRD 3 route server on BIRD 2 (for_bird) drops `threads` and says so."""
+    from ixpctl.render.bird import Capabilities, left_out, parse_version
+
+    loaded = load_inventory(REPO / "inventory")
+    rs = loaded.inventory.route_servers[0].model_copy(update={"bird_version": "3.1.8", "threads": 2})
+    intent = compile_route_server(loaded, load_policy(REPO / "policies" / "default.yml"),
+                                  read_snapshot(REPO / "snapshots/mlix"), rs)
+    assert "\nthreads 2;\n" in render_route_server(intent)
+    on_2 = for_bird(intent, "2.17.6")
+    assert "\nthreads " not in render_route_server(on_2)
+    assert "2 worker threads (route_servers[].threads needs BIRD 3)" in left_out(on_2, Capabilities(
+        parse_version("2.17.6")))

@@ -104,3 +104,14 @@ def test_reject_reasons_follow_the_policys_bases():
     assert entry.reject_reason(64500) is None
     rej = entry.reject_reason(64500, (65000, 65001))
     assert rej is not None and rej.check == "rpki_invalid"
+
+
+def test_protocols_all_of_bird3_columns_by_name():
+    """BIRD 3.1.8 (captured from tests/lab/test_verify_bird_versions.py's route server) adds "RX limit"
+    and "limit" columns before "accepted" in the route change statistics, and capability lists."""
+    (s,) = parse_protocols((DATA / "protocols_all_bird3.txt").read_text())
+    assert (s.name, s.established, s.neighbor, s.neighbor_asn, s.local_asn) == ("member1", True, "127.0.0.2", 64501,
+                                                                                  64500)
+    (ch,) = s.channels
+    assert (ch.imported, ch.filtered, ch.exported, ch.import_limit, ch.limit_action) == (1, 1, 0, 50, "restart")
+    assert ch.import_updates == {"received": 2, "rejected": 0, "filtered": 1, "ignored": 0, "accepted": 1}
