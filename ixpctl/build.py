@@ -82,10 +82,21 @@ class BuildResult:
                          "bird_check_seconds": round(c.check_seconds, 3), "left_out": c.left_out,
                          "daemon": c.intent.daemon,
                          "demo_mode": bool(c.intent.fictional), "bird_version": c.intent.bird_version,
-                         "checked_by": c.bird.to_json() if c.bird else None} for c in self.configs],
+                         "checked_by": c.bird.to_json() if c.bird else None,
+                         "aspa": aspa_summary(c.intent)} for c in self.configs],
             "members": members,
             "warnings": self.warnings,
         }
+
+
+def aspa_summary(intent: RouteServerIntent) -> dict | None:
+    """What ASPA does in this config (None: not rendered: the policy is off or the target lacks it)."""
+    if not intent.aspa:
+        return None
+    reject = bool(intent.policy["aspa"]["reject_invalid"])
+    base = intent.policy["communities"]["reject_reason_base" if reject else "tag_reason_base"]
+    return {"records": len(intent.aspas), "source": "rtr" if intent.aspa_rtr else "static",
+            "invalid": "reject" if reject else "tag", "community": f"{intent.rs_asn}:{base}:21"}
 
 
 class BirdCheck:

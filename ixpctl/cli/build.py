@@ -57,8 +57,17 @@ def build(ctx: Context, only: tuple[str, ...], out_dir: Path, bird: tuple[str, .
         demo = " [bold red](DEMO MODE: fictional resources allowed)[/]" if c["demo_mode"] else ""
         console.print(f"[green]built[/] {escape(c['path'])}: {c['sessions']} sessions, {c['prefix_sets']} prefix sets, "
                       f"{c['lines']} lines, {_checked(c)}{demo}")
+        if c.get("aspa"):
+            console.print(f"  {_aspa(c['aspa'])}")
         for item in c["left_out"]:
             console.print(f"  left out: {escape(item)}")
+
+
+def _aspa(a: dict) -> str:
+    """'ASPA path verification: 6 records (static aspa table); invalid paths tagged 64500:65521:21'."""
+    where = "over RTR" if a["source"] == "rtr" else f"{a['records']} records (static aspa table)"
+    action = "tagged" if a["invalid"] == "tag" else "rejected"
+    return f"ASPA path verification: {where}; invalid paths {action} {a['community']}"
 
 
 def _checked(c: dict) -> str:

@@ -93,15 +93,25 @@ class LabConfig:
                    str(data["route_server_openbgpd"]) if data.get("route_server_openbgpd") else None)
 
 
-def rs_binary(config: LabConfig, intents: list[RouteServerIntent]):
-    """The BIRD binary the route servers run (``build.BirdBinaries``: of the configs' series);
-    None when every route server runs another daemon."""
+def run_bird(config: LabConfig):
+    """The BIRD a run sets for every route server (``rs_bird``: a series or a binary)."""
+    from ..build import BirdBinaries
+
+    return BirdBinaries().for_series(config.rs_bird or "")
+
+
+def rs_binaries(config: LabConfig, intents: list[RouteServerIntent]) -> dict:
+    """The BIRD binary of each BIRD route server, by name: ``rs_bird`` for all of them when the run
+    sets one, else a BIRD of each one's own ``bird_version`` series (the MLIX example runs rs1 on
+    2.0 and rs2 on 3.1, as on their machines)."""
     from ..build import BirdBinaries
 
     if config.rs_bird:
-        return BirdBinaries().for_series(config.rs_bird)
-    birds = [i for i in intents if i.daemon == "bird"]
-    return BirdBinaries().for_version(birds[0].bird_version, what="the lab's route servers") if birds else None
+        one = run_bird(config)
+        return {i.name: one for i in intents if i.daemon == "bird"}
+    binaries = BirdBinaries()
+    return {i.name: binaries.for_version(i.bird_version, what=f"the lab's {i.name}")
+            for i in intents if i.daemon == "bird"}
 
 
 def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, list[RouteServerIntent], Any]:
@@ -124,7 +134,7 @@ def compile_lab(config: LabConfig, rtr_host: str = "127.0.0.1") -> tuple[Any, li
     facts = without_short_facts(read_snapshot(snapshot, max_ages=None), policy.policy)  # as `ixpctl build`
     inv.sources.rpki.rtr_servers = [RtrServer(host=rtr_host, port=config.rtr_port)] if config.rpki == "rtr" else []
     intents = []
-    target = rs_binary(config, []).version if config.rs_bird else None
+    target = run_bird(config).version if config.rs_bird else None
     for rs in inv.route_servers:
         intent = compile_route_server(loaded, policy, facts, rs)
         intent = replace(for_bird(intent, target) if target else intent, aspa_rtr=False)
@@ -220,8 +230,9 @@ class Lab:
             run(["ip", "-n", ns, "link", "set", "eth0", "up"])
             return ns
 
-        rs_bird = rs_binary(config, intents)
-        st.info["rs_bird"] = rs_bird.to_json() if rs_bird else None
+        by_rs = rs_binaries(config, intents)
+        rs_bird = next(iter(by_rs.values()), None)
+        st.info["rs_bird"] = rs_bird.to_json() if rs_bird else None  # the first one's (reports show it)
         for intent, rs in zip(intents, inv.route_servers):
             ns = attach(rs.name, str(rs.ipv4) if rs.ipv4 else None, str(rs.ipv6) if rs.ipv6 else None)
             d = run_dir / rs.name
@@ -237,8 +248,9 @@ class Lab:
             text = render_route_server(intent, capabilities=Capabilities(parse_version(intent.bird_version)),
                                        timers=LAB_TIMERS)
             (d / "bird.conf").write_text(text)
-            check_config(d / "bird.conf", rs_bird.path)
-            st.info["route_servers"].append({**record, "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf")})
+            check_config(d / "bird.conf", by_rs[rs.name].path)
+            st.info["route_servers"].append({**record, "socket": str(d / "bird.ctl"), "config": str(d / "bird.conf"),
+                                             "bird": by_rs[rs.name].to_json()})
         members = []
         for m, i, conn in inv.route_server_connections():
             label = f"m{m.asn}-{i}"
@@ -267,7 +279,7 @@ class Lab:
                 from .openbgpd_rs import start
                 start(st, rs)
                 continue
-            st.spawn(f"{rs['name']}-bird", rs["ns"], [st.info["rs_bird"]["path"], "-f", "-c", rs["config"],
+            st.spawn(f"{rs['name']}-bird", rs["ns"], [rs.get("bird", st.info["rs_bird"])["path"], "-f", "-c", rs["config"],
                                                       "-s", rs["socket"]])
         intent_by_rs = {i.name: i for i in intents}
         first = intents[0]

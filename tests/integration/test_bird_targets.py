@@ -161,3 +161,26 @@ def test_threads_of_a_bird3_route_server_run_on_bird2_are_left_out_and_said():
     assert "\nthreads " not in render_route_server(on_2)
     assert "2 worker threads (route_servers[].threads needs BIRD 3)" in left_out(on_2, Capabilities(
         parse_version("2.17.6")))
+
+
+def test_mlix_example_runs_aspa_on_rs2_and_says_so(tmp_path):
+    """The bundled MLIX example: rs1 on 2.0.12 leaves ASPA out, rs2 on 3.1.8 verifies paths with the
+    snapshot's six (fictional) ASPA records; the summary says which, in text and JSON."""
+    _binary("2.0")
+    _binary("3.1")
+    from click.testing import CliRunner
+
+    from ixpctl.cli import main
+
+    args = ["-i", str(REPO / "inventory"), "-p", str(REPO / "policies" / "default.yml"), "build",
+            "--snapshot", str(REPO / "snapshots" / "mlix"), "-o", str(tmp_path / "build")]
+    result = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    by_rs = {c["route_server"]: c for c in json.loads(result.stdout)["configs"]}
+    assert by_rs["rs1"]["aspa"] is None and by_rs["rs1"]["left_out"] == ["ASPA path verification (needs BIRD >= 2.16)"]
+    assert by_rs["rs2"]["aspa"] == {"records": 6, "source": "static", "invalid": "tag", "community": "64500:65521:21"}
+    assert by_rs["rs2"]["checked_by"]["version"].startswith("3.1.")
+    rs2 = (tmp_path / "build" / "rs2.conf").read_text()
+    assert "route aspa 65543 providers 64497;" in rs2 and "aspa_check_upstream" in rs2
+    human = " ".join(CliRunner().invoke(main, args, catch_exceptions=False).output.split())
+    assert "ASPA path verification: 6 records (static aspa table); invalid paths tagged 64500:65521:21" in human
