@@ -41,6 +41,7 @@ ARS_VENV := bench/.venv-ars
 BENCH_ARGS ?=
 bench:
 	@APT_PACKAGES="$(DEMO_APT) time iproute2 stayrtr" VENV=$(VENV) scripts/bootstrap.sh
+	@scripts/bird-versions.sh
 	@test -x $(ARS_VENV)/bin/arouteserver || { python3 -m venv $(ARS_VENV) && $(ARS_VENV)/bin/pip install -q arouteserver==1.27.0; }
 	@scripts/openbgpd-versions.sh
 	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)

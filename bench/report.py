@@ -140,6 +140,13 @@ def write_report(raw: dict, path: Path) -> str:
                  f"StayRTR): all {r0['rs_sessions']} route-server sessions Established after "
                  f"{statistics.median(ups):.2f} s (median of {len(runs)}, {ups[0]:.2f}–{ups[-1]:.2f} s); tear-down "
                  f"{statistics.median(r['down_s'] for r in runs):.2f} s.\n")
+    if raw.get("versions"):  # bench/versions.py: one config on every BIRD target
+        from versions import table
+
+        v = raw["versions"]
+        text += (f"\nEvery BIRD target at N={v['n']} (rs1's config rendered for each, "
+                 f"{v['results'][0]['sessions']} sessions; medians of {len(v['results'][0]['live'])} runs):\n\n"
+                 f"{table(v['results'])}\n")
     path.write_text(text)
     return text
 

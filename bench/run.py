@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/run.py [--sizes 20 200 1000] [--runs 3] [--slow 120] [--out /tmp/ixbench]
                                   [--stages build parse live selfcheck onboard rtr openbgpd agreement lab serve]
+                                  [--stages build parse live selfcheck onboard agreement lab versions]
 
 Needs root (``unshare -n``), Debian ``bird2`` 2.0.12, ``/usr/bin/time``, and arouteserver in
 ``bench/.venv-ars`` (``python3 -m venv bench/.venv-ars && bench/.venv-ars/bin/pip install
@@ -251,6 +252,7 @@ def main() -> None:
     ap.add_argument("--stages", nargs="+",
                     default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "openbgpd", "agreement", "lab",
                              "serve"])
+                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab", "versions"])
     ap.add_argument("--tools", nargs="+", default=["ixpctl", "ars"])
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args()
@@ -322,6 +324,15 @@ def main() -> None:
                 res["selfcheck"] = dict(json.loads((base / "selfcheck.json").read_text()), wall=r["wall"],
                                         rss_mb=r["rss_mb"], cpu=r["cpu"])
                 save()
+    if "versions" in args.stages:  # bench/versions.py: the largest IXP on BIRD 2.0, 2.17 and 3.1
+        n = max(args.sizes)
+        log(f"N={n} every BIRD target: bird -p, start-up, configure, memory")
+        vjson = args.out / f"n{n}" / "versions.json"
+        subprocess.run([PY, str(REPO / "bench" / "versions.py"), "-n", str(n), "--runs", str(args.runs),
+                        "--seed", str(args.seed), "--out", str(args.out), "--json", str(vjson)], check=True,
+                       stdout=subprocess.DEVNULL)
+        raw["versions"] = json.loads(vjson.read_text())
+        save()
     if "lab" in args.stages:
         log("lab bring-up, 50 members")
         runs = []
