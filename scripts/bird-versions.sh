@@ -7,8 +7,9 @@
 #
 # A target is the Debian package that ships it: BIRD 2.0 is bookworm's bird2, 2.17 trixie's bird2,
 # 3.1 trixie's bird3. When the host is that suite and has the package installed, the wrapper runs
-# the native /usr/sbin/bird (Debian 12: 2.0; Debian 13: 2.17 — bird3 conflicts with bird2, so on
-# Debian 13 BIRD 3 comes from a private root like the others). Otherwise the package is fetched
+# the native /usr/sbin/bird (Debian 12: 2.0; Debian 13: 2.17). Debian 13's bird3 conflicts with its
+# bird2, so there it is downloaded from trixie and unpacked (dpkg -x) without installing, and runs on
+# the host's own libraries (same suite). Otherwise the package is fetched
 # with a private apt configuration (own sources.list, lists, cache and an empty dpkg status, so
 # nothing of the system's apt state is read or written) and unpacked with `dpkg -x` into
 # $CACHE/<series>/root together with the suite's libc6 and every library it depends on; the wrapper
@@ -92,9 +93,37 @@ EOF
   done
 }
 
+same_suite() {  # series package suite: the host's own suite's package, unpacked, on the host's libraries
+  # (Debian 13's bird3 cannot be installed next to its bird2: both are /usr/sbin/bird). Only when
+  # every library it needs is on the host already; otherwise a private root as for other suites.
+  local series=$1 pkg=$2 suite=$3
+  local dir="$CACHE/$series" debs="$CACHE/debs/$suite" deb missing
+  apt_update_once "$suite"
+  mkdir -p "$debs"
+  (cd "$debs" && apt_private "$suite" apt-get download "$pkg" >/dev/null)
+  deb=$(ls -t "$debs/${pkg}_"*.deb | head -1)
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
+  dpkg -x "$deb" "$dir.tmp/root"
+  missing=$(ldd "$dir.tmp/root/usr/sbin/bird" "$dir.tmp/root/usr/sbin/birdc" 2>&1 | grep 'not found' |
+            grep -o "lib[^ ]*\.so[^ :']*\|GLIBC_[0-9.]*" | sort -u | tr '\n' ' ' || true)
+  if [ -n "$missing" ]; then
+    log "BIRD $series ($pkg of $suite) needs what this host lacks (${missing% }): a private root instead"
+    rm -rf "$dir.tmp"
+    return 1
+  fi
+  log "BIRD $series: Debian $suite's $pkg unpacked into $dir/root, run on this host's libraries"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  dpkg-deb -f "$deb" Version > "$dir/version"
+  touch "$dir/host-libraries"
+  write_wrappers "$series" "$dir/root/usr/sbin"
+}
+
 fetch_private() {  # series package suite → $CACHE/<series>/root and its wrappers
   local series=$1 pkg=$2 suite=$3
   local dir="$CACHE/$series" debs="$CACHE/debs/$suite"
+  if [ "$suite" = "$host_suite" ] && same_suite "$series" "$pkg" "$suite"; then
+    return 0
+  fi
   apt_update_once "$suite"
   local pkgs
   pkgs=$(lib_closure "$suite" "$pkg")
@@ -155,6 +184,7 @@ list() {
   for t in "${TARGETS[@]}"; do
     read -r series pkg suite <<<"$t"
     how="private root $CACHE/$series/root ($pkg from $suite)"
+    [ -f "$CACHE/$series/host-libraries" ] && how="$pkg from $suite unpacked in $CACHE/$series/root, host libraries"
     [ -f "$CACHE/bin/.native-$series" ] && how="native /usr/sbin/bird ($pkg $(cat "$CACHE/bin/.native-$series"))"
     printf '%-5s %-8s %s  %s\n' "$series" \
       "$("$CACHE/bin/bird-$series" --version 2>&1 | awk '{print $NF}')" "$CACHE/bin/bird-$series" "$how"

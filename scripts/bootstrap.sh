@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what ixpctl needs on a Debian 12 machine: Debian packages (when root; otherwise print the
+# Install what ixpctl needs on a Debian 12 or 13 machine: Debian packages (when root; otherwise print the
 # exact apt command) and a virtualenv with the Python dependencies. Idempotent and quiet when done.
 #
 #   scripts/bootstrap.sh [--apt "pkg pkg..."]      VENV=.venv by default
