@@ -43,6 +43,7 @@ MOUNTED=()
 cleanup() {
   local rc=$? pid root p i
   trap - EXIT INT TERM
+  set +e  # clean up everything, whatever fails on the way
   # processes inside the root (a daemon a failed test left, a build still running): ours, by PID
   for p in /proc/[0-9]*; do
     root=$(readlink "$p/root" 2>/dev/null) || continue
@@ -118,14 +119,18 @@ started=$(date +%s)
 if [ -n "$COMMAND" ]; then
   inside "$COMMAND"
 else
-  for target in $ONLY; do
+  failed=""
+  for target in $ONLY; do  # each one, even after a failure: the report names every target's result
     t0=$(date +%s)
-    if ! inside "make $target"; then
+    echo "===== make $target =====" >>"$LOG"
+    if inside "make $target"; then
+      say "make $target passed on Debian 13 in $(( $(date +%s) - t0 )) s"
+    else
       say "make $target FAILED on Debian 13 after $(( $(date +%s) - t0 )) s; tail of $LOG:"
       tail -40 "$LOG" >&2
-      exit 1
+      failed="$failed $target"
     fi
-    say "make $target passed on Debian 13 in $(( $(date +%s) - t0 )) s"
   done
+  say "total $(( $(date +%s) - started )) s"
+  [ -z "$failed" ] || exit 1
 fi
-say "total $(( $(date +%s) - started )) s"
