@@ -101,6 +101,13 @@ mount_in tmpfs tmpfs /dev/shm
 mount_in tmpfs tmpfs /run
 mkdir -p "$ROOT/run/netns" "$ROOT/run/lock" "$ROOT/dev/shm"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"  # apt and pip inside (installing only)
+# The host's local CA certificates (e.g. a TLS-inspecting egress proxy's): trusted inside as outside,
+# so pip reaches PyPI the way the host does.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+  chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 || say "update-ca-certificates failed inside the root"
+fi
 
 rm -rf "$ROOT/src" && mkdir -p "$ROOT/src"
 git clone -q "$REPO" "$ROOT/src/ixpctl"  # the committed state, as CI's clone sees it
