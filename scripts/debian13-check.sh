@@ -93,6 +93,9 @@ if [ ! -f "$ROOT/.debootstrap-done" ]; then
 fi
 grep -q 'VERSION_CODENAME=trixie' "$ROOT/etc/os-release" || { say "$ROOT is not Debian 13"; exit 1; }
 
+# The root itself as a mount point of its own: `ip netns exec` makes "/" a slave mount, which fails
+# on a plain directory; private, so nothing mounted inside reaches the host.
+mount --bind "$ROOT" "$ROOT" && MOUNTED+=("$ROOT") && mount --make-private "$ROOT"
 mount_in proc proc /proc
 mount_in bind /sys /sys
 mount_in bind /dev /dev

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ixpctl.cli import main
+from ixpctl.deploy.bird_binaries import BirdBinaries
 from ixpctl.sources.facts import Provenance
 from ixpctl.sources.snapshot_write import write_snapshot
 from tests.support.builders import base_inventory, write_inventory
@@ -78,7 +79,7 @@ def test_bird_rejection_keeps_previous_configs_untouched(tmp_path):
     before = output_tree(out)
     # A real BIRD that sees one broken line at the end of the file: it must reject, and nothing changes.
     wrapper = tmp_path / "bird-broken"
-    real = shutil.which("bird")
+    real = BirdBinaries().for_series("2.0").path  # base_inventory targets 2.0 (`bird` is 2.17 on Debian 13)
     wrapper.write_text(f'#!/bin/sh\n[ "$1" = "-p" ] || exec {real} "$@"\n'
                        'f="$3.broken"; cp "$3" "$f"; echo "garbage here;" >> "$f"\n'
                        f'exec {real} -p -c "$f"\n')
