@@ -8,6 +8,10 @@ PY := $(VENV)/bin/python
 # systemd-analyze for the shipped units, an ssh client (the sshd comes from scripts/openssh-server.sh).
 DEMO_APT := bird2 openbgpd bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client
+# Debian packages: route-server daemon and IRR client; test-only: RTR cache, member BGP speakers,
+# a local IRRd's database and cache.
+DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables time
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

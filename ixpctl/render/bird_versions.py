@@ -22,6 +22,9 @@ What differs, measured with Debian's bird2 2.0.12 (Debian 12), bird2 2.17.6 and 
 - Worker threads (``threads N;``, BIRD 3): the BGP sessions, RPKI and pipes run in N threads
   (default 1; 3.1 keeps its separate "express" group for BFD). 3.1.8 takes the global option
   without a warning; ``thread group worker { ... }`` would replace the built-in groups.
+- RTR version. 2.17 and 3.1 ask a cache for RTR version 2 (ASPA) first; Debian 13's StayRTR 0.6.2
+  speaks at most 1, and BIRD 2.17.6 does not fall back (its session stays in Transport-Error, no
+  VRPs; 3.1.8 falls back). So without ASPA over RTR the config says `max version 1`.
 - RFC 9234 roles (and the OTC attribute, ``bgp_otc``, which BIRD sets and checks itself once
   ``local role`` is configured): from 2.0.11 on, the same on every target.
 """
@@ -46,6 +49,7 @@ class Target:
     explicit_as_sets: bool  # write `allow as sets on` (the manual announces the default may change)
     aspa: bool  # ASPA tables and aspa_check_upstream (BIRD >= 2.16)
     threads: bool = False  # `threads N;`: worker threads (BIRD 3)
+    rtr_max_version: bool = False  # the rpki protocol's `max version` (2.16+)
 
     @property
     def name(self) -> str:
@@ -57,9 +61,10 @@ TARGETS: tuple[Target, ...] = (
            session_template="rs_client", explicit_as_sets=False, aspa=False),
     # 2.17 gets 3.1's text wherever 2.17 takes it: moving a route server to BIRD 3 changes little.
     Target((2, 17), "bird2 in Debian 13 (trixie)", typed_functions=True, case_blocks=True,
-           session_template="rs_member", explicit_as_sets=True, aspa=True),
+           session_template="rs_member", explicit_as_sets=True, aspa=True, rtr_max_version=True),
     Target((3, 1), "bird3 in Debian 13 (trixie)", typed_functions=True, case_blocks=True,
-           session_template="rs_member", explicit_as_sets=True, aspa=True, threads=True),
+           session_template="rs_member", explicit_as_sets=True, aspa=True, threads=True,
+           rtr_max_version=True),
 )
 BY_SERIES = {t.series: t for t in TARGETS}
 
@@ -116,6 +121,10 @@ class Capabilities:
     @property
     def session_template(self) -> str:
         return self.target.session_template
+
+    @property
+    def rtr_max_version(self) -> bool:
+        return self.target.rtr_max_version
 
     @property
     def threads(self) -> bool:

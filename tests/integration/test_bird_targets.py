@@ -6,11 +6,14 @@ and says which one, and a binary of another series is refused, not silently used
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ixpctl.cli import main
 from ixpctl.deploy.bird_binaries import BirdBinaries
 from ixpctl.errors import BuildError
 from ixpctl.inventory import load_inventory
@@ -117,6 +120,28 @@ def test_rtr_sources_get_an_aspa_channel(tmp_path, series):
     assert not [w for w in json.loads(result.stdout)["warnings"] if "warned" in w]
     config = (tmp_path / "build" / "rs1.conf").read_text()
     assert "aspa { table rpki_aspa; };" in config and "protocol static aspa_static" not in config
+    assert "max version 1;" not in config  # ASPA over RTR needs version 2
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_rtr_without_aspa_asks_for_version_1_where_bird_has_the_option(tmp_path, series):
+    """BIRD 2.17.6 does not fall back from RTR version 2 when the cache refuses it (Debian 13's
+    StayRTR 0.6.2: Transport-Error, no VRPs; measured): without ASPA over RTR, `max version 1`."""
+    binary = _binary(series)
+    data = base_inventory()
+    data["route_servers"][0]["bird_version"] = binary.version
+    data["sources"] = {"rpki": {"rtr_servers": [{"host": "127.0.0.1", "port": 3323, "preference": 1}]}}
+    inv, snap = make_repo(tmp_path, data, policy_facts())
+    policy = tmp_path / "no-aspa.yml"  # beside its bogons file, like policies/default.yml
+    shutil.copy(REPO / "policies" / "bogons.yml", tmp_path / "bogons.yml")
+    policy.write_text((REPO / "policies" / "default.yml").read_text().replace(
+        "aspa:\n  enabled: true", "aspa:\n  enabled: false"))
+    result = CliRunner().invoke(main, ["-i", str(inv), "-p", str(policy), "build", "--snapshot", str(snap),
+                                       "-o", str(tmp_path / "build"), "--rs", "rs1", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not [w for w in json.loads(result.stdout)["warnings"] if "warned" in w]
+    config = (tmp_path / "build" / "rs1.conf").read_text()
+    assert ("max version 1;" in config) == (series != "2.0") and "aspa {" not in config
 
 
 def test_bird3_worker_threads_are_a_route_server_setting(tmp_path):
