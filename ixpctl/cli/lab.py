@@ -62,8 +62,6 @@ def up(lab_file: Path, rs_bird: str | None, rs_openbgpd: str | None, as_json: bo
         daemon = f"OpenBGPD {rs.get('version', '')}".strip() if rs.get("daemon") == "openbgpd" \
             else f"BIRD {info['rs_bird']['version']}"
         table.add_row(rs["name"], f"{daemon} (route server)", rs["ns"], rs["ipv4"] or "", rs["ipv6"] or "")
-        table.add_row(rs["name"], f"BIRD {(rs.get('bird') or info['rs_bird'])['version']} (route server)", rs["ns"], rs["ipv4"] or "",
-                      rs["ipv6"] or "")
     for n in info["members"]:
         table.add_row(f"AS{n['asn']} #{n['connection']}", n["speaker"], n["ns"], n["ipv4"] or "", n["ipv6"] or "")
     console.print(table)
