@@ -188,24 +188,41 @@ def test_threads_of_a_bird3_route_server_run_on_bird2_are_left_out_and_said():
         parse_version("2.17.6")))
 
 
-def test_mlix_example_runs_aspa_on_rs2_and_says_so(tmp_path):
-    """The bundled MLIX example: rs1 on 2.0.12 leaves ASPA out, rs2 on 3.1.8 verifies paths with the
-    snapshot's six (fictional) ASPA records; the summary says which, in text and JSON."""
+def test_mlix_example_says_where_aspa_runs(tmp_path):
+    """The bundled MLIX example: rs1 on BIRD 2.0.12 and rs2 on OpenBGPD 7.7 both leave ASPA out and
+    say so; the same inventory with rs2 on BIRD 3.1.8 verifies paths with the snapshot's six
+    (fictional) ASPA records, and the summary says which, in text and JSON."""
+    import shutil
+
     _binary("2.0")
     _binary("3.1")
     from click.testing import CliRunner
 
     from ixpctl.cli import main
 
-    args = ["-i", str(REPO / "inventory"), "-p", str(REPO / "policies" / "default.yml"), "build",
-            "--snapshot", str(REPO / "snapshots" / "mlix"), "-o", str(tmp_path / "build")]
-    result = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    by_rs = {c["route_server"]: c for c in json.loads(result.stdout)["configs"]}
+    def build(inventory):
+        args = ["-i", str(inventory), "-p", str(REPO / "policies" / "default.yml"), "build",
+                "--snapshot", str(REPO / "snapshots" / "mlix"), "-o", str(tmp_path / "build")]
+        result = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        human = " ".join(CliRunner().invoke(main, args, catch_exceptions=False).output.split())
+        return {c["route_server"]: c for c in json.loads(result.stdout)["configs"]}, human
+
+    by_rs, _ = build(REPO / "inventory")
     assert by_rs["rs1"]["aspa"] is None and by_rs["rs1"]["left_out"] == ["ASPA path verification (needs BIRD >= 2.16)"]
+    assert by_rs["rs2"].get("aspa") is None  # OpenBGPD 7.7 has no ASPA (8.8 has)
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventory", inventory)
+    text = (inventory / "mlix.yml").read_text()
+    rs2 = text.index("  - name: rs2")
+    daemon = text.index("    daemon: openbgpd", rs2)
+    text = (text[:daemon] + '    bird_version: "3.1.8"\n' + text[text.index("\n", daemon) + 1:]) \
+        .replace("config_path: /etc/bgpd.conf", "config_path: /etc/bird/bird.conf")
+    (inventory / "mlix.yml").write_text(text)
+    by_rs, human = build(inventory)
     assert by_rs["rs2"]["aspa"] == {"records": 6, "source": "static", "invalid": "tag", "community": "64500:65521:21"}
     assert by_rs["rs2"]["checked_by"]["version"].startswith("3.1.")
-    rs2 = (tmp_path / "build" / "rs2.conf").read_text()
-    assert "route aspa 65543 providers 64497;" in rs2 and "aspa_check_upstream" in rs2
-    human = " ".join(CliRunner().invoke(main, args, catch_exceptions=False).output.split())
+    rs2_conf = (tmp_path / "build" / "rs2.conf").read_text()
+    assert "route aspa 65543 providers 64497;" in rs2_conf and "aspa_check_upstream" in rs2_conf
     assert "ASPA path verification: 6 records (static aspa table); invalid paths tagged 64500:65521:21" in human
