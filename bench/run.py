@@ -2,8 +2,8 @@
 `birdc configure`; plus ixpctl's full-table self-check and the re-build after onboarding a member.
 
     .venv/bin/python bench/run.py [--sizes 20 200 1000] [--runs 3] [--slow 120] [--out /tmp/ixbench]
-                                  [--stages build parse live selfcheck onboard rtr openbgpd agreement lab serve]
-                                  [--stages build parse live selfcheck onboard agreement lab versions]
+                                  [--stages build parse live selfcheck onboard rtr openbgpd agreement lab serve
+                                            versions]
 
 Needs root (``unshare -n``), Debian ``bird2`` 2.0.12, ``/usr/bin/time``, and arouteserver in
 ``bench/.venv-ars`` (``python3 -m venv bench/.venv-ars && bench/.venv-ars/bin/pip install
@@ -251,8 +251,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/ixbench"))
     ap.add_argument("--stages", nargs="+",
                     default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "openbgpd", "agreement", "lab",
-                             "serve"])
-                    default=["build", "parse", "live", "selfcheck", "onboard", "rtr", "agreement", "lab", "versions"])
+                             "serve", "versions"])
     ap.add_argument("--tools", nargs="+", default=["ixpctl", "ars"])
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
     args = ap.parse_args()
