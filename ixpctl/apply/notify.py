@@ -5,7 +5,7 @@ source, a session down for longer than ``apply.alerts.session_down_minutes``).
 
 The reasons and fixes are the route servers' own texts, the ones `ixpctl check` prints
 (``analysis.selfcheck``: the chain's title and fix in English and French, plus details such as the
-ROA that makes a route invalid)."""
+ROA that makes a route invalid, also in both languages: ``details`` / ``details_fr``)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,10 @@ def member_body(inv: Inventory, member: Member, news: MemberNews, language: str,
             lines.append(f"      {t['why']} {reason}" + (f" [{r.code}]" if r.code is not None else ""))
             if fix:
                 lines.append(f"      {t['fix']} {fix}")
-            lines += [f"      {d}" for d in r.details]
+            # the detail sentences in the member's language (selfcheck writes both); English only
+            # when a French one is missing (a result held back by an older ixpctl has none)
+            details = r.details_fr if language == "fr" and r.details_fr else r.details
+            lines += [f"      {d}" for d in details]
         lines.append("")
     if news.fixed:
         lines.append(t["fixed"])

@@ -60,12 +60,15 @@ def test_member_emails_language_reason_fix_limit_optout(tmp_path, smtp_server): 
     body = fr.get_content()
     assert "Bonjour Member 1," in body and "198.18.30.0/24" in body
     assert "(chemin d'AS 64501)" in body and "pourquoi : RPKI invalide [14]" in body
-    assert "comment corriger : Corrigez le ROA" in body and "ROA 198.18.30.0/24 maxLength 24 authorises AS64999" in body
+    assert "comment corriger : Corrigez le ROA" in body and "le ROA 198.18.30.0/24 maxLength 24 autorise AS64999" in body
+    assert "authorises" not in body and "why:" not in body  # every sentence in French, the details too
     assert "Routes de nouveau acceptées (corrigées) :" in body and "198.18.10.0/24" in body
     en = smtp_server.to("noc@member2.example")[0]  # no notify_emails: the contact; no language: English
     assert en["Content-Language"] == "en" and "now filtered" in en["Subject"]
     assert "why: prefix not registered in IRR [12]" in en.get_content()
     assert "how to fix: Create a route/route6 object" in en.get_content()
+    assert "create the route object for 198.18.99.0/24 with origin AS64502 in" in en.get_content()  # English details
+    assert "créez" not in en.get_content()
     assert not smtp_server.to("noc@member3.example")
     # the same day again: held, nothing sent; the next day: sent, with what was held back
     intent, facts = policy_intent(tmp_path / "intent2"), policy_facts()
