@@ -1,4 +1,5 @@
-"""What one route server runs right now, read from its BIRD over the deploy target (local or ssh):
+"""What one route server runs right now, read from its BIRD (or OpenBGPD: ``live_openbgpd``) over the
+deploy target (local or ssh):
 sessions (established or not, accepted routes per session) and the routes it holds, accepted and
 filtered. This is the "before" of every apply: the guard rails compare the new build with it, the
 rollout compares the route server after its reload with it, the member e-mails come from it."""
@@ -72,8 +73,14 @@ def _member_routes(text: str, sessions: dict[str, Session], *, filtered: bool) -
     return out
 
 
-def read_live(name: str, target: Target, *, routes: bool = True) -> LiveState:
-    """The route server's sessions (and, with ``routes``, its member routes, accepted and filtered)."""
+def read_live(name: str, target: Target, *, routes: bool = True, daemon: str = "bird") -> LiveState:
+    """The route server's sessions (and, with ``routes``, its member routes, accepted and filtered).
+    ``daemon``: the route server's (``route_servers[].daemon``); OpenBGPD is read with bgpctl
+    (``live_openbgpd``)."""
+    if daemon == "openbgpd":
+        from .live_openbgpd import read_live_openbgpd
+
+        return read_live_openbgpd(name, target, routes=routes)
     sessions = {s.name: s for s in parse_protocols(_birdc(target, "show", "protocols", "all")) if s.proto == "BGP"}
     state = LiveState(name, sessions)
     if routes:

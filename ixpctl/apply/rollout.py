@@ -53,34 +53,37 @@ def still_changing(live: LiveState, impact: Impact) -> list[str]:
     return [name for name, expected in impact.expected.items() if live.imported(name) > expected]
 
 
-def settle(name: str, target: Target, before: LiveState, impact: Impact, rollout: Rollout) -> tuple[LiveState, list[str]]:
+def settle(name: str, target: Target, before: LiveState, impact: Impact, rollout: Rollout,
+           daemon: str = "bird") -> tuple[LiveState, list[str]]:
     """Wait for the route server to be back; (its state, what is still wrong: empty when settled)."""
     awaited = before.established() - set(impact.sessions_removed)
     start = time.monotonic()
     deadline = start + max(rollout.settle_seconds, rollout.observe_seconds)
     while True:
-        live = read_live(name, target, routes=False)
+        live = read_live(name, target, routes=False, daemon=daemon)
         problems = not_settled(live, awaited, impact, rollout)
         observed = time.monotonic() - start >= rollout.observe_seconds
         if (observed and not problems and not still_changing(live, impact)) or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
-    return read_live(name, target), problems
+    return read_live(name, target, daemon=daemon), problems
 
 
 def deploy_one(name: str, config: bytes, previous: bytes | None, target: Target, before: LiveState,
-               impact: Impact, rollout: Rollout, log: Callable[[str], None]) -> tuple[RsOutcome, LiveState | None]:
-    """Deploy ``config`` to one route server and verify it; DeployError (rolled back) when it is not back."""
+               impact: Impact, rollout: Rollout, log: Callable[[str], None],
+               daemon: str = "bird") -> tuple[RsOutcome, LiveState | None]:
+    """Deploy ``config`` to one route server and verify it; DeployError (rolled back) when it is not back.
+    ``daemon`` (``route_servers[].daemon``) picks the deploy path and the reader: BIRD or OpenBGPD."""
     out = RsOutcome(name, "deployed")
     try:
         report = deploy_route_server(name, config, target, verify_wait=rollout.settle_seconds,
-                                     expect_removed=impact.sessions_removed, log=log)
+                                     expect_removed=impact.sessions_removed, log=log, daemon=daemon)
     except DeployError as err:
         out.status = "rolled back" if "rolled back" in err.message else "refused"
         out.problems.append(err.message)
         raise _Failed(out, err) from None
     out.steps += report.steps
-    after, problems = settle(name, target, before, impact, rollout)
+    after, problems = settle(name, target, before, impact, rollout, daemon)
     out.after = after.summary()
     if not problems:
         out.steps.append(f"settled: {len(after.established())} sessions established, {len(after.accepted)} routes accepted")
@@ -92,7 +95,10 @@ def deploy_one(name: str, config: bytes, previous: bytes | None, target: Target,
         raise _Failed(out, DeployError(f"{name}: not back to normal after {rollout.settle_seconds:.0f} s "
                                        f"({'; '.join(problems[:5])}) and there is no previous config to put back"))
     try:
-        back = deploy_route_server(name, previous, target, verify_wait=rollout.settle_seconds, log=log)
+        # the way back drops the sessions this change added: not waited for (else the rollback
+        # would count them as "not back" and restore the new config again)
+        back = deploy_route_server(name, previous, target, verify_wait=rollout.settle_seconds, log=log,
+                                   expect_removed=impact.sessions_added, daemon=daemon)
         out.steps += [f"rollback: {s}" for s in back.steps]
         out.status = "rolled back"
     except DeployError as err:

@@ -22,6 +22,7 @@ from typing import Any
 from ..base.generations import generation_of
 from ..build import build
 from ..deploy.manifest import check_built
+from ..deploy.openbgpd import openbgpd_settings
 from ..deploy.target import Target, target_for
 from ..errors import ApplyRefused, DeployError, IxpctlError, SourceError
 from ..inventory.loader import LoadedInventory
@@ -85,6 +86,16 @@ def _exclusive(state_dir: Path) -> Iterator[None]:
             raise DeployError(f"another `ixpctl apply` is running (it holds {state_dir / 'apply.lock'}): "
                               "nothing was done", fix="wait for it to finish (see `ixpctl apply --history`)") from None
         yield
+
+
+def _header(config: bytes) -> str:
+    """The generated config's leading comment block (BIRD's and bgpd's headers name DEMO MODE there)."""
+    out = []
+    for line in config.decode(errors="replace").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        out.append(line)
+    return "\n".join(out)
 
 
 def fingerprint(configs: dict[str, bytes]) -> str:
@@ -152,12 +163,7 @@ class Apply:
                 raise
             self._alert("build failed", err.message)
             self._fail(h.ERROR, err)
-        servers = [rs for rs in self.inv.route_servers if rs.daemon == "bird"]
-        for rs in self.inv.route_servers:
-            if rs.daemon != "bird":
-                self.record.route_servers.append(RsOutcome(rs.name, "skipped", problems=[
-                    "apply deploys BIRD route servers; deploy this one with its own deploy command"]).to_json())
-        plan = self._plan(servers, result)
+        plan = self._plan(self.inv.route_servers, result)  # BIRD and OpenBGPD ones, in inventory order
         self.record.fingerprint = fingerprint({n: p["config"] for n, p in plan.items()})
         self.record.impacts = [p["impact"].to_json() for p in plan.values()]
         why = refusals([p["impact"] for p in plan.values()], self.settings.guard,
@@ -260,14 +266,16 @@ class Apply:
             generation = generation_of(c.path)
             config = (generation / c.path.name).read_bytes()
             check_built(self.build_dir, c.path.name, config, generation=generation)
-            head = config.decode(errors="replace").split("\nlog ", 1)[0]
+            head = _header(config)
             if "DEMO MODE" in head and not self.opts.allow_demo:
                 self._fail(h.ERROR, DeployError(f"{rs.name}: the inventory is in DEMO MODE (fictional resources)",
                                                 fix="remove ixp.fictional_resources, or --allow-demo in a lab"))
             target = self.opts.target_factory(rs)
+            if rs.daemon == "openbgpd":  # OpenBGPD's config path and socket where BIRD's defaults were left
+                target.settings = openbgpd_settings(target.settings)
             try:
-                live = read_live(rs.name, target)
-                running = target.read(rs.deploy.config_path)
+                live = read_live(rs.name, target, daemon=rs.daemon)
+                running = target.read(target.settings.config_path)
             except DeployError as err:
                 self._alert("route server unreachable", err.message)
                 self._fail(h.ERROR, err)
@@ -290,7 +298,8 @@ class Apply:
             self.opts.log(f"{name}: deploying")
             try:
                 outcome, after = deploy_one(name, p["config"], p["running"], p["target"], p["live"], p["impact"],
-                                            self.settings.rollout, lambda m, n=name: self.opts.log(f"{n}: {m}"))
+                                            self.settings.rollout, lambda m, n=name: self.opts.log(f"{n}: {m}"),
+                                            daemon=p["rs"].daemon)
             except Failed as failed:
                 self.record.route_servers.append(failed.outcome.to_json())
                 rest = names[i + 1:]

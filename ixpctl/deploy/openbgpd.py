@@ -12,7 +12,7 @@ operations (``rs.py``) with bgpd's tools.
    reload failed", e.g. a ``listen on`` address the host lacks, which ``bgpd -n`` cannot see), so
    success is bgpd's own answer "request processed"; bgpd keeps running the old config then;
 6. verify: every neighbour Established before (``bgpctl -j show neighbor``) is Established again
-   within the wait;
+   within the wait, except those the new config drops on purpose (``expect_removed``, as for BIRD);
 7. on any failure after the swap: ``.prev`` back, ``bgpctl reload``, and the report says what
    happened.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ..errors import DeployError, InputError
 from ..inventory.models import DeployTarget
@@ -49,13 +49,15 @@ def openbgpd_settings(settings: DeployTarget) -> DeployTarget:
 
 def deploy_openbgpd(name: str, config: bytes, target: Target, *, dry_run: bool = False,
                     confirm_timeout: int | None = None, verify_wait: float = 60.0,
-                    log: Callable[[str], None] = lambda msg: None) -> DeployReport:
+                    log: Callable[[str], None] = lambda msg: None,
+                    expect_removed: Collection[str] = ()) -> DeployReport:
     if confirm_timeout:
         raise InputError(f"{name} runs OpenBGPD, which has no timed reload like BIRD's `configure timeout`",
                          fix="deploy it without --confirm-timeout (ixpctl rolls back itself when sessions "
                              "do not come back)")
     target.settings = openbgpd_settings(target.settings)
-    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log)
+    run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
+               frozenset(expect_removed))
     if dry_run:
         _dry_run(run)
         return run.report
@@ -104,6 +106,7 @@ def _deploy(run: _Run, verify_wait: float) -> None:
     else:
         run.step(f"{run.path} already holds this config: reloading bgpd so it surely runs it")
     run.report.sessions_before = _established(target) or []
+    awaited = [n for n in run.report.sessions_before if n not in run.expect_removed]
     if swap:
         if running is not None:
             target.link(run.path, run.prev)
@@ -112,8 +115,8 @@ def _deploy(run: _Run, verify_wait: float) -> None:
     try:
         _reload(target, process)
         run.step("bgpctl reload: request processed")
-        run.report.sessions_after = _wait_for_sessions(target, run.report.sessions_before, verify_wait)
-        missing = sorted(set(run.report.sessions_before) - set(run.report.sessions_after))
+        run.report.sessions_after = _wait_for_sessions(target, awaited, verify_wait)
+        missing = sorted(set(awaited) - set(run.report.sessions_after))
         if missing:
             raise DeployError(f"{run.name}: {len(missing)} session(s) did not come back: {', '.join(missing[:10])}")
         run.step(f"verified: {len(run.report.sessions_after)} session(s) established")

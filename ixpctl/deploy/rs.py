@@ -139,7 +139,7 @@ def deploy_route_server(name: str, config: bytes, target: Target, *, dry_run: bo
         from .openbgpd import deploy_openbgpd
 
         return deploy_openbgpd(name, config, target, dry_run=dry_run, confirm_timeout=confirm_timeout,
-                               verify_wait=verify_wait, log=log)
+                               verify_wait=verify_wait, log=log, expect_removed=expect_removed)
     run = _Run(name, config, target, DeployReport(name, target.describe(), dry_run=dry_run), log,
                frozenset(expect_removed))
     if dry_run:

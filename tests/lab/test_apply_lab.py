@@ -219,7 +219,8 @@ def test_apply_end_to_end(apply_lab, monkeypatch):
     assert letter["Content-Language"] == "fr" and "désormais filtrée" in letter["Subject"]
     body = letter.get_content()
     assert "Bonjour Member 1" in body and "198.18.1.0/24" in body and "RPKI" in body
-    assert "comment corriger" in body and "ROA 198.18.1.0/24 maxLength 24 authorises AS64999" in body
+    assert "comment corriger" in body and "le ROA 198.18.1.0/24 maxLength 24 autorise AS64999" in body
+    assert "authorises" not in body  # the details in French too
     assert [n["status"] for n in record["notifications"]] == ["sent"]
     # the same day again: nothing new for AS64501, and never a second e-mail the same day
     again = _apply(root, inv([M1, M2, M3]))

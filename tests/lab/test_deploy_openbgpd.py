@@ -78,6 +78,17 @@ def test_sessions_not_coming_back_roll_back(bgpdlab):
     bgpdlab.wait_established()  # the restored config brings the member back
 
 
+def test_sessions_dropped_on_purpose_are_not_waited_for(bgpdlab):
+    """``expect_removed`` (ixpctl apply passes the sessions the new build drops): the member's
+    session goes away with the new config, and that is the deploy's success, not a rollback."""
+    text = bgpd_config(bgpdlab.socket)
+    without = text[:text.index("neighbor ")] + "network 198.51.100.0/24\n"  # the neighbour removed
+    report = _deploy(bgpdlab, without, verify_wait=4, expect_removed=["member1"])
+    assert report.changed and not report.rolled_back and report.sessions_before == ["member1"]
+    assert report.sessions_after == [] and bgpdlab.config.read_text() == without
+    assert "verified: 0 session(s) established" in report.steps
+
+
 def test_bgpd_not_running_is_refused(bgpdlab):
     before = bgpdlab.config.read_bytes()
     bgpdlab.stop_rs()

@@ -1,0 +1,147 @@
+"""`ixpctl apply` with one route server of each daemon: rs1 on BIRD, rs2 on OpenBGPD (a real bgpd
+in its network namespace, ``route_servers[].daemon: openbgpd``), three BIRD members, a real SMTP
+server (aiosmtpd) on 127.0.0.1. Each run goes through the CLI and is judged where it shows: the
+routes the members receive from each route server, the config files, the alert that arrived, the
+run record. One lab for every step (torn down by recorded PIDs and names, even on failure):
+
+1. AS64503 removed (the guard allows it here): deployed to rs1 then rs2 — bgpd drops the session
+   on purpose (``expect_removed``) and the rollout does not wait for it; its routes are gone;
+2. AS64503 added back: deployed to both; its routes reach AS64501 from rs1 AND from rs2, and the
+   guard read rs2's accepted routes through bgpctl (the accepted-route count rs2 was held to);
+3. rs1's reload fails (an MD5 secret AS64502 does not have): rs1 rolled back, rs2 (OpenBGPD)
+   untouched, alert;
+4. rs2's reload fails (its address moves to one its host lacks: bgpd refuses the file): rs2 rolled
+   back to the config it ran, its members keep their routes; rs1 unchanged. Last, because OpenBGPD
+   7.7 may refuse further reloads after a failed one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.lab.test_apply_lab import M1, M2, M3, PREFIXES, _apply, _config, _facts, _inventory, _received
+from tests.support.builders import write_inventory
+from tests.support.mailbox import smtp_server  # noqa: F401
+
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(600)]
+
+
+def _mixed(members: list[int], *, root: Path, deploy: dict | None = None, smtp_port: int = 25,
+           rs2: dict | None = None, **kw) -> dict:
+    data = _inventory(members, root=root, deploy=deploy, smtp_port=smtp_port, **kw)
+    data["route_servers"][1].update(daemon="openbgpd", **(rs2 or {}))
+    # removing one member of three is intended here (step 1); the refusal itself is test_apply_lab's
+    data["apply"]["guard"] = {"max_removed_share": 0.5, "refuse_member_wipe": False}
+    return data
+
+
+@pytest.fixture
+def mixed_lab(tmp_path, smtp_server):  # noqa: F811
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces)")
+    if shutil.which("bird") is None or shutil.which("bgpd") is None:
+        pytest.skip("bird and bgpd (openbgpd) needed")
+    from ixpctl.lab import Lab, LabConfig
+    from ixpctl.lab.lab import vrps_json
+    from ixpctl.sources.snapshot_write import write_snapshot
+
+    root = tmp_path / "ixp"
+    root.mkdir()
+    (root / "vrps.json").write_text(json.dumps(vrps_json([("198.18.1.0/24", 24, M1)])))
+    write_snapshot(_facts(), root / "snapshot")
+    lab_inv = write_inventory(root / "lab-inventory", _mixed([M1, M2, M3], root=root))
+    config = LabConfig(inventory=lab_inv, policy=REPO / "policies" / "default.yml", snapshot=root / "snapshot",
+                       rpki="static", baseline=True)
+    lab = Lab.up(config, base=tmp_path / "lab")
+    try:
+        lab.wait_established(60)
+        deploy = {}
+        for rs in lab.state.info["route_servers"]:
+            deploy[rs["name"]] = {"host": "localhost", "config_path": rs["config"], "control_socket": rs["socket"]}
+            if rs.get("daemon") == "openbgpd":
+                deploy[rs["name"]].update(bgpd_binary=rs["bgpd"], bgpctl_binary=rs["bgpctl"])
+        assert lab.daemon("rs2") == "openbgpd" and lab.daemon("rs1") == "bird"
+        yield lab, root, deploy, smtp_server
+    finally:
+        lab.down()
+
+
+def _statuses(record: dict) -> list[tuple[str, str]]:
+    return [(r["route_server"], r["status"]) for r in record["route_servers"]]
+
+
+def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
+    lab, root, deploy, mail = mixed_lab
+    monkeypatch.chdir(root)
+    inv = lambda members, **kw: _mixed(members, root=root, deploy=deploy, smtp_port=mail.port, **kw)
+    for rs in ("rs1", "rs2"):
+        assert _received(lab, M1, rs, PREFIXES[M3][0]), f"the lab starts with AS64503 on {rs}"
+
+    # 1. AS64503 removed: rs2's bgpd drops its session on purpose, the rollout does not wait for it
+    removed = _apply(root, inv([M1, M2]))
+    assert removed.exit_code == 0, removed.output
+    record = json.loads(removed.output)
+    assert _statuses(record) == [("rs1", "deployed"), ("rs2", "deployed")]
+    rs2_impact = record["impacts"][1]
+    assert rs2_impact["route_server"] == "rs2" and rs2_impact["sessions_removed"] == ["AS64503_1_v4"]
+    assert rs2_impact["accepted_now"] == 6  # read live through bgpctl: 2 routes from each of 3 members
+    assert sorted(m["prefix"] for m in rs2_impact["removed"]) == sorted(PREFIXES[M3])
+    assert b"AS64503" not in _config(lab, "rs2") and b"neighbor" in _config(lab, "rs2")
+    for rs in ("rs1", "rs2"):
+        assert _received(lab, M1, rs, PREFIXES[M3][0], present=False), f"AS64503 still announced by {rs}"
+        assert _received(lab, M1, rs, PREFIXES[M2][0])
+
+    # 2. AS64503 added back: deployed to rs1, then rs2; its routes reach AS64501 from both
+    added = _apply(root, inv([M1, M2, M3]))
+    assert added.exit_code == 0, added.output
+    record = json.loads(added.output)
+    assert _statuses(record) == [("rs1", "deployed"), ("rs2", "deployed")]
+    assert [i["sessions_added"] for i in record["impacts"]] == [["AS64503_1_v4"], ["AS64503_1_v4"]]
+    rs2 = record["route_servers"][1]
+    assert any(s.startswith("bgpd -n on localhost: ok") for s in rs2["steps"])
+    assert "bgpctl reload: request processed" in rs2["steps"] and rs2["steps"][-1].startswith("settled: ")
+    for rs in ("rs1", "rs2"):
+        for prefix in PREFIXES[M3]:
+            assert _received(lab, M1, rs, prefix), f"{prefix} of AS64503 not received from {rs}"
+    # the route servers' live state after it, as apply reads it: AS64503's routes accepted on rs2 too
+    from ixpctl.apply.live import read_live
+    from ixpctl.deploy.target import LocalTarget
+    from ixpctl.inventory.models import DeployTarget
+
+    live = read_live("rs2", LocalTarget(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
+    assert sorted(r.prefix for r in live.accepted_by_member()[M3]) == sorted(PREFIXES[M3])
+    assert live.imported("AS64503_1_v4") == 2 and live.established() >= {"AS64501_1_v4", "AS64503_1_v4"}
+
+    # 3. rs1's reload fails (AS64502's sessions do not come back): rs1 rolled back, rs2 untouched
+    monkeypatch.setenv("TESTIX_MD5_M2", "s3cret-only-the-rs-knows")
+    before = {rs: _config(lab, rs) for rs in ("rs1", "rs2")}
+    broken = _apply(root, inv([M1, M2, M3], extra={M2: {"md5": {"env": "TESTIX_MD5_M2"}}}))
+    assert broken.exit_code == 5, broken.output
+    assert {rs: _config(lab, rs) for rs in ("rs1", "rs2")} == before
+    last = json.loads(_apply(root, inv([M1, M2, M3]), "--history").output)[0]
+    assert last["outcome"] == "failed" and _statuses(last) == [("rs1", "rolled back"), ("rs2", "untouched")]
+    alert = mail.to("ops@testix.example")[-1]
+    assert "deploy failed" in alert["Subject"] and "not deployed (untouched): rs2" in alert.get_content()
+    assert _received(lab, M1, "rs1", PREFIXES[M2][0]) and _received(lab, M1, "rs2", PREFIXES[M2][0])
+    monkeypatch.delenv("TESTIX_MD5_M2")
+
+    # 4. rs2's reload fails: its new address is not on its host, bgpd refuses the file on reload
+    before = {rs: _config(lab, rs) for rs in ("rs1", "rs2")}
+    moved = _apply(root, inv([M1, M2, M3], rs2={"ipv4": "192.0.2.3", "router_id": "192.0.2.3"}))
+    assert moved.exit_code == 5, moved.output
+    last = json.loads(_apply(root, inv([M1, M2, M3]), "--history").output)[0]
+    assert last["outcome"] == "failed" and _statuses(last) == [("rs1", "unchanged"), ("rs2", "rolled back")]
+    problem = last["route_servers"][1]["problems"][0]
+    assert "reload failed" in problem and "previous config was put back" in problem
+    assert {rs: _config(lab, rs) for rs in ("rs1", "rs2")} == before
+    assert not Path(next(r["config"] for r in lab.state.info["route_servers"] if r["name"] == "rs2") + ".new").exists()
+    alert = mail.to("ops@testix.example")[-1]
+    assert "deploy failed" in alert["Subject"] and "rs2" in alert.get_content()
+    for prefix in (PREFIXES[M2][0], PREFIXES[M3][0]):  # bgpd still runs the config it had
+        assert _received(lab, M1, "rs2", prefix)
