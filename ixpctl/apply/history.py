@@ -4,6 +4,13 @@ A run records what the change was (its fingerprint: the hashes of the configs it
 the predicted impact), the guard's verdict, who approved it, what each route server did, and what
 was sent to whom. ``--approve RUN_ID`` names a refused run: the approval holds only for a change
 with the same fingerprint, so a different change the next day is judged again.
+
+The files are also an interface (``ixpctl serve``'s "last deploy" metric, monitoring scripts), so
+their format is fixed and documented in README.md, "Run records": ``<state_dir>/runs/<run_id>.json``,
+written once when the run ends, atomically (a temporary ``.<name>.*.tmp`` renamed over it: a
+reader never sees half a record); ``run_id`` starts with the UTC start time
+(``YYYYMMDDTHHMMSSZ-xxxxxx``), so the names sort in time order. ``format`` is bumped only when a
+key changes meaning or goes away; new keys may appear without it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from typing import Any
 from ..base.fsutil import write_atomic
 from ..errors import InputError
 
+FORMAT = 1  # RunRecord.format: see the module docstring
+
 # outcome of a run
 DEPLOYED = "deployed"  # every route server got the new config
 UNCHANGED = "unchanged"  # nothing to deploy
@@ -26,6 +35,9 @@ STALE = "stale"  # a source was too old: nothing deployed
 FAILED = "failed"  # a deploy failed: rolled back, later route servers untouched
 DRY_RUN = "dry-run"
 ERROR = "error"  # the build or the refresh failed
+OUTCOMES = (DEPLOYED, UNCHANGED, REFUSED, STALE, FAILED, DRY_RUN, ERROR)
+# what a run did to one route server (RunRecord.route_servers[].status, rollout.RsOutcome)
+RS_STATUSES = ("deployed", "unchanged", "rolled back", "refused", "failed", "untouched")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -51,6 +63,7 @@ class RunRecord:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
+    format: int = FORMAT
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

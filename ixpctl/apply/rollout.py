@@ -25,7 +25,7 @@ from .live import LiveState, read_live
 @dataclass
 class RsOutcome:
     route_server: str
-    status: str  # deployed / unchanged / rolled back / untouched / skipped
+    status: str  # history.RS_STATUSES: deployed / unchanged / rolled back / refused / failed / untouched
     steps: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     after: dict[str, Any] | None = None

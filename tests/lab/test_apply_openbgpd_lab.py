@@ -145,3 +145,39 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     assert "deploy failed" in alert["Subject"] and "rs2" in alert.get_content()
     for prefix in (PREFIXES[M2][0], PREFIXES[M3][0]):  # bgpd still runs the config it had
         assert _received(lab, M1, "rs2", prefix)
+
+    # the run records, read as README "Run records" tells a monitoring reader to (`ixpctl serve`'s
+    # "last deploy" metric): plain JSON files, newest name last, no ixpctl code
+    records = _read_records(root / "state" / "runs")
+    assert [r["outcome"] for r in records] == ["deployed", "deployed", "failed", "failed"]
+    assert all(r["format"] == 1 and r["finished_at"] >= r["started_at"] for r in records)
+    last = _last_deploy(records)
+    assert last["run_id"] == records[3]["run_id"] and last["outcome"] == "failed"
+    assert {x["route_server"]: x["status"] for x in last["route_servers"]} == {"rs1": "unchanged",
+                                                                               "rs2": "rolled back"}
+    good = _last_deploy(records, ok=True)
+    assert good["run_id"] == records[1]["run_id"]  # step 2: the last change every route server took
+    per_rs = _last_deploy_per_rs(records)
+    assert per_rs["rs1"] == (records[2]["finished_at"], "rolled back")
+    assert per_rs["rs2"] == (records[3]["finished_at"], "rolled back")
+
+
+def _read_records(runs: Path) -> list[dict]:
+    """Every record, oldest first (the names start with the UTC start time)."""
+    return [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))]
+
+
+def _last_deploy(records: list[dict], ok: bool = False) -> dict | None:
+    """The newest run that deployed (``ok``) or tried to (outcome deployed or failed)."""
+    wanted = ("deployed",) if ok else ("deployed", "failed")
+    return next((r for r in reversed(records) if r["outcome"] in wanted), None)
+
+
+def _last_deploy_per_rs(records: list[dict]) -> dict[str, tuple[str, str]]:
+    """Per route server: (finished_at, status) of the newest run that changed or tried to change it."""
+    out: dict[str, tuple[str, str]] = {}
+    for r in records:
+        for x in r["route_servers"]:
+            if x["status"] in ("deployed", "rolled back", "refused", "failed"):
+                out[x["route_server"]] = (r["finished_at"], x["status"])
+    return out
