@@ -70,3 +70,21 @@ def test_within_tolerance_is_deployed(two_routes):
                                 Rollout(settle_seconds=5, observe_seconds=2, accepted_tolerance=0.5), print)
     assert outcome.status == "deployed" and lab.config.read_bytes() == losing
     assert [r.prefix for r in after.accepted] == ["198.18.1.0/24"]
+
+
+def test_rollback_does_not_wait_for_the_sessions_the_change_added(two_routes):
+    """The previous config lacks a session the change added (a new member): putting it back drops
+    that session on purpose; the rollback must not count it as "not back" (else it would restore
+    the new config again)."""
+    lab = two_routes
+    before = read_live("rs1", lab.target())
+    previous = b"router id 127.0.0.1;\nprotocol device { }\n"  # before the change: no member1 session
+    losing = rs_config().replace("import all;", "import where net != 198.18.2.0/24;").encode()
+    impact = Impact("rs1", 2, sessions_added=["member1"], expected={"member1": 2})
+    with pytest.raises(Failed) as exc:
+        deploy_one("rs1", losing, previous, lab.target(), before, impact, Rollout(settle_seconds=5, observe_seconds=2),
+                   print)
+    outcome = exc.value.outcome
+    assert outcome.status == "rolled back", outcome.problems
+    assert lab.config.read_bytes() == previous and lab.leftovers() == []
+    assert "member1" not in read_live("rs1", lab.target(), routes=False).sessions
