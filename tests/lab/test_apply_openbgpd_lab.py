@@ -10,9 +10,12 @@ run record. One lab for every step (torn down by recorded PIDs and names, even o
    guard read rs2's accepted routes through bgpctl (the accepted-route count rs2 was held to);
 3. rs1's reload fails (an MD5 secret AS64502 does not have): rs1 rolled back, rs2 (OpenBGPD)
    untouched, alert;
-4. rs2's reload fails (its address moves to one its host lacks: bgpd refuses the file): rs2 rolled
+4. a ROA makes a route of AS64501 RPKI invalid: filtered by both (rs2's reason read from its
+   Rejected RIB with bgpctl); AS64501 gets one e-mail, in French, the route listed once;
+5. rs2's reload fails (its address moves to one its host lacks: bgpd refuses the file): rs2 rolled
    back to the config it ran, its members keep their routes; rs1 unchanged. Last, because OpenBGPD
    7.7 may refuse further reloads after a failed one.
+Then the run records are read as README "Run records" says a monitoring reader should.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ from pathlib import Path
 
 import pytest
 
+from ixpctl.apply.live import read_live
+from ixpctl.deploy.target import LocalTarget
+from ixpctl.inventory.models import DeployTarget
+from ixpctl.lab.lab import vrps_json
+from ixpctl.sources.snapshot_write import write_snapshot
 from tests.conftest import REPO
 from tests.lab.test_apply_lab import M1, M2, M3, PREFIXES, _apply, _config, _facts, _inventory, _received
 from tests.support.builders import write_inventory
@@ -48,8 +56,6 @@ def mixed_lab(tmp_path, smtp_server):  # noqa: F811
     if shutil.which("bird") is None or shutil.which("bgpd") is None:
         pytest.skip("bird and bgpd (openbgpd) needed")
     from ixpctl.lab import Lab, LabConfig
-    from ixpctl.lab.lab import vrps_json
-    from ixpctl.sources.snapshot_write import write_snapshot
 
     root = tmp_path / "ixp"
     root.mkdir()
@@ -110,10 +116,6 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
         for prefix in PREFIXES[M3]:
             assert _received(lab, M1, rs, prefix), f"{prefix} of AS64503 not received from {rs}"
     # the route servers' live state after it, as apply reads it: AS64503's routes accepted on rs2 too
-    from ixpctl.apply.live import read_live
-    from ixpctl.deploy.target import LocalTarget
-    from ixpctl.inventory.models import DeployTarget
-
     live = read_live("rs2", LocalTarget(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
     assert sorted(r.prefix for r in live.accepted_by_member()[M3]) == sorted(PREFIXES[M3])
     assert live.imported("AS64503_1_v4") == 2 and live.established() >= {"AS64501_1_v4", "AS64503_1_v4"}
@@ -131,7 +133,26 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     assert _received(lab, M1, "rs1", PREFIXES[M2][0]) and _received(lab, M1, "rs2", PREFIXES[M2][0])
     monkeypatch.delenv("TESTIX_MD5_M2")
 
-    # 4. rs2's reload fails: its new address is not on its host, bgpd refuses the file on reload
+    # 4. a ROA now authorises AS64999 for 198.18.1.0/24: filtered on both route servers (rs2's
+    # Rejected RIB, read with bgpctl, carries the reason); AS64501 gets one e-mail, in French
+    (root / "vrps.json").write_text(json.dumps(vrps_json([("198.18.1.0/24", 24, 64999)])))
+    day = _apply(root, inv([M1, M2, M3]))
+    assert day.exit_code == 0, day.output
+    record = json.loads(day.output)
+    assert _statuses(record) == [("rs1", "deployed"), ("rs2", "deployed")]
+    assert [[m["prefix"] for m in i["removed"]] for i in record["impacts"]] == [["198.18.1.0/24"]] * 2
+    for rs in ("rs1", "rs2"):
+        assert _received(lab, M2, rs, "198.18.1.0/24", present=False) and _received(lab, M2, rs, "198.18.11.0/24")
+    live = read_live("rs2", LocalTarget(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
+    (invalid,) = [r for r in live.filtered if r.prefix == "198.18.1.0/24"]
+    assert invalid.protocol == "AS64501_1_v4" and invalid.reject_reason(64500).check == "rpki_invalid"
+    letters = mail.to("peering@member1.example")
+    assert len(letters) == 1 and letters[0]["Content-Language"] == "fr", record["notifications"]
+    body = letters[0].get_content()
+    assert "198.18.1.0/24" in body and "RPKI" in body and "le ROA 198.18.1.0/24 maxLength 24 autorise AS64999" in body
+    assert body.count("198.18.1.0/24  (") == 1  # filtered on both route servers: told once
+
+    # 5. rs2's reload fails: its new address is not on its host, bgpd refuses the file on reload
     before = {rs: _config(lab, rs) for rs in ("rs1", "rs2")}
     moved = _apply(root, inv([M1, M2, M3], rs2={"ipv4": "192.0.2.3", "router_id": "192.0.2.3"}))
     assert moved.exit_code == 5, moved.output
@@ -149,17 +170,17 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     # the run records, read as README "Run records" tells a monitoring reader to (`ixpctl serve`'s
     # "last deploy" metric): plain JSON files, newest name last, no ixpctl code
     records = _read_records(root / "state" / "runs")
-    assert [r["outcome"] for r in records] == ["deployed", "deployed", "failed", "failed"]
+    assert [r["outcome"] for r in records] == ["deployed", "deployed", "failed", "deployed", "failed"]
     assert all(r["format"] == 1 and r["finished_at"] >= r["started_at"] for r in records)
     last = _last_deploy(records)
-    assert last["run_id"] == records[3]["run_id"] and last["outcome"] == "failed"
+    assert last["run_id"] == records[4]["run_id"] and last["outcome"] == "failed"
     assert {x["route_server"]: x["status"] for x in last["route_servers"]} == {"rs1": "unchanged",
                                                                                "rs2": "rolled back"}
     good = _last_deploy(records, ok=True)
-    assert good["run_id"] == records[1]["run_id"]  # step 2: the last change every route server took
+    assert good["run_id"] == records[3]["run_id"]  # step 4: the last change every route server took
     per_rs = _last_deploy_per_rs(records)
-    assert per_rs["rs1"] == (records[2]["finished_at"], "rolled back")
-    assert per_rs["rs2"] == (records[3]["finished_at"], "rolled back")
+    assert per_rs["rs1"] == (records[3]["finished_at"], "deployed")
+    assert per_rs["rs2"] == (records[4]["finished_at"], "rolled back")
 
 
 def _read_records(runs: Path) -> list[dict]:
