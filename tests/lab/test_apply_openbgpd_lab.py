@@ -4,6 +4,8 @@ server (aiosmtpd) on 127.0.0.1. Each run goes through the CLI and is judged wher
 routes the members receive from each route server, the config files, the alert that arrived, the
 run record. One lab for every step (torn down by recorded PIDs and names, even on failure):
 
+rs2 is reached over SSH (a real OpenSSH server in its namespace, tests/support/sshd.py), rs1 locally.
+
 1. AS64503 removed (the guard allows it here): deployed to rs1 then rs2 — bgpd drops the session
    on purpose (``expect_removed``) and the rollout does not wait for it; its routes are gone;
 2. AS64503 added back: deployed to both; its routes reach AS64501 from rs1 AND from rs2, and the
@@ -28,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from ixpctl.apply.live import read_live
-from ixpctl.deploy.target import LocalTarget
+from ixpctl.deploy.target import target_for
 from ixpctl.inventory.models import DeployTarget
 from ixpctl.lab.lab import vrps_json
 from ixpctl.sources.snapshot_write import write_snapshot
@@ -36,6 +38,7 @@ from tests.conftest import REPO
 from tests.lab.test_apply_lab import M1, M2, M3, PREFIXES, _apply, _config, _facts, _inventory, _received
 from tests.support.builders import write_inventory
 from tests.support.mailbox import smtp_server  # noqa: F401
+from tests.support.sshd import HOST, PORT, Sshd, have_openssh
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(600)]
 
@@ -65,6 +68,7 @@ def mixed_lab(tmp_path, smtp_server):  # noqa: F811
     config = LabConfig(inventory=lab_inv, policy=REPO / "policies" / "default.yml", snapshot=root / "snapshot",
                        rpki="static", baseline=True)
     lab = Lab.up(config, base=tmp_path / "lab")
+    sshd = None
     try:
         lab.wait_established(60)
         deploy = {}
@@ -73,8 +77,14 @@ def mixed_lab(tmp_path, smtp_server):  # noqa: F811
             if rs.get("daemon") == "openbgpd":
                 deploy[rs["name"]].update(bgpd_binary=rs["bgpd"], bgpctl_binary=rs["bgpctl"])
         assert lab.daemon("rs2") == "openbgpd" and lab.daemon("rs1") == "bird"
-        yield lab, root, deploy, smtp_server
+        if have_openssh():  # the OpenBGPD rs2 is read and deployed through a real sshd in its namespace
+            sshd = Sshd(lab.state.info["route_servers"][1]["ns"], tmp_path)
+            sshd.start()
+            deploy["rs2"].update(host=HOST, port=PORT, user="root")
+        yield lab, root, deploy, smtp_server, sshd
     finally:
+        if sshd is not None:
+            sshd.stop()
         lab.down()
 
 
@@ -83,8 +93,11 @@ def _statuses(record: dict) -> list[tuple[str, str]]:
 
 
 def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
-    lab, root, deploy, mail = mixed_lab
+    lab, root, deploy, mail, sshd = mixed_lab
     monkeypatch.chdir(root)
+    if sshd is not None:
+        monkeypatch.setenv("IXPCTL_SSH", sshd.ssh_command)
+    where = f"root@{HOST}" if sshd is not None else "localhost"
     inv = lambda members, **kw: _mixed(members, root=root, deploy=deploy, smtp_port=mail.port, **kw)
     for rs in ("rs1", "rs2"):
         assert _received(lab, M1, rs, PREFIXES[M3][0]), f"the lab starts with AS64503 on {rs}"
@@ -110,13 +123,13 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     assert _statuses(record) == [("rs1", "deployed"), ("rs2", "deployed")]
     assert [i["sessions_added"] for i in record["impacts"]] == [["AS64503_1_v4"], ["AS64503_1_v4"]]
     rs2 = record["route_servers"][1]
-    assert any(s.startswith("bgpd -n on localhost: ok") for s in rs2["steps"])
+    assert any(s.startswith(f"bgpd -n on {where}: ok") for s in rs2["steps"])
     assert "bgpctl reload: request processed" in rs2["steps"] and rs2["steps"][-1].startswith("settled: ")
     for rs in ("rs1", "rs2"):
         for prefix in PREFIXES[M3]:
             assert _received(lab, M1, rs, prefix), f"{prefix} of AS64503 not received from {rs}"
     # the route servers' live state after it, as apply reads it: AS64503's routes accepted on rs2 too
-    live = read_live("rs2", LocalTarget(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
+    live = read_live("rs2", target_for(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
     assert sorted(r.prefix for r in live.accepted_by_member()[M3]) == sorted(PREFIXES[M3])
     assert live.imported("AS64503_1_v4") == 2 and live.established() >= {"AS64501_1_v4", "AS64503_1_v4"}
 
@@ -143,7 +156,7 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     assert [[m["prefix"] for m in i["removed"]] for i in record["impacts"]] == [["198.18.1.0/24"]] * 2
     for rs in ("rs1", "rs2"):
         assert _received(lab, M2, rs, "198.18.1.0/24", present=False) and _received(lab, M2, rs, "198.18.11.0/24")
-    live = read_live("rs2", LocalTarget(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
+    live = read_live("rs2", target_for(DeployTarget(**deploy["rs2"])), daemon="openbgpd")
     (invalid,) = [r for r in live.filtered if r.prefix == "198.18.1.0/24"]
     assert invalid.protocol == "AS64501_1_v4" and invalid.reject_reason(64500).check == "rpki_invalid"
     letters = mail.to("peering@member1.example")
@@ -162,6 +175,8 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     assert "reload failed" in problem and "previous config was put back" in problem
     assert {rs: _config(lab, rs) for rs in ("rs1", "rs2")} == before
     assert not Path(next(r["config"] for r in lab.state.info["route_servers"] if r["name"] == "rs2") + ".new").exists()
+    if sshd is not None:  # rs2 was read, deployed and rolled back through the real sshd, with its key
+        assert "Accepted publickey for root" in sshd.log()
     alert = mail.to("ops@testix.example")[-1]
     assert "deploy failed" in alert["Subject"] and "rs2" in alert.get_content()
     for prefix in (PREFIXES[M2][0], PREFIXES[M3][0]):  # bgpd still runs the config it had
