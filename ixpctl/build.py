@@ -72,6 +72,7 @@ class BuildResult:
                     "sessions": sessions[m.asn],
                     "prefixes4": sizes.get(m.prefix_set4, 0), "prefixes6": sizes.get(m.prefix_set6, 0),
                     "origins": origins.get(m.origin_set, 0),
+                    **({"origins6": origins.get(m.origin_set6, 0)} if m.origin_set6 else {}),
                     "max_prefix4": m.max_prefix4, "max_prefix6": m.max_prefix6,
                     "warnings": m.warnings,
                 })

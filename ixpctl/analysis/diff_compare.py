@@ -115,6 +115,9 @@ def _member_fingerprint(intent: RouteServerIntent, asn: int, cache: _Cache) -> s
         data[key] = pset.entries if pset else None
     origin = intent.asn_set(member.origin_set)
     data["origin_set"] = origin.asns if origin else None
+    if member.origin_set6 is not None:  # per-family AS-SETs: the IPv6 routes' own origins
+        origin6 = intent.asn_set(member.origin_set6)
+        data["origin_set6"] = origin6.asns if origin6 else None
     data.pop("warnings", None)
     data["name"] = None  # display only
     sessions = [asdict(s) for s in intent.sessions if s.member_asn == asn]
@@ -226,6 +229,9 @@ def _intent_view(intent: RouteServerIntent, mi: MemberIntent) -> dict[str, Any]:
     view["irr_prefixes4"] = len(p4.entries) if p4 else 0
     view["irr_prefixes6"] = len(p6.entries) if p6 else 0
     view["origin_asns"] = sorted(a for a in (origins.asns if origins else []) if a)
+    if mi.origin_set6 is not None:  # per-family AS-SETs: origin_asns is IPv4's, this IPv6's
+        origins6 = intent.asn_set(mi.origin_set6)
+        view["origin_asns6"] = sorted(a for a in (origins6.asns if origins6 else []) if a)
     return view
 
 

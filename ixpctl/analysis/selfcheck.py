@@ -170,10 +170,11 @@ def irr_announcements(intent: RouteServerIntent, facts: Facts, member_asn: int,
     member = intent.member(member_asn)
     if member is None:
         return []
-    origins = set(intent.asn_set(member.origin_set).asns) if intent.asn_set(member.origin_set) else {member_asn}
     out = []
     seen = set()
-    for set_name in (member.prefix_set4, member.prefix_set6):
+    for afi, set_name in ((4, member.prefix_set4), (6, member.prefix_set6)):
+        oset = intent.asn_set(member.origin_set_for(afi))  # per-family AS-SETs: the family's own origins
+        origins = set(oset.asns) if oset else {member_asn}
         pset = intent.prefix_set(set_name)
         for prefix, lo, _hi in (pset.entries if pset else []):
             net = ip_network(prefix)

@@ -290,8 +290,8 @@ class Member(Strict):
     status: Literal["planned", "active", "disabled"] = "active"
     as_sets: list[str] | Literal["from_peeringdb"] = Field(default_factory=list, alias="as_set")
     # Per-family AS-SETs (AS-FOO for IPv4, AS-FOO-V6 for IPv6, as several large networks publish):
-    # each narrows its family's prefix filter to its own expansion; as_set stays the default of the
-    # other family. Origin ASNs stay the union of every set (one origin check per member).
+    # each narrows its family's prefix filter AND origin check to its own expansion; as_set stays
+    # the default of the other family (policy/intent.py: origin_set / origin_set6).
     as_set_ipv4: list[str] | None = None
     as_set_ipv6: list[str] | None = None
     contact: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

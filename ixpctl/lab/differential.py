@@ -37,7 +37,10 @@ def random_routes(intent: RouteServerIntent, member_asn: int, own4: str, own6: s
         raise IxpctlError(f"AS{member_asn} is not a member on {intent.name}")
     mine4 = [p for p, lo, _ in intent.prefix_set(member.prefix_set4).entries] if member.prefix_set4 else []
     mine6 = [p for p, lo, _ in intent.prefix_set(member.prefix_set6).entries] if member.prefix_set6 else []
-    origins = intent.asn_set(member.origin_set).asns
+    # per family (a member with per-family AS-SETs has two origin sets); paths draw from both, so
+    # an IPv6 route may carry an origin only the IPv4 set lists (which the route servers must reject)
+    family_origins = {afi: intent.asn_set(member.origin_set_for(afi)).asns for afi in (4, 6)}
+    origins = sorted(set(family_origins[4]) | set(family_origins[6]))
     others4 = [p for s in intent.prefix_sets if s.afi == 4 and s.name != member.prefix_set4 for p, _, _ in s.entries]
     others6 = [p for s in intent.prefix_sets if s.afi == 6 and s.name != member.prefix_set6 for p, _, _ in s.entries]
     vrp4 = [p for p, _, _ in intent.vrps4]
@@ -112,7 +115,7 @@ def random_routes(intent: RouteServerIntent, member_asn: int, own4: str, own6: s
     while len(out) < n and attempts < n * 50:
         attempts += 1
         afi = 6 if own6 and rnd.random() < 0.35 else 4
-        roas = [v for v in (intent.vrps6 if afi == 6 else intent.vrps4) if v[2] in origins]
+        roas = [v for v in (intent.vrps6 if afi == 6 else intent.vrps4) if v[2] in family_origins[afi]]
         forced = None
         if roas and rnd.random() < 0.25:  # space authorised by a ROA of one of the member's origins
             vp, vmax, forced = rnd.choice(roas)

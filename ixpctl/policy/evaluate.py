@@ -298,7 +298,7 @@ class PolicyEngine:
             self._reject("never_via_rs")
 
     def _check_irr_origin(self, route, session, member: MemberIntent, state):
-        if path_last(route.as_path) not in self.origin_sets.get(member.origin_set, set()):
+        if path_last(route.as_path) not in self.origin_sets.get(member.origin_set_for(state.afi), set()):
             if member.enforce_origin:
                 self._reject("irr_origin")
             self._tag(state, BY_NAME["irr_origin"].code)

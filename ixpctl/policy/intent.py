@@ -81,6 +81,23 @@ def _of_family(exps: list[IrrExpansion], only: list[str] | None, member: Member)
     return chosen or exps
 
 
+def _origin_sets(registry: _SetRegistry, member: Member, mp: Policy, origins: list[int],
+                 exps4: list[IrrExpansion], exps6: list[IrrExpansion],
+                 sources: tuple[list[str], list[str], list[str]], monitor: bool) -> tuple[str, str | None]:
+    """The origin sets of a member: one for both families (the union of its expansions), or, with
+    per-family AS-SETs whose origins differ, one per family (its own sets' ASNs plus the white list)
+    so an origin only the IPv4 AS-SET lists is not accepted on IPv6, and the reverse."""
+    src, s4, s6 = sources
+    if monitor or not member.family_as_sets():
+        return registry.asns(origins or [0], src, member.asn), None
+    white = set(mp.lists.white_list_asns)
+    o4 = sorted({a for e in exps4 for a in e.asns} | white)
+    o6 = sorted({a for e in exps6 for a in e.asns} | white)
+    if o4 == o6:
+        return registry.asns(o4 or [0], s4, member.asn), None
+    return registry.asns(o4 or [0], s4, member.asn), registry.asns(o6 or [0], s6, member.asn)
+
+
 def _expansions(member: Member, facts: Facts, policy: Policy) -> tuple[list[str], list[IrrExpansion], list[str]]:
     queries, warnings = member_queries(member, facts)
     found = []
@@ -196,8 +213,9 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         mp = effective_policy(policy, member.policy, loaded.locate, ("members", index, "policy"))
         queries, exps, mwarn = _expansions(member, facts, mp)
         origins = sorted({a for e in exps for a in e.asns} | set(mp.lists.white_list_asns))
-        p4 = [p for e in _of_family(exps, member.as_set_ipv4, member) for p in e.prefixes4]
-        p6 = [p for e in _of_family(exps, member.as_set_ipv6, member) for p in e.prefixes6]
+        exps4, exps6 = _of_family(exps, member.as_set_ipv4, member), _of_family(exps, member.as_set_ipv6, member)
+        p4 = [p for e in exps4 for p in e.prefixes4]
+        p6 = [p for e in exps6 for p in e.prefixes6]
         l4, l6 = mp.prefixes.length.ipv4, mp.prefixes.length.ipv6
         if mp.irr.allow_more_specifics:
             p4, p6 = _widen(p4, l4.max), _widen(p6, l6.max)
@@ -212,6 +230,13 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
             # in every back end (BIRD, OpenBGPD, the evaluator) without a special case in any.
             origins, p4, p6, wl4, wl6, bh = [], [], [], [], [], False
             src = [f"AS{member.asn} is a monitor: accepts nothing"]
+        from4 = from6 = src
+        if member.family_as_sets() and not monitor:  # each family's sets name what they came from
+            white = ["white list"] if mp.lists.white_list_asns else []
+            from4 = [e.query for e in exps4] + (["white list"] if wl4 else white)
+            from6 = [e.query for e in exps6] + (["white list"] if wl6 else white)
+        origin_set, origin_set6 = _origin_sets(registry, member, mp, origins, exps4, exps6,
+                                               (src, from4, from6), monitor)
         bl4 = [(str(n), n.prefixlen, 32) for n in mp.lists.black_list_prefixes if n.version == 4]
         bl6 = [(str(n), n.prefixlen, 128) for n in mp.lists.black_list_prefixes if n.version == 6]
         net = facts.network(member.asn)
@@ -224,13 +249,13 @@ def compile_route_server(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: 
         addresses = [str(a) for c in member.connections for a in (c.ipv4, c.ipv6) if a is not None]
         mi = MemberIntent(
             asn=member.asn, name=member.name, as_sets=queries,
-            origin_set=registry.asns(origins or [0], src, member.asn),
-            prefix_set4=registry.prefixes("irr", 4, p4 + wl4, src, member.asn),
-            prefix_set6=registry.prefixes("irr", 6, p6 + wl6, src, member.asn),
+            origin_set=origin_set, origin_set6=origin_set6,
+            prefix_set4=registry.prefixes("irr", 4, p4 + wl4, from4, member.asn),
+            prefix_set6=registry.prefixes("irr", 6, p6 + wl6, from6, member.asn),
             blackhole_set4=registry.prefixes("bh", 4, _blackhole_ranges(p4 + wl4, mp.blackhole.max_length_ipv4),
-                                             src, member.asn) if bh else None,
+                                             from4, member.asn) if bh else None,
             blackhole_set6=registry.prefixes("bh", 6, _blackhole_ranges(p6 + wl6, mp.blackhole.max_length_ipv6),
-                                             src, member.asn) if bh else None,
+                                             from6, member.asn) if bh else None,
             black_list4=registry.prefixes("bl", 4, bl4, [f"AS{member.asn} black list"], member.asn) if bl4 else None,
             black_list6=registry.prefixes("bl", 6, bl6, [f"AS{member.asn} black list"], member.asn) if bl6 else None,
             addresses=addresses,

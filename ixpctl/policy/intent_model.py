@@ -37,7 +37,7 @@ class MemberIntent:
     asn: int
     name: str
     as_sets: list[str]  # what was expanded (after PeeringDB / fallback resolution)
-    origin_set: str  # AsnSet name
+    origin_set: str  # AsnSet name: the origins of IPv4 routes, and of IPv6 ones unless origin_set6
     prefix_set4: str  # PrefixSet names
     prefix_set6: str
     blackhole_set4: str | None
@@ -62,6 +62,14 @@ class MemberIntent:
     limit_action: str
     restart_after: int
     warnings: list[str] = field(default_factory=list)
+    # A member with per-family AS-SETs (as_set_ipv4 / as_set_ipv6) whose families expand to different
+    # origin ASNs: IPv6 routes are checked against this set, IPv4 ones against origin_set. None (every
+    # other member) keeps one set for both families, so their configs do not change.
+    origin_set6: str | None = None
+
+    def origin_set_for(self, afi: int) -> str:
+        """The AsnSet name the origin check of a route of family ``afi`` uses."""
+        return self.origin_set6 if afi == 6 and self.origin_set6 is not None else self.origin_set
 
 
 @dataclass

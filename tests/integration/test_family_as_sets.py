@@ -1,7 +1,9 @@
 """Per-family AS-SETs (``as_set`` for IPv4, ``as_set_ipv6: AS-FOO-V6``): each family's prefix filter
-holds only its own set's expansion (the union used to widen both), the origins stay the union; the
-refresh expands both; the evaluator and a real BIRD decide the same. OpenBGPD renders the same
-per-family prefix sets (``prefix_set4``/``prefix_set6`` of the intent), as it does for every member."""
+AND origin check hold only its own set's expansion (the union used to widen both); the refresh
+expands both; the evaluator and a real BIRD decide the same. OpenBGPD renders the same per-family
+prefix and origin sets (``prefix_set4``/``prefix_set6``, ``origin_set``/``origin_set6``) and ``bgpd -n``
+accepts them; the conformance lab (lab/conformance, cases irr-origin-per-family-*) judges both
+daemons at the receiving members. A member without per-family sets keeps one origin set."""
 
 from __future__ import annotations
 
@@ -45,7 +47,24 @@ def test_each_family_uses_its_own_set(tmp_path):
     mi = next(m for m in intent.members if m.asn == ASN)
     assert [e[0] for e in intent.prefix_set(mi.prefix_set4).entries] == ["198.18.80.0/24"]
     assert [e[0] for e in intent.prefix_set(mi.prefix_set6).entries] == ["2001:db8:6666::/48"]
-    assert sorted(intent.asn_set(mi.origin_set).asns) == [ASN, 64510]
+    # origins per family too: 64510 is only in the IPv6 set
+    assert sorted(intent.asn_set(mi.origin_set_for(4)).asns) == [ASN]
+    assert sorted(intent.asn_set(mi.origin_set_for(6)).asns) == [ASN, 64510]
+    plain = next(m for m in intent.members if m.asn != ASN)
+    assert plain.origin_set6 is None and plain.origin_set_for(6) == plain.origin_set
+
+
+def test_same_origins_in_both_families_keep_one_set(tmp_path):
+    data = base_inventory(members=0)
+    data["members"].append({**make_member(4), "as_set": "RIPE::AS-FOUR", "as_set_ipv6": "RIPE::AS-FOUR-V6"})
+    loaded = load_inventory(write_inventory(tmp_path / "inv", data))
+    facts = policy_facts()
+    facts.irr["RIPE::AS-FOUR"] = IrrExpansion("RIPE::AS-FOUR", [ASN], [("198.18.80.0/24", 24, 24)], [])
+    facts.irr["RIPE::AS-FOUR-V6"] = IrrExpansion("RIPE::AS-FOUR-V6", [ASN], [], [("2001:db8:6666::/48", 48, 48)])
+    intent = compile_route_server(loaded, load_policy(REPO / "policies" / "default.yml"), facts,
+                                  loaded.inventory.route_servers[0])
+    mi = intent.member(ASN)
+    assert mi.origin_set6 is None and intent.asn_set(mi.origin_set).asns == [ASN]
 
 
 @pytest.mark.skipif(shutil.which("bird") is None, reason="bird (Debian bird2) not installed")
@@ -56,7 +75,10 @@ def test_bird_and_the_evaluator_agree(tmp_path):
     cases = [(s4.name, Route.make("198.18.80.0/24", [ASN], s4.neighbor), True),
              (s4.name, Route.make("198.18.81.0/24", [ASN], s4.neighbor), False),  # the IPv6 set's
              (s6.name, Route.make("2001:db8:6666::/48", [ASN], s6.neighbor), True),
-             (s6.name, Route.make("2001:db8:4444::/48", [ASN], s6.neighbor), False)]  # the IPv4 set's
+             (s6.name, Route.make("2001:db8:4444::/48", [ASN], s6.neighbor), False),  # the IPv4 set's
+             # the origin check: 64510 is only in the IPv6 AS-SET
+             (s6.name, Route.make("2001:db8:6666::/48", [ASN, 64510], s6.neighbor), True),
+             (s4.name, Route.make("198.18.80.0/24", [ASN, 64510], s4.neighbor), False)]
     engine = PolicyEngine(intent)
     (tmp_path / "bird").mkdir()
     bird = BirdHarness(tmp_path / "bird").run(intent, [(s, r) for s, r, _ in cases])
@@ -64,3 +86,27 @@ def test_bird_and_the_evaluator_agree(tmp_path):
         verdict = engine.evaluate(route, session)
         assert verdict.accepted == accepted == bird[i].accepted, (route.prefix, verdict)
         assert bird[i].large_communities == verdict.large_communities
+    assert engine.evaluate(cases[-1][1], s4.name).check == "irr_origin"
+
+
+@pytest.mark.skipif(shutil.which("bgpd") is None, reason="bgpd (Debian openbgpd) not installed")
+def test_openbgpd_checks_each_family_against_its_own_origins(tmp_path):
+    """The rendered rules: IPv4 routes against origin_set, IPv6 ones against origin_set6; bgpd -n
+    accepts the file. Route by route, the conformance lab judges it (irr-origin-per-family-*)."""
+    from ixpctl.deploy.bgpd_check import bgpd_binary, check_bgpd_config
+    from ixpctl.render.openbgpd import render_route_server
+
+    _loaded, intent = _setup(tmp_path)
+    mi = intent.member(ASN)
+    text = render_route_server(intent)
+    group = f'group "AS{ASN}"'
+    reason = f"large-community {intent.rs_asn}:{intent.policy['communities']['reject_reason_base']}:9"
+    assert f"\nmatch from ebgp set {reason}\n" in text  # the check's mark, a rule of its own
+    assert f"{group} prefix 0.0.0.0/0 or-longer source-as as-set {mi.origin_set} set" in text
+    assert f"{group} prefix ::/0 or-longer source-as as-set {mi.origin_set6} set" in text
+    plain = next(m for m in intent.members if m.asn != ASN)
+    assert f'group "AS{plain.asn}" source-as as-set {plain.origin_set} set' in text
+    conf = tmp_path / "bgpd.conf"
+    conf.write_text(text)
+    conf.chmod(0o600)
+    check_bgpd_config(conf, bgpd_binary())

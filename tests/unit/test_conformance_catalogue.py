@@ -36,7 +36,7 @@ REQUIRED = {
     "ctl_no_advertise_any_std", "ctl_no_advertise_peer_std", "ctl_no_advertise_any_large",
     "ctl_no_advertise_peer_large", "ctl_32bit_large_only", "scrub_control", "scrub_forged_rs",
     "member_communities_pass", "med_transparent", "next_hop_transparent", "no_rs_asn_in_path", "path_hiding",
-    "rs_identical", "filtered_visible", "aspa_valid", "aspa_invalid",
+    "rs_identical", "filtered_visible", "aspa_valid", "aspa_invalid", "irr_origin_per_family",
 }
 OPTIONAL = {"ipv6_global_unicast"}
 
