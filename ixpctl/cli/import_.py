@@ -120,6 +120,8 @@ def import_cmd() -> None:
 @click.argument("source", metavar="FILE|URL")
 @click.option("--vlan", type=int, default=None, help="The peering LAN's VLAN id (default: the one most members are on).")
 @click.option("--ixp-id", type=int, default=None, help="Which IXP of the export (when it has several).")
+@click.option("--ipv6-vlan", type=int, default=None, help="Per-family VLANs: the VLAN carrying the IPv6 of the "
+              "--vlan one (one peering service; each router's two entries become one connection).")
 @click.option("--fictional", is_flag=True, help="A demo export on documentation ASNs/prefixes: keep them "
               "(writes ixp.fictional_resources; never for production).")
 @rs_option
@@ -129,7 +131,7 @@ def import_cmd() -> None:
 @dry_run_option
 @overwrite_option
 @json_option
-def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
+def ixf(source: str, vlan: int | None, ixp_id: int | None, ipv6_vlan: int | None, fictional: bool, route_servers: tuple[str, ...], rs_asn: int | None,
         names_cache: Path | None, out_dir: Path, dry_run: bool, overwrite: bool, as_json: bool) -> None:
     """Import an IX-F member export (schema 0.6 to 1.0; IXP Manager and others): members, their routers
     on the peering LAN (addresses, MACs, speeds), route-server peering, AS-SETs, max-prefix; the
@@ -142,7 +144,7 @@ def ixf(source: str, vlan: int | None, ixp_id: int | None, fictional: bool, rout
         specs = [parse_route_server_option(r) for r in route_servers] or None
         data, origin = read_input(source)
         return _named(import_ixf(data, origin, vlan=vlan, ixp_id=ixp_id, route_servers=specs, rs_asn=rs_asn,
-                                 fictional=fictional), names_cache)
+                                 fictional=fictional, ipv6_vlan=ipv6_vlan), names_cache)
 
     run_import(make, out_dir, dry_run=dry_run, overwrite=overwrite, as_json=as_json)
     sys.exit(0)

@@ -47,6 +47,8 @@ class Lan:
     vlan: int | None  # None: not known (written without vlan:)
     ipv4: IPv4Network | None
     ipv6: IPv6Network | None
+    # per-family VLANs: the LAN that carries this one's IPv6 (ipv6 above is its prefix, for the checks)
+    ipv6_half: Lan | None = None
 
     def to_yaml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -54,9 +56,15 @@ class Lan:
             out["vlan"] = self.vlan
         if self.ipv4 is not None:
             out["ipv4"] = str(self.ipv4)
-        if self.ipv6 is not None:
+        if self.ipv6_half is not None:
+            out["ipv6_lan"] = self.ipv6_half.name
+        elif self.ipv6 is not None:
             out["ipv6"] = str(self.ipv6)
         return out
+
+    def all_yaml(self) -> list[dict[str, Any]]:
+        """``ixp.lans``: this LAN, and the LAN carrying its IPv6 when that is another VLAN."""
+        return [self.to_yaml(), *([self.ipv6_half.to_yaml()] if self.ipv6_half is not None else [])]
 
 
 class Assembler:

@@ -6,6 +6,11 @@ on that VLAN → one connection (router) each, with its addresses, ``mac_address
 its ``if_list`` and ``routeserver`` as ``route_server``; ``as_macro`` → ``as_set``, ``max_prefix``
 → ``max_prefix``; a connection whose ``state`` is not active → a disabled member when none is active.
 
+Per-family VLANs (IPv4 on one VLAN, IPv6 on another, one peering service): ``--ipv6-vlan ID`` takes
+the IPv6 from VLAN ID. The inventory gets both LANs, the IPv4 one with ``ipv6_lan:``; each
+connection's IPv4 entry (chosen VLAN) and IPv6 entry (VLAN ID) become one router with both
+addresses, so route servers and members are dual-stack across the two VLANs.
+
 Route servers: addresses carrying the ``ixrouteserver`` service (1.0 ``services``, 0.7
 ``service_type``), and entries of ``member_type: ixp`` (``ixpctl export ixf`` writes its own route
 servers so), become ``route_servers:`` entries; their ASN is the route-server ASN. IX-F has no
@@ -20,6 +25,7 @@ import re
 from collections import Counter
 from datetime import date
 from ipaddress import ip_address, ip_network
+from itertools import zip_longest
 from typing import Any
 
 from ..errors import InputError
@@ -105,6 +111,59 @@ def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, impor
     return lan, chosen.get("id")
 
 
+def _ipv6_half(vlans: list[dict[str, Any]], lan: Lan, chosen_id: Any, want6: int | None,
+               imported: Imported) -> Any:
+    """``--ipv6-vlan``: attach the VLAN carrying the IPv6 to ``lan``; its export id (or None). Without
+    it, an IPv4-only VLAN beside one IPv6-only VLAN gets a note saying how to join them."""
+    six = [v for v in vlans if v.get("id") != chosen_id and isinstance(v.get("ipv6"), dict)
+           and not isinstance(v.get("ipv4"), dict)]
+    if want6 is None:
+        if lan.ipv6 is None and len(six) == 1:
+            imported.note(f"VLAN {lan.vlan or lan.name} has only IPv4 and VLAN {six[0].get('id')} only IPv6: imported "
+                          "the IPv4 one alone", file=imported.origin,
+                          fix=f"if they are one peering service, import with --ipv6-vlan {six[0].get('id')}")
+        return None
+    chosen6 = next((v for v in vlans if v.get("id") == want6), None)
+    if chosen6 is None or want6 == chosen_id:
+        raise InputError(f"--ipv6-vlan {want6} is " + ("the IPv4 VLAN itself" if want6 == chosen_id else
+                                                        "not in the export"),
+                         fix="give the id of the VLAN that carries the IPv6: "
+                             + (", ".join(str(v.get("id")) for v in six) or "the export lists none"))
+    if lan.ipv4 is None:
+        raise InputError(f"VLAN {lan.vlan or lan.name} has no IPv4 prefix: --ipv6-vlan joins an IPv4 VLAN "
+                         "to an IPv6 one", fix="give the IPv4 VLAN with --vlan")
+    net6 = _prefix(chosen6.get("ipv6"), "ipv6", imported.origin)
+    if net6 is None:
+        raise InputError(f"VLAN {want6} has no IPv6 prefix in the export", fix="give the VLAN that carries the IPv6")
+    if lan.ipv6 is not None:
+        imported.note(f"VLAN {lan.vlan or lan.name} lists an IPv6 prefix too ({lan.ipv6}): its IPv6 is taken "
+                      f"from VLAN {want6} ({net6}) as --ipv6-vlan says", file=imported.origin)
+    name6 = _lan_name(chosen6)
+    if name6 == lan.name:
+        name6 = f"{name6[:28]}-v6"
+    vid6 = want6 if 1 <= want6 <= 4094 else None
+    lan.ipv6, lan.ipv6_half = net6, Lan(name6, vid6, None, net6)
+    return want6
+
+
+def _entries(member: dict[str, Any], ixp_id: Any, vlan: Any, vlan6: Any, single_vlan: bool):
+    """(connection, vlan entry) of each router: with per-family VLANs, a connection's IPv4 entry
+    on ``vlan`` and IPv6 entry on ``vlan6`` (in order, when it has several) merged into one."""
+    if vlan6 is None:
+        yield from _vlan_entries(member, ixp_id, vlan, single_vlan)
+        return
+    for conn in member.get("connection_list") or []:
+        if not isinstance(conn, dict) or conn.get("ixp_id") not in (ixp_id, None):
+            continue
+        listed = [v for v in conn.get("vlan_list") or [] if isinstance(v, dict)]
+        four = [v.get("ipv4") for v in listed if v.get("vlan_id") == vlan]
+        six = [v.get("ipv6") for v in listed if v.get("vlan_id") == vlan6]
+        for a4, a6 in zip_longest(four, six):
+            merged = {fam: a for fam, a in (("ipv4", a4), ("ipv6", a6)) if isinstance(a, dict)}
+            if merged:
+                yield conn, merged
+
+
 def _vlan_entries(member: dict[str, Any], ixp_id: Any, vlan: Any, single_vlan: bool):
     """(connection, vlan entry) pairs of ``member`` on the chosen IXP and VLAN."""
     for conn in member.get("connection_list") or []:
@@ -132,7 +191,7 @@ def _speed(conn: dict[str, Any]) -> int | None:
 
 def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int | None = None,
                route_servers: list[RouteServerSpec] | None = None, rs_asn: int | None = None,
-               fictional: bool = False) -> Imported:
+               fictional: bool = False, ipv6_vlan: int | None = None) -> Imported:
     """``fictional``: the export describes a demo IXP on documentation ASNs and prefixes (e.g. an
     ``ixpctl export ixf`` of the bundled MLIX example): keep them, and say so in the inventory."""
     doc = load_ixf(data, origin)
@@ -153,6 +212,8 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
     if ixp is None:
         raise InputError(f"--ixp-id {ixp_id} is not in the export")
     lan, chosen_id = _pick_vlan(doc, ixp, vlan, imported)
+    vlan6 = _ipv6_half([v for v in ixp.get("vlan") or [] if isinstance(v, dict)], lan, chosen_id, ipv6_vlan,
+                       imported)
     single_vlan = len(ixp.get("vlan") or []) == 1
     lines = line_index(doc["_text"], "asnum")
     members = doc["member_list"]
@@ -164,7 +225,7 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
         if not isinstance(member, dict):
             continue
         asn = _asn(member, where_of(i))
-        for _conn, ventry in _vlan_entries(member, ixp.get("ixp_id"), chosen_id, single_vlan):
+        for _conn, ventry in _entries(member, ixp.get("ixp_id"), chosen_id, vlan6, single_vlan):
             addrs = {fam: ventry.get(fam) for fam in ("ipv4", "ipv6") if isinstance(ventry.get(fam), dict)}
             if (addrs and any(_is_rs(a) for a in addrs.values())) or member.get("member_type") == "ixp":
                 spec = RouteServerSpec(f"rs{len(detected) + 1}")
@@ -199,8 +260,13 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
         asn = _asn(member, where)
         if asn == rs_asn or member.get("member_type") == "ixp":
             continue  # the route servers (above), or the IXP's own infrastructure
-        _member(asm, member, asn, where, ixp.get("ixp_id"), chosen_id, single_vlan)
+        _member(asm, member, asn, where, ixp.get("ixp_id"), (chosen_id, vlan6), single_vlan)
     imported.members = asm.finish()
+    if vlan6 is not None:
+        both = sum(1 for m in imported.members for c in m.get("connections", []) if "ipv4" in c and "ipv6" in c)
+        imported.note(f"per-family VLANs: IPv4 from VLAN {chosen_id}, IPv6 from VLAN {vlan6}, one peering service "
+                      f"(LAN {lan.name} with ipv6_lan: {lan.ipv6_half.name}); {both} router(s) have both",
+                      file=origin, severity="info")
     imported.route_servers = route_servers_yaml(specs)
     imported.ixp = _ixp(ixp, lan, rs_asn, origin, imported)
     if fictional:
@@ -217,13 +283,13 @@ def _asn(member: dict[str, Any], where: Where) -> int:
                             "every member needs its AS number") from None
 
 
-def _member(asm: Assembler, member: dict[str, Any], asn: int, where: Where, ixp_id: Any, vlan: int,
-            single_vlan: bool) -> None:
+def _member(asm: Assembler, member: dict[str, Any], asn: int, where: Where, ixp_id: Any,
+            vlans: tuple[Any, Any], single_vlan: bool) -> None:
     routers: list[Router] = []
     macros: dict[str, list[str]] = {"ipv4": [], "ipv6": []}
     limits: dict[str, int] = {}
     active = False
-    for conn, ventry in _vlan_entries(member, ixp_id, vlan, single_vlan):
+    for conn, ventry in _entries(member, ixp_id, *vlans, single_vlan):
         active |= conn.get("state") in ACTIVE_STATES
         router = Router(speed=_speed(conn))
         rs_flags = []
@@ -283,5 +349,5 @@ def _ixp(ixp: dict[str, Any], lan: Lan, rs_asn: int, origin: str, imported: Impo
             out[target] = ixp[key]
     out["rs_asn"] = rs_asn
     out["ports_and_macs"] = "elsewhere"
-    out["lans"] = [lan.to_yaml()]
+    out["lans"] = lan.all_yaml()
     return out

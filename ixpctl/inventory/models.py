@@ -57,11 +57,18 @@ class PeeringLan(Strict):
     ipv4: IPv4Network | None = None
     ipv6: IPv6Network | None = None
     mtu: int = Field(default=1500, ge=1280, le=9216)
+    # Per-family VLANs: this (IPv4) LAN's IPv6 runs on the named LAN, its own VLAN. The two are one
+    # peering service: route servers and connections name this LAN and have both addresses, their
+    # IPv6 ones inside the other LAN's prefix (docs/per-family-vlans.md).
+    ipv6_lan: Name | None = None
 
     @model_validator(mode="after")
     def _has_prefix(self) -> PeeringLan:
         if self.ipv4 is None and self.ipv6 is None:
             raise ValueError("a peering LAN needs at least one of 'ipv4' or 'ipv6'")
+        if self.ipv6_lan is not None and self.ipv6 is not None:
+            raise ValueError(f"a LAN with ipv6_lan has its IPv6 on LAN '{self.ipv6_lan}': remove its own 'ipv6' "
+                             "(or ipv6_lan)")
         return self
 
 
@@ -398,6 +405,18 @@ class Inventory(Strict):
                 for i, c in enumerate(m.connections, 1) if c.route_server]
 
     def lan_of(self, lan_name: str | None) -> PeeringLan | None:
-        if lan_name is None:
-            return self.ixp.lans[0] if len(self.ixp.lans) == 1 else None
+        if lan_name is None:  # the only peering service (a LAN and the LAN carrying its IPv6 are one)
+            services = [lan for lan in self.ixp.lans if lan.name not in self.ipv6_halves()]
+            return services[0] if len(services) == 1 else None
         return self.ixp.lan(lan_name)
+
+    def ipv6_halves(self) -> dict[str, str]:
+        """Per-family VLANs: the LANs that carry another LAN's IPv6 → that LAN's name."""
+        return {lan.ipv6_lan: lan.name for lan in self.ixp.lans if lan.ipv6_lan is not None}
+
+    def family_lan(self, lan: PeeringLan, afi: int) -> PeeringLan:
+        """The LAN that carries family ``afi`` of the peering service ``lan`` (itself, unless its
+        IPv6 is on another VLAN: ``ipv6_lan``)."""
+        if afi == 6 and lan.ipv6_lan is not None:
+            return self.ixp.lan(lan.ipv6_lan) or lan
+        return lan

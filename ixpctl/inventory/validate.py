@@ -21,6 +21,7 @@ from ..errors import Report
 from .asn import in_ranges, special_asn_reason
 from .loader import LoadedInventory
 from .models import Inventory, PeeringLan
+from .validate_lans import check_lan_pairs, check_service_reference, check_tagged
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Locator = Callable[..., dict]  # at("members", 3, "asn") -> {"file": ..., "line": ..., "field": ...}
@@ -94,6 +95,7 @@ def _check_lans(inv: Inventory, report: Report, at) -> None:
             if net is not None and not net.is_global and not _fictional_prefix_ok(inv, net):
                 report.warning(f"peering LAN {net} is not globally unique address space",
                                fix="IXPs number their LAN from a dedicated public assignment", **at("ixp", "lans", i, fam))
+    check_lan_pairs(inv, report, at)  # per-family VLANs (ipv6_lan)
     rs_asn = inv.ixp.rs_asn
     why = special_asn_reason(rs_asn)
     if why and not _fictional_asn_ok(inv, rs_asn):
@@ -155,19 +157,21 @@ def _check_route_servers(inv: Inventory, report: Report, at) -> None:
         lan = _resolve_lan(inv, rs.lan, report, at("route_servers", i, "lan"))
         if lan is None:
             continue
+        check_service_reference(inv, rs.lan, report, at("route_servers", i, "lan"), f"route server {rs.name}")
         if rs.ipv4 is None and rs.ipv6 is None:
             report.error(f"route server {rs.name} has no LAN address",
                          fix="add ipv4: and/or ipv6:", **at("route_servers", i))
         for fam in ("ipv4", "ipv6"):
             addr = getattr(rs, fam)
             if addr is not None:
-                _check_address(addr, lan, report, at("route_servers", i, fam), f"route server {rs.name}")
+                _check_address(addr, inv.family_lan(lan, int(fam[-1])), report, at("route_servers", i, fam),
+                               f"route server {rs.name}")
                 if addr in addresses:
                     # two daemons answering for one address: members' sessions flap between them
                     report.error(f"route server {rs.name} address {addr} is also the address of {addresses[addr]}",
                                  fix="every route server needs its own LAN address", **at("route_servers", i, fam))
                 addresses.setdefault(addr, rs.name)
-            elif getattr(lan, fam) is not None:
+            elif getattr(inv.family_lan(lan, int(fam[-1])), fam) is not None:
                 report.warning(f"route server {rs.name} has no {fam} address although LAN '{lan.name}' has "
                                f"{fam}: members get no {fam} session with it", **at("route_servers", i))
 
@@ -217,13 +221,15 @@ def _check_members(inv: Inventory, report: Report, at, base_dir: Path) -> None:
         for c_i, conn in enumerate(m.connections):
             where = at("members", i, "connections", c_i)
             lan = _resolve_lan(inv, conn.lan, report, at("members", i, "connections", c_i, "lan"))
+            check_service_reference(inv, conn.lan, report, at("members", i, "connections", c_i, "lan"), label)
+            check_tagged(inv, conn, report, at("members", i, "connections", c_i, "vlan_mode"), label)
             for fam in ("ipv4", "ipv6"):
                 addr = getattr(conn, fam)
                 if addr is None:
                     continue
                 fwhere = at("members", i, "connections", c_i, fam)
                 if lan is not None:
-                    _check_address(addr, lan, report, fwhere, label)
+                    _check_address(addr, inv.family_lan(lan, int(fam[-1])), report, fwhere, label)
                 if addr in rs_addresses:
                     report.error(f"{label} uses {addr}, the address of route server {rs_addresses[addr]}",
                                  fix="pick a free address", **fwhere)

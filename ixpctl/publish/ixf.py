@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from ..inventory.irr_names import split_irr_as_set
-from ..inventory.models import Connection, Inventory, Member
+from ..inventory.models import Connection, Inventory, Member, PeeringLan
 from ..policy.intent import max_prefix_limit
 from ..policy.loader import LoadedPolicy, effective_policy
 from ..sources.facts import Facts
@@ -160,15 +160,16 @@ def member_entry(inv: Inventory, member: Member, facts: Facts, policy: LoadedPol
             continue
         offered = rs_lans.get(lan.name, set())
         peers = member.is_active and conn.route_server
-        vlan: dict[str, Any] = {"vlan_id": lan.vlan} if lan.vlan is not None else {}  # optional in IX-F
+        addrs: dict[str, Any] = {}
         if conn.ipv4 is not None:
-            vlan["ipv4"] = _address(conn.ipv4, macro=macro, max_prefix=mp4 if peers and 4 in offered else None,
-                                    routeserver=bool(peers and 4 in offered), macs=conn.macs, version=version)
+            addrs["ipv4"] = _address(conn.ipv4, macro=macro, max_prefix=mp4 if peers and 4 in offered else None,
+                                     routeserver=bool(peers and 4 in offered), macs=conn.macs, version=version)
         if conn.ipv6 is not None:
-            vlan["ipv6"] = _address(conn.ipv6, macro=macro, max_prefix=mp6 if peers and 6 in offered else None,
-                                    routeserver=bool(peers and 6 in offered), macs=conn.macs, version=version)
+            addrs["ipv6"] = _address(conn.ipv6, macro=macro, max_prefix=mp6 if peers and 6 in offered else None,
+                                     routeserver=bool(peers and 6 in offered), macs=conn.macs, version=version)
         connections.append(_compact({"ixp_id": IXP_ID, "state": STATE[member.status],
-                                     "if_list": _if_list(inv, conn, facts, member.asn), "vlan_list": [vlan]}))
+                                     "if_list": _if_list(inv, conn, facts, member.asn),
+                                     "vlan_list": _vlan_list(inv, lan, addrs)}))
     policy_general = (net.policy_general or "").strip().lower() if net else ""
     return _compact({
         "asnum": member.asn,
@@ -180,6 +181,19 @@ def member_entry(inv: Inventory, member: Member, facts: Facts, policy: LoadedPol
         "contact_email": [member.contact] if member.contact else None,
         "connection_list": connections,
     })
+
+
+def _vlan_list(inv: Inventory, lan: PeeringLan, addrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """IX-F's per-VLAN entries of one connection: one, or two when the LAN's IPv6 runs on another
+    VLAN (ipv6_lan): IPv4 on this LAN's VLAN, IPv6 on that one's (as IXP Manager lists them)."""
+    six = inv.family_lan(lan, 6)
+    groups = [(lan, addrs)] if six is lan else \
+        [(lan, {k: v for k, v in addrs.items() if k == "ipv4"}), (six, {k: v for k, v in addrs.items() if k == "ipv6"})]
+    out = []
+    for carrier, fams in groups:
+        if fams or carrier is lan:
+            out.append({**({"vlan_id": carrier.vlan} if carrier.vlan is not None else {}), **fams})  # id optional in IX-F
+    return out
 
 
 def _date_time(value: date | None) -> str | None:
@@ -199,12 +213,10 @@ def route_server_entry(inv: Inventory, version: str) -> dict[str, Any] | None:
             services: list[Any] = [{"type": "ixrouteserver", "daemon": daemon[0], "daemon_version": daemon[1]}]
         else:
             services = ["ixrouteserver"]
-        vlan: dict[str, Any] = {"vlan_id": lan.vlan} if lan.vlan is not None else {}  # optional in IX-F
-        for fam, addr in (("ipv4", rs.ipv4), ("ipv6", rs.ipv6)):
-            if addr is not None:
-                vlan[fam] = _address(addr, macro=None, max_prefix=None, routeserver=None, macs=[],
-                                     services=services, version=version)
-        connections.append({"ixp_id": IXP_ID, "state": "active", "vlan_list": [vlan]})
+        addrs = {fam: _address(addr, macro=None, max_prefix=None, routeserver=None, macs=[], services=services,
+                               version=version)
+                 for fam, addr in (("ipv4", rs.ipv4), ("ipv6", rs.ipv6)) if addr is not None}
+        connections.append({"ixp_id": IXP_ID, "state": "active", "vlan_list": _vlan_list(inv, lan, addrs)})
     if not connections:
         return None
     return _compact({"asnum": inv.ixp.rs_asn, "member_type": "ixp", "name": f"{inv.ixp.name} route servers",

@@ -141,8 +141,15 @@ def _group(inv: Inventory, switch: Switch, platform: Platform, member: Member, c
     return PortGroup(
         interface=interface, ports=tuple(ports), lag_id=lag_id, state=state, member_asn=member.asn,
         member_name=member.name, member_description=member.description, lan=lan.name,
-        vlan_mode=conn.vlan_mode, vlans=(Vlan(lan.vlan, lan.name),), macs=tuple(conn.macs),
+        vlan_mode=conn.vlan_mode, vlans=_vlans(inv, lan), macs=tuple(conn.macs),
         max_macs=conn.max_macs or max(1, len(conn.macs)), acl_name=acl_name(interface))
+
+
+def _vlans(inv: Inventory, lan) -> tuple[Vlan, ...]:
+    """The port's VLANs: the LAN's, and the VLAN carrying its IPv6 when that is another (ipv6_lan;
+    validate requires vlan_mode: tagged for it, as an access port carries one VLAN)."""
+    six = inv.family_lan(lan, 6)
+    return (Vlan(lan.vlan, lan.name),) if six is lan else (Vlan(lan.vlan, lan.name), Vlan(six.vlan, six.name))
 
 
 def _port_sort_key(name: str) -> tuple:
