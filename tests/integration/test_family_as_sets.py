@@ -110,3 +110,21 @@ def test_openbgpd_checks_each_family_against_its_own_origins(tmp_path):
     conf.write_text(text)
     conf.chmod(0o600)
     check_bgpd_config(conf, bgpd_binary())
+
+
+def test_analysis_tools_read_each_family_s_origins(tmp_path):
+    """selfcheck's sample announcements, the semantic diff's member view and the lab's random routes
+    take the origins of the route's family."""
+    from ixpctl.analysis.diff_compare import _intent_view
+    from ixpctl.analysis.selfcheck import VrpIndex, irr_announcements
+    from ixpctl.lab.differential import random_routes
+
+    _loaded, intent = _setup(tmp_path)
+    # a ROA names 64510 for one prefix of each family: only IPv6 may use it as the origin
+    vrps = VrpIndex([("198.18.80.0/24", 24, 64510), ("2001:db8:6666::/48", 48, 64510)])
+    paths = {a.prefix: a.path for a in irr_announcements(intent, policy_facts(), ASN, vrps)}
+    assert paths == {"198.18.80.0/24": [ASN], "2001:db8:6666::/48": [ASN, 64510]}
+    view = _intent_view(intent, intent.member(ASN))
+    assert view["origin_asns"] == [ASN] and view["origin_asns6"] == [ASN, 64510]
+    routes = random_routes(intent, ASN, "198.18.80.0/24", "2001:db8:6666::/48", 40, seed=7)
+    assert len(routes) > 10
