@@ -85,10 +85,14 @@ def _connections(inv: Inventory, member: Member) -> list[dict[str, Any]]:
     out = []
     for conn in member.connections:
         lan = inv.lan_of(conn.lan)
+        six = inv.family_lan(lan, 6) if lan else None  # per-family VLANs: the IPv6 is on another VLAN
+        vlan: Any = lan.vlan if lan else None
+        if lan and six is not lan:
+            vlan = f"{lan.vlan or '—'} (IPv4), {six.vlan or '—'} (IPv6)"  # the same words in French
         out.append({
-            "lan": lan.name if lan else conn.lan, "vlan": lan.vlan if lan else None, "mtu": lan.mtu if lan else None,
+            "lan": lan.name if lan else conn.lan, "vlan": vlan, "mtu": lan.mtu if lan else None,
             "ipv4": f"{conn.ipv4}/{lan.ipv4.prefixlen}" if conn.ipv4 and lan and lan.ipv4 else conn.ipv4 and str(conn.ipv4),
-            "ipv6": f"{conn.ipv6}/{lan.ipv6.prefixlen}" if conn.ipv6 and lan and lan.ipv6 else conn.ipv6 and str(conn.ipv6),
+            "ipv6": f"{conn.ipv6}/{six.ipv6.prefixlen}" if conn.ipv6 and six and six.ipv6 else conn.ipv6 and str(conn.ipv6),
             "switch": conn.switch, "ports": list(conn.ports), "lag": conn.lag, "speed": conn.speed,
             "macs": list(conn.macs), "route_server": conn.route_server,
         })

@@ -172,3 +172,13 @@ def test_ipv6_vlan_must_exist(tmp_path):
     (tmp_path / "export.json").write_text(json.dumps(_export(tmp_path, paired())))
     result = _import(tmp_path, tmp_path / "export.json", "--vlan", "10", "--ipv6-vlan", "30")
     assert result.exit_code != 0 and "--ipv6-vlan 30 is not in the export" in result.output
+
+
+def test_the_welcome_pack_shows_both_vlans(tmp_path):
+    from ixpctl.publish.welcome import build_welcome, render_markdown
+
+    loaded = load_inventory(write_inventory(tmp_path / "inv", paired()))
+    pack = build_welcome(loaded.inventory, load_policy(REPO / "policies" / "default.yml"), 64501, None, None)
+    for lang in ("en", "fr"):
+        text = render_markdown(pack, lang)
+        assert "10 (IPv4), 20 (IPv6)" in text and "2001:db8:0:10::b/64" in text
