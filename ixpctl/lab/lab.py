@@ -204,9 +204,10 @@ class Lab:
         st = self.state
         inv = loaded.inventory
         run_dir = Path(st.run_dir)
-        lan = inv.ixp.lans[0]
+        lan = inv.lan_of(None) or inv.ixp.lans[0]
+        six = inv.family_lan(lan, 6)  # per-family VLANs (ipv6_lan): one lab bridge carries both families
         plen4 = lan.ipv4.prefixlen if lan.ipv4 else None
-        plen6 = lan.ipv6.prefixlen if lan.ipv6 else None
+        plen6 = six.ipv6.prefixlen if six.ipv6 else None
         st.info.update(rs_asn=inv.ixp.rs_asn, lab_file=str(config.path) if config.path else None, rpki=config.rpki,
                        route_servers=[], members=[], vrp_file=str(run_dir / "vrps.json"),
                        intents={i.name: str(run_dir / i.name / "intent.json") for i in intents})
