@@ -42,7 +42,8 @@ def export_containerlab(config: LabConfig, out: Path, config_dir: Path, *,
     images = {**IMAGES, **(images or {})}
     loaded, _, facts = compile_lab(config)
     inv = loaded.inventory
-    lan = inv.ixp.lans[0]
+    lan = inv.lan_of(None) or inv.ixp.lans[0]
+    six = inv.family_lan(lan, 6)  # per-family VLANs (ipv6_lan): the lab bridge carries both families
     # StayRTR gets the last address of the peering LAN (inside the lab only)
     rtr4 = str(list(ip_network(lan.ipv4).hosts())[-1]) if lan.ipv4 else None
     loaded, intents, facts = compile_lab(config, rtr_host=rtr4 or "127.0.0.1")
@@ -53,7 +54,7 @@ def export_containerlab(config: LabConfig, out: Path, config_dir: Path, *,
     nodes: dict[str, Any] = {bridge: {"kind": "bridge"}}
     links: list[dict[str, Any]] = []
     p4 = lan.ipv4.prefixlen if lan.ipv4 else None
-    p6 = lan.ipv6.prefixlen if lan.ipv6 else None
+    p6 = six.ipv6.prefixlen if six.ipv6 else None
 
     def add(name: str, kind: str, v4: str | None, v6: str | None, cmd: str, bind_dir: Path) -> None:
         execs = []

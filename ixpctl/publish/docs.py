@@ -148,7 +148,7 @@ def build_policy_doc(inventory: Inventory, loaded: LoadedPolicy) -> PolicyDoc:
         website=ixp.website if ixp.website and _SAFE_URL.match(ixp.website) else None,
         support_email=ixp.support_email, rs_asn=rs, rs_asn_16bit=rs <= 65535,
         lans=[LanDoc(lan.name, lan.vlan, _str(lan.ipv4), _str(lan.ipv6)) for lan in ixp.lans],
-        route_servers=[RouteServerDoc(s.name, s.lan or (ixp.lans[0].name if len(ixp.lans) == 1 else None),
+        route_servers=[RouteServerDoc(s.name, s.lan or (lan.name if (lan := inventory.lan_of(None)) else None),
                                       _str(s.ipv4), _str(s.ipv6)) for s in inventory.route_servers],
         session=policy.session.model_dump(mode="json"),
         keep_filtered=policy.reject_policy.keep_filtered,

@@ -117,8 +117,8 @@ class Prospects:
     def _compile(self, asn: int, query: str, rs: str, expansion) -> tuple[RouteServerIntent, Facts]:
         site = self.site
         inv = site.inventory
-        lan = inv.ixp.lans[0]
-        v4, v6 = _unused(inv, lan.ipv4), _unused(inv, lan.ipv6)
+        lan = inv.lan_of(None) or inv.ixp.lans[0]
+        v4, v6 = _unused(inv, lan.ipv4), _unused(inv, inv.family_lan(lan, 6).ipv6)  # ipv6_lan: IPv6 elsewhere
         member = Member.model_validate({"asn": asn, "name": f"AS{asn} (prospective)", "as_set": [query],
                                         "connections": [Connection(lan=lan.name, ipv4=v4, ipv6=v6).model_dump()]})
         loaded = LoadedInventory(inv.model_copy(update={"members": [*inv.members, member]}), site.loaded.sources)

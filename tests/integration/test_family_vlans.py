@@ -182,3 +182,21 @@ def test_the_welcome_pack_shows_both_vlans(tmp_path):
     for lang in ("en", "fr"):
         text = render_markdown(pack, lang)
         assert "10 (IPv4), 20 (IPv6)" in text and "2001:db8:0:10::b/64" in text
+
+
+def test_containerlab_export_and_policy_page(tmp_path, monkeypatch):
+    """The containerlab export gives members their IPv6 with the IPv6 LAN's prefix length; the policy
+    page names the service as the route servers' LAN."""
+    from ixpctl.lab.clab import export_containerlab
+    from ixpctl.lab.lab import LabConfig
+    from ixpctl.publish.docs import build_policy_doc
+    from tests.support.family_vlans import paired_conformance_lab
+
+    lab = paired_conformance_lab(tmp_path, "lab/conformance.lab.yml")
+    monkeypatch.chdir(tmp_path)
+    topo = export_containerlab(LabConfig.load(lab, base=REPO), tmp_path / "out" / "cix.clab.yml", tmp_path / "cfg")
+    execs = [e for n in topo["topology"]["nodes"].values() if n for e in n.get("exec", [])]
+    assert "ip -6 addr add 2001:db8:0:10::10/64 dev eth1 nodad" in execs
+    loaded = load_inventory(tmp_path / "inventory.yml")
+    doc = build_policy_doc(loaded.inventory, load_policy(REPO / "policies" / "default.yml"))
+    assert {rs.lan for rs in doc.route_servers} == {"cix-peering"}

@@ -20,37 +20,9 @@ import pytest
 from ixpctl.lab.conformance import run_conformance
 from ixpctl.lab.state import LabState, list_namespaces
 from tests.conftest import REPO
+from tests.support.family_vlans import paired_conformance_lab
 
 pytestmark = pytest.mark.lab
-
-SINGLE = """  lans:
-    - name: cix-peering
-      vlan: 10
-      ipv4: 192.0.2.0/24
-      ipv6: 2001:db8:0:10::/64
-"""
-PAIRED = """  lans:
-    - name: cix-peering
-      vlan: 10
-      ipv4: 192.0.2.0/24
-      ipv6_lan: cix-peering-v6     # IPv6 on its own VLAN: one peering service
-    - name: cix-peering-v6
-      vlan: 20
-      ipv6: 2001:db8:0:10::/64
-"""
-
-
-def _paired_lab(tmp: Path, lab_file: str) -> Path:
-    text = (REPO / "lab/conformance/inventory.yml").read_text()
-    assert SINGLE in text, "the conformance inventory's LAN changed: update this test"
-    text = text.replace(SINGLE, PAIRED).replace("snapshot_dir: lab/conformance/snapshot",
-                                                f"snapshot_dir: {REPO}/lab/conformance/snapshot")
-    (tmp / "inventory.yml").write_text(text)
-    lab = (REPO / lab_file).read_text().replace("inventory: lab/conformance/inventory.yml",
-                                                f"inventory: {tmp}/inventory.yml")
-    (tmp / "lab.yml").write_text(lab)
-    return tmp / "lab.yml"
-
 
 def _down_everything(base: Path) -> list[str]:
     left = []
@@ -73,7 +45,7 @@ def test_the_catalogue_passes_with_ipv4_and_ipv6_on_two_vlans(tmp_path, lab_file
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         pytest.skip(f"the conformance lab needs {', '.join(missing)} on PATH")
-    lab = _paired_lab(tmp_path, lab_file)
+    lab = paired_conformance_lab(tmp_path, lab_file)
     base = tmp_path / "runs"
     base.mkdir()
     try:
