@@ -166,6 +166,8 @@ def test_ixf_export_and_import_round_trip(tmp_path):
     assert len(inv.members) == 3 and all(len(m.connections) == 1 for m in inv.members)
     assert all(rs.ipv4 is not None and rs.ipv6 is not None for rs in inv.route_servers)
     assert validate_inventory(loaded).errors == []
+    again = _import(tmp_path, tmp_path / "export.json", "--vlan", "10", "--ipv6-vlan", "20")
+    assert again.exit_code == 0 and json.loads(again.stdout)["diff"] == ""  # idempotent: both LANs kept as they are
 
 
 def test_ipv6_vlan_must_exist(tmp_path):
