@@ -21,7 +21,7 @@ from ..errors import Report
 from .asn import in_ranges, special_asn_reason
 from .loader import LoadedInventory
 from .models import Inventory, PeeringLan
-from .validate_lans import check_lan_pairs, check_service_reference, check_tagged
+from .validate_lans import check_lan_pairs, check_service_reference, check_tagged, pairing_broken
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Locator = Callable[..., dict]  # at("members", 3, "asn") -> {"file": ..., "line": ..., "field": ...}
@@ -113,6 +113,8 @@ def _fictional_prefix_ok(inv: Inventory, net) -> bool:
 def _resolve_lan(inv: Inventory, name: str | None, report: Report, where: dict) -> PeeringLan | None:
     lan = inv.lan_of(name)
     if lan is None:
+        if name is None and pairing_broken(inv):
+            return None  # the ipv6_lan error says why (once)
         if name is None:
             report.error("this IXP has several LANs: say which one ('lan:')",
                          fix=f"add lan: one of {', '.join(l.name for l in inv.ixp.lans)}", **where)

@@ -42,6 +42,12 @@ def check_lan_pairs(inv: Inventory, report: Report, at) -> None:
         claimed.setdefault(other.name, lan.name)
 
 
+def pairing_broken(inv: Inventory) -> bool:
+    """An ipv6_lan names no LAN: the services cannot be told apart, which check_lan_pairs already
+    reports once (rather than "say which LAN" on every connection)."""
+    return any(lan.ipv6_lan is not None and inv.ixp.lan(lan.ipv6_lan) is None for lan in inv.ixp.lans)
+
+
 def check_service_reference(inv: Inventory, name: str | None, report: Report, where: dict, what: str) -> None:
     """A route server or connection names the IPv6 half of a service: say which LAN to name."""
     halves = inv.ipv6_halves()
@@ -62,4 +68,4 @@ def check_tagged(inv: Inventory, conn: Connection, report: Report, where: dict, 
                  fix="set vlan_mode: tagged (the router tags IPv4 and IPv6 on their VLANs)", **where)
 
 
-__all__ = ["check_lan_pairs", "check_service_reference", "check_tagged"]
+__all__ = ["check_lan_pairs", "check_service_reference", "check_tagged", "pairing_broken"]

@@ -101,6 +101,12 @@ def test_mistakes_name_file_line_and_field(tmp_path, change, message, field):
     assert problems[0].fix
 
 
+def test_a_typo_in_ipv6_lan_is_one_error_not_one_per_connection(tmp_path):
+    data = paired()
+    data["ixp"]["lans"][0]["ipv6_lan"] = "peering-6"
+    assert [p.field for p in _problems(tmp_path, data)] == ["ixp.lans[0].ipv6_lan"]
+
+
 def test_a_lan_with_ipv6_lan_has_no_ipv6_of_its_own(tmp_path):
     data = paired()
     data["ixp"]["lans"][0]["ipv6"] = "2001:db8:0:20::/64"
