@@ -358,9 +358,10 @@ class ExabgpSpeaker(Speaker):
                                ["exabgp", str(self.dir / "exabgp.conf")], env=env)
         pidfile = self.dir / "feed.pid"
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not pidfile.exists():
+        # the feed writes its PID after creating the file: wait for the number, not just the file
+        while time.monotonic() < deadline and not (pidfile.exists() and pidfile.read_text().strip()):
             time.sleep(0.05)
-        if not pidfile.exists():
+        if not (pidfile.exists() and pidfile.read_text().strip()):
             raise IxpctlError(f"ExaBGP of AS{self.asn} did not start its API process (log {rec.log})")
         self.state.adopt_pid(f"{self.node['label']}-exabgp-feed", self.node["ns"], int(pidfile.read_text()),
                              ["feed.py"])
