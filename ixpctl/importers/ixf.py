@@ -79,7 +79,8 @@ def _prefix(entry: Any, fam: str, origin: str):
                             "fix the export or import another VLAN with --vlan") from None
 
 
-def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, imported: Imported) -> tuple[Lan, Any]:
+def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, imported: Imported,
+               avoid: int | None = None) -> tuple[Lan, Any]:
     """The LAN to import and the export's id of its VLAN (members' vlan_list entries name it)."""
     vlans = [v for v in ixp.get("vlan") or [] if isinstance(v, dict)]
     used = Counter(v.get("vlan_id") for m in doc["member_list"] if isinstance(m, dict)
@@ -94,7 +95,8 @@ def _pick_vlan(doc: dict[str, Any], ixp: dict[str, Any], want: int | None, impor
         if chosen is None:
             raise InputError(f"VLAN {want} is not in the export", fix=f"use --vlan with one of: {listed}")
     else:
-        chosen = max(vlans, key=lambda v: used.get(v.get("id"), 0))
+        # --ipv6-vlan alone: the IPv4 VLAN is another one
+        chosen = max([v for v in vlans if v.get("id") != avoid] or vlans, key=lambda v: used.get(v.get("id"), 0))
         if len(vlans) > 1:
             imported.note(f"the export has {len(vlans)} VLANs; imported VLAN {chosen.get('id')}, the one most "
                           f"members are on: {listed}", file=imported.origin,
@@ -211,7 +213,7 @@ def import_ixf(data: bytes, origin: str, *, vlan: int | None = None, ixp_id: int
     ixp = ixps[0] if ixp_id is None else next((x for x in ixps if x.get("ixp_id") == ixp_id), None)
     if ixp is None:
         raise InputError(f"--ixp-id {ixp_id} is not in the export")
-    lan, chosen_id = _pick_vlan(doc, ixp, vlan, imported)
+    lan, chosen_id = _pick_vlan(doc, ixp, vlan, imported, avoid=ipv6_vlan)
     vlan6 = _ipv6_half([v for v in ixp.get("vlan") or [] if isinstance(v, dict)], lan, chosen_id, ipv6_vlan,
                        imported)
     single_vlan = len(ixp.get("vlan") or []) == 1

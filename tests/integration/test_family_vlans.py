@@ -176,6 +176,14 @@ def test_ixf_export_and_import_round_trip(tmp_path):
     assert again.exit_code == 0 and json.loads(again.stdout)["diff"] == ""  # idempotent: both LANs kept as they are
 
 
+def test_ipv6_vlan_alone_picks_the_other_vlan_for_ipv4(tmp_path):
+    (tmp_path / "export.json").write_text(json.dumps(_export(tmp_path, paired())))
+    result = _import(tmp_path, tmp_path / "export.json", "--ipv6-vlan", "20")
+    assert result.exit_code == 0, result.output
+    lans = load_inventory(tmp_path / "repo" / "inventory").inventory.ixp.lans
+    assert [(l.vlan, l.ipv6_lan) for l in lans] == [(10, "peering-v6"), (20, None)]
+
+
 def test_ipv6_vlan_must_exist(tmp_path):
     (tmp_path / "export.json").write_text(json.dumps(_export(tmp_path, paired())))
     result = _import(tmp_path, tmp_path / "export.json", "--vlan", "10", "--ipv6-vlan", "30")
