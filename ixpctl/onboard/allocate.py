@@ -126,6 +126,7 @@ def allocate_addresses(inv: Inventory, lan: PeeringLan, *, pdb_rows: Iterable[Pd
     them (a prospective member's address must stay free for it), flags may still take them.
     """
     notes = notes if notes is not None else []
+    lan6 = inv.family_lan(lan, 6)  # per-family VLANs (ipv6_lan): the IPv6 comes from the IPv6 LAN
     used = used_addresses(inv, exclude_asn=exclude_asn)
     skip = used | {ip_address(a) for a in reserved}
     rows = sorted(pdb_rows, key=lambda r: (r.ipaddr4 or "", r.ipaddr6 or ""))
@@ -136,7 +137,7 @@ def allocate_addresses(inv: Inventory, lan: PeeringLan, *, pdb_rows: Iterable[Pd
         if v4 is not None:
             used.add(v4)
             skip.add(v4)
-        v6 = check_address(inv, lan, ipv6, 6, used=used, flag="--ipv6") if ipv6 else _auto6(lan, v4, skip)
+        v6 = check_address(inv, lan6, ipv6, 6, used=used, flag="--ipv6") if ipv6 else _auto6(lan6, v4, skip)
         pdb4 = {r.ipaddr4 for r in rows if r.ipaddr4} | {r.ipaddr6 for r in rows if r.ipaddr6}
         for given in (a for a in (ipv4 and v4, ipv6 and v6) if a):
             if pdb4 and str(given) not in pdb4:
@@ -145,7 +146,7 @@ def allocate_addresses(inv: Inventory, lan: PeeringLan, *, pdb_rows: Iterable[Pd
         return [_plan(lan, v4, v6, "--ipv4" if ipv4 else "next free", "--ipv6" if ipv6 else "next free")]
     for row in rows:
         v4 = _from_peeringdb(inv, row.ipaddr4, lan.ipv4, used, notes, 4)
-        v6 = _from_peeringdb(inv, row.ipaddr6, lan.ipv6, used, notes, 6)
+        v6 = _from_peeringdb(inv, row.ipaddr6, lan6.ipv6, used, notes, 6)
         if v4 is None and v6 is None:
             continue
         used |= {a for a in (v4, v6) if a is not None}
@@ -156,7 +157,7 @@ def allocate_addresses(inv: Inventory, lan: PeeringLan, *, pdb_rows: Iterable[Pd
     v4 = next_free(lan.ipv4, skip) if lan.ipv4 is not None else None
     if v4 is not None:
         skip.add(v4)
-    v6 = _auto6(lan, v4, skip) if lan.ipv6 is not None else None
+    v6 = _auto6(lan6, v4, skip) if lan6.ipv6 is not None else None
     return [_plan(lan, v4, v6, "next free" if v4 else None, "next free" if v6 else None)]
 
 

@@ -216,3 +216,11 @@ def test_containerlab_export_and_policy_page(tmp_path, monkeypatch):
     loaded = load_inventory(tmp_path / "inventory.yml")
     doc = build_policy_doc(loaded.inventory, load_policy(REPO / "policies" / "default.yml"))
     assert {rs.lan for rs in doc.route_servers} == {"cix-peering"}
+
+
+def test_onboarding_allocates_the_ipv6_from_the_ipv6_lan(tmp_path):
+    from ixpctl.onboard.allocate import allocate_addresses
+
+    inv = load_inventory(write_inventory(tmp_path / "inv", paired())).inventory
+    plan = allocate_addresses(inv, inv.lan_of(None))[0]
+    assert plan.lan == "peering" and plan.ipv4.startswith("192.0.2.") and plan.ipv6.startswith("2001:db8:0:10::")
