@@ -63,9 +63,9 @@ step "ixpctl routes --member 64496 --filtered   (routes rs1 kept but did not use
 "$IXPCTL" routes --member 64496 --filtered || true
 
 # --- impact and MANRS reports (issue #22) -------------------------------------------------------
-step "ixpctl report impact / manrs   (from the lab's rs1 and rs2 + the RIR statistics of Mali in the snapshot)"
-"$IXPCTL" report impact -o build/report
-"$IXPCTL" report manrs -o build/report
+step "ixpctl report impact / manrs   (from the lab's rs1 (BIRD) and rs2 (OpenBGPD, bgpctl -j) + the RIR statistics of Mali in the snapshot)"
+"$IXPCTL" report impact -o build/report --save-state build/report/rs-state.json
+"$IXPCTL" report manrs -o build/report --state build/report/rs-state.json   # the same reading of both route servers
 echo "Reports, French and English: $(pwd)/build/report/{impact,manrs}.{fr,en}.html (+ .md, .json, charts/)"
 # --- end of the reports block -------------------------------------------------------------------
 

@@ -89,6 +89,9 @@ class IXP(Strict):
     # Route-server-only deployments (an IXP Manager, a spreadsheet... manages switch ports and MACs):
     # "elsewhere" stops validate asking for a switch port and MACs on every connection.
     ports_and_macs: Literal["inventory", "elsewhere"] = "inventory"
+    # The public address of the IXP's looking glass (`ixpctl serve` behind nginx, or an Alice-LG):
+    # `ixpctl report manrs` counts it for MANRS Action 5 (monitoring and debugging tools).
+    looking_glass: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=512)
 
     def lan(self, name: str) -> PeeringLan | None:
         return next((lan for lan in self.lans if lan.name == name), None)

@@ -16,6 +16,7 @@ from ..policy.model import Policy
 from ..sources.facts import Facts, Provenance
 from ..sources.rir import CountryStats
 from . import manrs as manrs_mod
+from .audit_state import AuditState
 from .impact import Impact, compute, unique_routes
 from .resilience import ServiceCheck, check_all
 from .state import RsState
@@ -52,7 +53,7 @@ class Report:
 def assemble(inventory: Inventory, policy: Policy, facts: Facts, country: tuple[CountryStats, Provenance] | None,
              state: RsState, *, repo_root: Path | None = None, snapshot: str = "",
              inventory_paths: list[str] | None = None, report_json: str | None = None,
-             runs_dir: Path | None = None) -> Report:
+             runs_dir: Path | None = None, audit: AuditState | None = None) -> Report:
     stats, prov = country if country else (None, None)
     impact = compute(inventory, facts, stats, state)
     members = {m.asn for m in inventory.members if m.is_active}
@@ -74,5 +75,5 @@ def assemble(inventory: Inventory, policy: Policy, facts: Facts, country: tuple[
     points.append(Point(state.collected_at, None, impact.members, registered / total if total else None,
                         shares["space4"], shares["filtered"], max(per_rs.values(), default=0)))
     notices = apply_notices(runs_dir) if runs_dir is not None and runs_dir.is_dir() else None
-    actions = manrs_mod.evaluate(inventory, policy, impact, notices)
+    actions = manrs_mod.evaluate(inventory, policy, impact, notices, audit)
     return Report(impact, services, points, actions, snapshot, prov, list(state.where))

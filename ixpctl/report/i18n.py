@@ -129,6 +129,23 @@ TEXT: dict[str, dict[Lang, str]] = {
     "no": {"en": "no", "fr": "non"},
     "none": {"en": "none", "fr": "aucun"},
     "notes": {"en": "Notes", "fr": "Remarques"},
+    "per_rs": {"en": "Per route server", "fr": "Par serveur de routes"},
+    "per_rs_intro": {"en": "Each route server on its own (the numbers above count a route once, whichever "
+                           "route servers hold it).",
+                     "fr": "Chaque serveur de routes séparément (les chiffres ci-dessus comptent une route une "
+                           "fois, quel que soit le serveur de routes qui la porte)."},
+    "route_server": {"en": "Route server", "fr": "Serveur de routes"},
+    "daemon": {"en": "Daemon", "fr": "Logiciel"},
+    "members_sending_short": {"en": "Members sending", "fr": "Membres émetteurs"},
+    "rs_reach4": {"en": "Country IPv4 via this route server", "fr": "IPv4 du pays via ce serveur"},
+    "disagree": {"en": "{n} routes accepted by one route server and filtered by, or missing from, another",
+                 "fr": "{n} routes acceptées par un serveur de routes et filtrées par un autre, ou absentes d'un autre"},
+    "disagree_none": {"en": "The route servers agree on every route.",
+                      "fr": "Les serveurs de routes sont d'accord sur chaque route."},
+    "prefix": {"en": "Prefix", "fr": "Préfixe"},
+    "accepted_on": {"en": "Accepted on", "fr": "Acceptée sur"},
+    "filtered_on": {"en": "Filtered on", "fr": "Filtrée sur"},
+    "missing_on": {"en": "Missing on", "fr": "Absente sur"},
 }
 
 

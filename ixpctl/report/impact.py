@@ -29,9 +29,16 @@ from ..sources.facts import Facts
 from ..sources.irr import member_queries
 from ..sources.rir import CountryStats
 from .coverage import IrrIndex, RoaIndex
+from .per_rs import Disagreement, RouteServerImpact, disagreements, per_route_server
 from .state import RsRoute, RsState
 
 TITLES = {c.name: (c.title, c.title_fr) for c in CHAIN}
+# reasons that name no check of the chain: an OpenBGPD route server drops a malformed update or an
+# AS_SET before its filters run (RFC 7606), or a filtered route carries no reason community
+TITLES["treated_as_withdraw"] = ("treated as withdrawn before the filters (malformed, AS_SET: RFC 7606)",
+                                 "traitée comme un retrait avant les filtres (malformée, AS_SET : RFC 7606)")
+TITLES["unknown"] = ("reason not recorded", "raison non enregistrée")
+NO_CHECK_REASONS = (None, "unknown", "treated_as_withdraw")
 
 
 def share(part: int, whole: int) -> float | None:
@@ -108,6 +115,9 @@ class Impact:
     at_ixp: list[Network]
     sources: dict[str, Any] = field(default_factory=dict)  # provenance of the country data and the RS state
     notes: list[str] = field(default_factory=list)
+    per_rs: list[RouteServerImpact] = field(default_factory=list)  # each route server's own numbers
+    disagreements: list[Disagreement] = field(default_factory=list)  # accepted on one, not on another
+    disagreements_total: int = 0
 
     @property
     def shares(self) -> dict[str, float | None]:
@@ -120,14 +130,18 @@ class Impact:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["per_member"] = [m.to_json() for m in self.per_member]
+        data["per_rs"] = [r.to_json() for r in self.per_rs]
+        data["disagreements"] = [d.to_json() for d in self.disagreements]
         data["shares"] = self.shares
         return data
 
 
 def unique_routes(routes: list[RsRoute]) -> dict[tuple[int, str], RsRoute]:
-    """(member, prefix) → the route as the report counts it: accepted on any route server wins."""
+    """(member, prefix) → the route as the report counts it: accepted on any route server wins;
+    filtered everywhere, the first route server that says why (OpenBGPD treats a malformed route as
+    withdrawn before any filter, without a reason tag, where BIRD names the check)."""
     out: dict[tuple[int, str], RsRoute] = {}
-    for route in sorted(routes, key=lambda r: (not r.accepted, r.rs)):
+    for route in sorted(routes, key=lambda r: (not r.accepted, r.reason in NO_CHECK_REASONS, r.rs)):
         key = (route.member_asn, route.prefix)  # BIRD prints prefixes in canonical form
         out.setdefault(key, route)
     return out
@@ -257,6 +271,7 @@ def compute(inventory: Inventory, facts: Facts, country: CountryStats | None, st
     sending = {r.member_asn for r in accepted}
     reach = _reach(accepted, space)
     holders = networks(country, facts, member_asns | {inventory.ixp.rs_asn})
+    total, differ = disagreements(state, member_asns)
     notes = []
     if country is None:
         notes.append("no RIR statistics in the snapshot: run `ixpctl sources refresh --rir` for the country shares")
@@ -268,4 +283,5 @@ def compute(inventory: Inventory, facts: Facts, country: CountryStats | None, st
         sorted(per_member, key=lambda m: (-m.space4, -m.accepted, m.asn)),
         [n for n in holders if not set(n.asns) & member_asns],
         [n for n in holders if set(n.asns) & member_asns],
-        notes=notes)
+        notes=notes, per_rs=per_route_server(state, member_asns, space), disagreements=differ,
+        disagreements_total=total)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from ..inventory.models import Inventory
 from ..policy.model import Policy
 from ..switch.intent import switch_intents
+from .audit_state import AuditState
 from .impact import Impact
 
 Level = Literal["met", "partly", "missing"]
@@ -101,7 +102,10 @@ def action2(impact: Impact, notices: dict[int, list[str]] | None = None) -> Acti
     return act
 
 
-def action3(inventory: Inventory) -> Action:
+def action3(inventory: Inventory, audit: AuditState | None = None) -> Action:
+    """From the switch intent; with ``audit`` (the last ``ixpctl switch audit --state`` file) also
+    from what the switches showed: a MAC, port or control-protocol finding there means the policy
+    is not enforced on that switch (partly met), as does a switch the audit could not read."""
     rows = []
     for intent in switch_intents(inventory):
         groups = intent.groups
@@ -126,9 +130,52 @@ def action3(inventory: Inventory) -> Action:
     elif good < ports:
         act.todo.append(Evidence("record every member router's MAC address in the inventory (connections[].macs)",
                                  "enregistrez l'adresse MAC de chaque routeur membre dans l'inventaire (connections[].macs)"))
-    act.todo.append(Evidence("check that the switches run the pushed config: `ixpctl switch diff`",
-                             "vérifiez que les commutateurs appliquent la configuration poussée : `ixpctl switch diff`"))
+    if audit is not None and rows:
+        _audited(act, rows, audit)
+    else:
+        act.todo.append(Evidence(
+            "check that the switches run the pushed config (`ixpctl switch diff`) and audit what they see "
+            "(`ixpctl switch audit --state FILE`, then `ixpctl report manrs --audit-state FILE`)",
+            "vérifiez que les commutateurs appliquent la configuration poussée (`ixpctl switch diff`) et "
+            "auditez ce qu'ils voient (`ixpctl switch audit --state FICHIER`, puis `ixpctl report manrs "
+            "--audit-state FICHIER`)"))
     return act
+
+
+def _audited(act: Action, rows: list[dict[str, Any]], audit: AuditState) -> None:
+    unread, dirty = [], []
+    for row in rows:
+        seen = audit.switches.get(row["switch"])
+        if seen is None or seen.error or seen.findings is None:
+            why = "not in the audit" if seen is None else seen.error or "findings not recorded (older ixpctl)"
+            row["audit"] = {"read": False, "why": why}
+            unread.append(row["switch"])
+            continue
+        kinds: dict[str, int] = {}
+        for f in seen.violations:
+            kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+        row["audit"] = {"read": True, "taken_at": seen.when, "violations": kinds,
+                        "findings": len(seen.findings or [])}
+        if kinds:
+            dirty.append(f"{row['switch']} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+    read = len(rows) - len(unread)
+    when = max((s.when for s in audit.switches.values() if s.taken_at), default="never")
+    act.evidence.append(Evidence(
+        f"last switch audit ({when}, {audit.path}): {read} of {len(rows)} switches read, "
+        f"{len(dirty)} with MAC, port or control-protocol findings" + (f": {'; '.join(dirty)}" if dirty else ""),
+        f"dernier audit des commutateurs ({when}, {audit.path}) : {read} commutateurs lus sur {len(rows)}, "
+        f"{len(dirty)} avec des constats MAC, port ou protocole de contrôle" + (f" : {'; '.join(dirty)}" if dirty else "")))
+    if dirty:
+        act.todo.append(Evidence(
+            "fix what the audit found (`ixpctl switch audit` lists each finding with the port and the member): "
+            "an unknown MAC, a MAC on the wrong port, LLDP/CDP/STP from a member, or an unassigned port up",
+            "corrigez ce que l'audit a trouvé (`ixpctl switch audit` liste chaque constat avec le port et le "
+            "membre) : MAC inconnue, MAC sur le mauvais port, LLDP/CDP/STP d'un membre, port non attribué actif"))
+    if unread:
+        act.todo.append(Evidence(f"audit these switches too: {', '.join(unread)}",
+                                 f"auditez aussi ces commutateurs : {', '.join(unread)}"))
+    if (dirty or unread) and act.level == "met":
+        act.level = "partly"
 
 
 def action4(impact: Impact) -> Action:
@@ -149,22 +196,42 @@ def action4(impact: Impact) -> Action:
 
 
 def action5(inventory: Inventory, policy: Policy) -> Action:
+    """Met when the reasons are kept on the route servers and a looking glass is published
+    (``ixp.looking_glass`` in the inventory: where ``ixpctl serve`` or an Alice-LG answers)."""
     evidence = [Evidence("reject reasons are tagged on every filtered route (large communities "
                          f"{inventory.ixp.rs_asn}:{policy.communities.reject_reason_base}:code) and kept "
                          "(`ixpctl routes --member ASN --filtered`)",
                          "chaque route filtrée porte sa raison (grandes communautés "
                          f"{inventory.ixp.rs_asn}:{policy.communities.reject_reason_base}:code) et reste visible "
                          "(`ixpctl routes --member ASN --filtered`)")]
-    act = Action(5, "partly" if policy.reject_policy.keep_filtered else "missing", evidence)
-    act.todo.append(Evidence(
-        "publish a looking glass for members (e.g. `ixpctl serve`, or Alice-LG over birdwatcher) and "
-        "monitor the sessions (Prometheus metrics); then this action is met",
-        "publiez un looking glass pour les membres (par ex. `ixpctl serve`, ou Alice-LG via birdwatcher) "
-        "et surveillez les sessions (métriques Prometheus) ; l'action sera alors remplie"))
+    kept = policy.reject_policy.keep_filtered
+    lg = inventory.ixp.looking_glass
+    if lg:
+        evidence.append(Evidence(
+            f"looking glass for members: {lg} (sessions, accepted and filtered routes with the reason; "
+            "`ixpctl serve` also answers the prefix self-check and exports Prometheus metrics at /metrics)",
+            f"looking glass pour les membres : {lg} (sessions, routes acceptées et filtrées avec la raison ; "
+            "`ixpctl serve` répond aussi à l'auto-vérification de préfixes et exporte des métriques "
+            "Prometheus sur /metrics)"))
+    act = Action(5, ("met" if lg else "partly") if kept else ("partly" if lg else "missing"), evidence)
+    if not kept:
+        act.todo.append(Evidence(
+            "keep the filtered routes on the route servers (policies: reject_policy.keep_filtered: true), "
+            "so members see what was filtered and why",
+            "gardez les routes filtrées sur les serveurs de routes (politique : reject_policy.keep_filtered: "
+            "true), pour que les membres voient ce qui est filtré et pourquoi"))
+    if not lg:
+        act.todo.append(Evidence(
+            "publish a looking glass for members (`ixpctl serve` behind nginx, contrib/nginx/, or Alice-LG over "
+            "its birdwatcher API), monitor the sessions (its /metrics) and record its address in the inventory "
+            "(ixp.looking_glass); then this action is met",
+            "publiez un looking glass pour les membres (`ixpctl serve` derrière nginx, contrib/nginx/, ou "
+            "Alice-LG via son API birdwatcher), surveillez les sessions (ses /metrics) et inscrivez son adresse "
+            "dans l'inventaire (ixp.looking_glass) ; l'action sera alors remplie"))
     return act
 
 
 def evaluate(inventory: Inventory, policy: Policy, impact: Impact,
-             notices: dict[int, list[str]] | None = None) -> list[Action]:
-    return [action1(policy, impact), action2(impact, notices), action3(inventory), action4(impact),
+             notices: dict[int, list[str]] | None = None, audit: AuditState | None = None) -> list[Action]:
+    return [action1(policy, impact), action2(impact, notices), action3(inventory, audit), action4(impact),
             action5(inventory, policy)]

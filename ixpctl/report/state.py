@@ -38,16 +38,30 @@ class RsSession:
     established: bool
 
 
+@dataclass(frozen=True)
+class RsServer:
+    """One route server that was read: its name, its daemon ("bird" / "openbgpd"), and how."""
+
+    name: str
+    daemon: str
+    where: str
+
+
 @dataclass
 class RsState:
     collected_at: str  # ISO-8601 UTC
     where: list[str] = field(default_factory=list)  # which route servers were read, how
     sessions: list[RsSession] = field(default_factory=list)
     routes: list[RsRoute] = field(default_factory=list)
+    servers: list[RsServer] = field(default_factory=list)  # absent in state files of older versions
 
     def to_json(self) -> dict[str, Any]:
         return {"collected_at": self.collected_at, "where": self.where,
+                "servers": [asdict(s) for s in self.servers],
                 "sessions": [asdict(s) for s in self.sessions], "routes": [asdict(r) for r in self.routes]}
+
+    def daemon(self, rs: str) -> str | None:
+        return next((s.daemon for s in self.servers if s.name == rs), None)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RsState:
@@ -57,8 +71,9 @@ class RsState:
             ip_network(route.prefix)  # ValueError names the bad prefix
             if not isinstance(route.member_asn, int) or not isinstance(route.accepted, bool):
                 raise TypeError(f"routes[{index}]: member_asn must be a number and accepted true/false")
+        servers = [RsServer(str(s["name"]), str(s["daemon"]), str(s.get("where", ""))) for s in data.get("servers", [])]
         return cls(str(data["collected_at"]), [str(w) for w in data.get("where", [])],
-                   [RsSession(**s) for s in data.get("sessions", [])], routes)
+                   [RsSession(**s) for s in data.get("sessions", [])], routes, servers)
 
     @classmethod
     def read(cls, path: Path) -> RsState:
@@ -71,4 +86,5 @@ class RsState:
                              fix="write one with `ixpctl report impact --save-state FILE`") from None
 
     def write(self, path: Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,17 @@ def run_audit(rendered: list[RenderedSwitch], *, limits: dict[str, set[str] | No
             driver.open()
         except IxpctlError as exc:
             audit.error = f"{r.name}: connect failed: {exc.message}"
+            _unreadable(new_state, r.name, audit.error)
             continue
         except Exception as exc:  # noqa: BLE001 -- reported in the audit, never lost
             audit.error = f"{r.name}: connect failed: {_describe(exc)}"
+            _unreadable(new_state, r.name, audit.error)
             continue
         try:
             live = read_switch(r, driver, listen_seconds)
         except Exception as exc:  # noqa: BLE001 -- reported in the audit, never lost
             audit.error = f"{r.name}: reading the live state failed: {_describe(exc)}"
+            _unreadable(new_state, r.name, audit.error)
             continue
         finally:
             try:
@@ -70,10 +74,17 @@ def run_audit(rendered: list[RenderedSwitch], *, limits: dict[str, set[str] | No
         audit.notes += live.notes
         if keep_live:
             audit.live = live.to_json()
-        new_state[r.name] = {"taken_at": live.taken_at, "counters": counters_of(live)}
+        # the findings too: `ixpctl report manrs --audit-state FILE` reads them (MANRS Action 3)
+        new_state[r.name] = {"taken_at": live.taken_at, "counters": counters_of(live),
+                             "findings": [asdict(f) for f in audit.findings], "error": None}
         if on_read:
             on_read(r.name)
     if state_path is not None:
         new_state["_written"] = time.time()
         save_state(state_path, new_state)
     return AuditReport(results)
+
+
+def _unreadable(state: dict[str, Any], name: str, error: str) -> None:
+    """Keep the last counters (the next reading compares with them) and say the switch was not read."""
+    state[name] = {**(state.get(name) or {}), "error": error, "error_at": time.time()}

@@ -92,6 +92,17 @@ def test_audit_finds_each_planted_anomaly(tmp_path, fake_switches, dialect, plat
     assert 'ixpctl_switch_audit_findings{switch="sw1",kind="errors-rising"} 0' in prom  # no new errors since
     assert 'ixpctl_switch_audit_readable{switch="sw1"} 1' in prom
 
+    # the state file keeps the findings: MANRS Action 3 of `ixpctl report manrs --audit-state` reads them
+    from ixpctl.inventory.loader import load_inventory
+    from ixpctl.report.audit_state import read_audit_state
+    from ixpctl.report.manrs import action3
+
+    recorded = read_audit_state(state)
+    assert {(f["kind"], f["port"]) for f in recorded.switches["sw1"].findings} == expected - {("errors-rising", P(2))}
+    act = action3(load_inventory(inv).inventory, recorded)
+    assert act.level == "partly" and act.switches[0]["audit"]["read"] is True
+    assert act.switches[0]["audit"]["violations"]["unknown-mac"] == 1 and "member-port-down" not in act.switches[0]["audit"]["violations"]
+
 
 def test_audit_of_an_unreachable_switch_exits_5(tmp_path, fake_switches):  # noqa: F811
     sw = fake_switches.start("huawei")
@@ -100,3 +111,8 @@ def test_audit_of_an_unreachable_switch_exits_5(tmp_path, fake_switches):  # noq
     result = audit(inv, secrets, "--json")
     assert result.exit_code == 5
     assert "connect failed" in json.loads(result.stdout)["switches"][0]["error"]
+    from ixpctl.report.audit_state import read_audit_state
+
+    state = tmp_path / "audit-state.json"
+    assert audit(inv, secrets, "--json", "--state", str(state)).exit_code == 5
+    assert "connect failed" in (read_audit_state(state).switches["sw1"].error or "")  # Action 3: not audited
