@@ -11,6 +11,11 @@ Two lines of the candidate are also left out when they are already true, because
 match the running config and would keep the diff from ever being empty: ``no shutdown`` for a port
 that is up (IOS, VRP), and the rebuild of an IOS ACL the device already holds entry for entry.
 
+A member's own MAC ACL (``IXP-IN-<interface>``, ``switch.intent.acl_name``) is deleted when the
+candidate no longer has it — the member left, or moved to another port — and no interface of the
+running config or of the candidate still binds it; the deletions come last, after the interfaces
+let go of it. Only names of ixpctl's own scheme are touched: an ACL a human made is never removed.
+
 What is never removed, because it would bounce the port or change what the port *is* (the candidate
 sets the intended value anyway, or a human must decide): ``shutdown``, ``speed``, ``duplex``,
 ``negotiation``, LAG membership, the switchport mode; and ``no ...`` / ``undo ...`` lines (they turn
@@ -24,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .intent import acl_name
+
 # Removing these could bounce the port, or silently change its role: left alone, reported.
 _PROTECTED = re.compile(r"^(shutdown|speed|duplex|negotiation|undo negotiation|channel-group|eth-trunk|mode lacp"
                         r"|switchport mode|switchport$|port link-type)\b")
@@ -35,11 +42,23 @@ _SINGLE = re.compile(r"^(description|switchport access vlan|switchport trunk all
                      r"|multicast-suppression|unicast-suppression|lldp admin-status|rule \d+)\b")
 
 
+# ixpctl's per-member ACLs as the running config shows them (the name as switch.intent.acl_name makes it).
+_MEMBER_ACL = {
+    "ios": re.compile(r"^mac access-list extended (IXP-IN-[A-Za-z0-9-]+)$"),
+    "nxos": re.compile(r"^mac access-list (IXP-IN-[A-Za-z0-9-]+)$"),
+    # VRP prints a named ACL with its type keyword (link) or with the number it gave it
+    "huawei_vrp": re.compile(r"^acl name (IXP-IN-[A-Za-z0-9-]+)(?: \S+)?$"),
+}
+# Where an interface binds a member ACL (the port.j2 templates' lines).
+_BINDING = re.compile(r"^(?:mac access-group|mac port access-group|traffic-filter inbound acl name) (IXP-IN-[A-Za-z0-9-]+)\b")
+
+
 @dataclass
 class Pruning:
     candidate: str = ""  # the candidate with the removals first in each block, less `no shutdown`s already true
     removed: dict[str, list[str]] = field(default_factory=dict)  # block → the negated lines added
     kept: list[str] = field(default_factory=list)  # stale lines left on purpose (warnings)
+    deleted_acls: list[str] = field(default_factory=list)  # member ACLs no member uses any more (deleted last)
 
 
 def _is_comment(line: str) -> bool:
@@ -121,8 +140,46 @@ def removals(dialect: str, candidate: str, running: str) -> Pruning:
         if line.strip() and not line[:1].isspace() and key in out.removed and key not in done:
             done.add(key)
             lines.extend(f"{neg}\n" for neg in out.removed[key])
+    deletions = _orphan_acls(dialect, cand, run, out)
+    if deletions:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.extend(f"{d}\n" for d in deletions)
     out.candidate = "".join(lines)
     return out
+
+
+def _orphan_acls(dialect: str, cand: dict[str, list[str]], run: dict[str, list[str]], out: Pruning) -> list[str]:
+    """``no mac access-list ...`` / ``undo acl name ...`` for each member ACL of ixpctl's naming
+    scheme on the device that the candidate does not configure and nothing binds any more (the
+    candidate's interfaces, and the running ones the candidate does not replace)."""
+    pattern = _MEMBER_ACL.get(dialect)
+    if pattern is None:
+        return []
+    wanted = {m.group(1) for key in cand if (m := pattern.match(key))}
+    # ixpctl's name for a port of this switch, nothing else (an "IXP-IN-TEST" a human made stays)
+    ours = {acl_name(key.removeprefix("interface ")) for key in (*cand, *run) if key.startswith("interface ")}
+    bound: dict[str, str] = {}
+    for key in (*cand, *run):
+        if not key.startswith("interface "):
+            continue
+        # an interface of the candidate keeps only what the candidate configures (its stale lines
+        # are removed above); one the candidate does not touch keeps what it has
+        for line in cand[key] if key in cand else run[key]:
+            if m := _BINDING.match(line):
+                bound.setdefault(m.group(1), key)
+    deletions = []
+    for key in run:
+        m = pattern.match(key)
+        if m is None or m.group(1) in wanted or m.group(1) not in ours:
+            continue
+        name = m.group(1)
+        if name in bound:
+            out.kept.append(f"{key}: no member uses it any more, but {bound[name]} still binds it; left in place")
+            continue
+        out.deleted_acls.append(name)
+        deletions.append(f"undo acl name {name}" if dialect == "huawei_vrp" else f"no {key}")
+    return deletions
 
 
 def _drop_true_no_shutdown(dialect: str, candidate: str, run: dict[str, list[str]]) -> str:

@@ -176,6 +176,8 @@ def _with_removals(run: _Run, candidate: str, step: str) -> str:
     run.r.warnings.extend(f"{run.r.switch}: {k}" for k in pruning.kept if k not in run.r.warnings)
     if pruning.removed:
         run.r.steps.append("prune: " + ", ".join(f"{k} (-{len(v)})" for k, v in pruning.removed.items()))
+    if pruning.deleted_acls:  # a member that left (or moved): its ACL, bound nowhere any more
+        run.r.steps.append("prune: delete unused member ACLs " + ", ".join(pruning.deleted_acls))
     return pruning.candidate
 
 

@@ -191,3 +191,53 @@ def test_paging_is_modelled_and_netmiko_turns_it_off(tmp_path, fake_switches):  
         assert "description port 29" in seen and pages >= 2
     finally:
         client.close()
+
+
+# (fake device dialect, platform, NAPALM driver, member 1's port, its ACL as the running config shows it, binding)
+ACL_CASES = [
+    ("ios", "ios", None, "GigabitEthernet1/0/1", "mac access-list extended IXP-IN-GigabitEthernet1-0-1",
+     "mac access-group IXP-IN-GigabitEthernet1-0-1 in"),
+    ("nxos", "nxos", "nxos_ssh", "Ethernet1/1", "mac access-list IXP-IN-Ethernet1-1",
+     "mac port access-group IXP-IN-Ethernet1-1"),
+    ("huawei", "huawei_vrp", None, "GigabitEthernet0/0/1", "acl name IXP-IN-GigabitEthernet0-0-1 link",
+     "traffic-filter inbound acl name IXP-IN-GigabitEthernet0-0-1"),
+]
+# ACLs a human made: one in no naming scheme, one that looks like ixpctl's but names no port
+HUMAN = {"ios": ["mac access-list extended CUSTOMER-TEST", "mac access-list extended IXP-IN-TEST"],
+         "nxos": ["mac access-list CUSTOMER-TEST", "mac access-list IXP-IN-TEST"],
+         "huawei": ["acl name CUSTOMER-TEST link", "acl name IXP-IN-TEST link"]}
+
+
+def drop_member_1(data):
+    data["members"] = [m for m in data["members"] if m["asn"] != 64501]
+
+
+@pytest.mark.parametrize(("dialect", "platform", "driver", "port", "acl", "binding"), ACL_CASES)
+def test_push_deletes_the_acl_of_a_member_that_left(tmp_path, fake_switches, dialect, platform,  # noqa: F811
+                                                    driver, port, acl, binding):
+    """Member 1 leaves: after the push its port is unused and shut, and its MAC ACL is gone from the
+    device (not only unbound); the other members' ACLs and the ACLs a human made stay."""
+    human = "".join(f"{name}\n {'rule 5 deny' if dialect == 'huawei' else ('10 deny any any' if dialect == 'nxos' else 'deny any any')}\n"
+                    for name in HUMAN[dialect])
+    sw = fake_switches.start(dialect, running=("ip scp server enable\n" if dialect == "ios" else "") + human)
+    inv, secrets = setup(tmp_path, sw, platform, driver=driver)
+    result, out = cli(inv, secrets, "push", "--yes")
+    assert result.exit_code == 0 and out["switches"][0]["status"] == "changed", result.output
+    dev = sw.running().blocks
+    assert acl in dev and binding in dev[f"interface {port}"]
+
+    inv, secrets = setup(tmp_path / "v2", sw, platform, driver=driver, mutate=drop_member_1)
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 0 and r["status"] == "changed", result.output
+    name = acl.split()[-2] if dialect == "huawei" else acl.split()[-1]
+    assert any(step == f"prune: delete unused member ACLs {name}" for step in r["steps"]), r["steps"]
+    dev = sw.running().blocks
+    assert acl not in dev, "the ACL of the member that left is deleted"
+    assert binding not in dev[f"interface {port}"] and "shutdown" in dev[f"interface {port}"]
+    assert all(h in dev for h in HUMAN[dialect]), "ACLs a human made are never touched"
+    other = acl.replace(port.replace("/", "-"), port.replace("/", "-")[:-1] + "2")
+    assert other in dev, "the other members keep theirs"
+    assert not [w for w in r["warnings"] if "still reports a diff" in w], r["warnings"]
+    result, out = cli(inv, secrets, "push", "--yes")  # and nothing is left to do
+    assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]

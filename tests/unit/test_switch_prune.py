@@ -94,3 +94,28 @@ def test_ios_acl_rebuild_is_left_out_when_the_device_has_the_same_entries():
     assert same.candidate == "interface Gi1\n description x\n"
     changed = removals("ios", candidate, acl.replace("0001", "0009") + "interface Gi1\n description x\n")
     assert changed.candidate == candidate, "a changed ACL is rebuilt"
+
+
+def test_a_member_acl_still_bound_by_an_interface_the_candidate_does_not_touch_stays():
+    """The candidate no longer has Gi1/0/3 (its port left the inventory): its ACL is still bound there,
+    so it is left in place with a warning; the ACL of Gi1/0/2, unbound by the candidate, is deleted last."""
+    running = ("mac access-list extended IXP-IN-GigabitEthernet1-0-2\n deny any any\n"
+               "mac access-list extended IXP-IN-GigabitEthernet1-0-3\n deny any any\n"
+               "interface GigabitEthernet1/0/2\n mac access-group IXP-IN-GigabitEthernet1-0-2 in\n"
+               "interface GigabitEthernet1/0/3\n mac access-group IXP-IN-GigabitEthernet1-0-3 in\n")
+    candidate = "interface GigabitEthernet1/0/2\n description unused\n shutdown\n"
+    p = removals("ios", candidate, running)
+    assert p.deleted_acls == ["IXP-IN-GigabitEthernet1-0-2"]
+    assert p.candidate.splitlines()[-1] == "no mac access-list extended IXP-IN-GigabitEthernet1-0-2", "after the unbinding"
+    assert " no mac access-group IXP-IN-GigabitEthernet1-0-2 in" in p.candidate
+    assert any("IXP-IN-GigabitEthernet1-0-3" in k and "still binds it" in k for k in p.kept)
+
+
+def test_vrp_member_acl_deleted_by_name_whatever_its_type_or_number():
+    running = ("acl name IXP-IN-GigabitEthernet0-0-4 4000\n rule 1000 deny\n"
+               "acl name IXP-V4-IN advance\n rule 5 deny udp destination-port eq bootps\n"
+               "interface GigabitEthernet0/0/4\n traffic-filter inbound acl name IXP-V4-IN\n")
+    candidate = "interface GigabitEthernet0/0/4\n traffic-filter inbound acl name IXP-V4-IN\n"
+    p = removals("huawei_vrp", candidate, running)
+    assert p.deleted_acls == ["IXP-IN-GigabitEthernet0-0-4"] and "undo acl name IXP-IN-GigabitEthernet0-0-4\n" in p.candidate
+    assert "IXP-V4-IN advance" not in p.candidate, "the shared peering-LAN ACLs are not member ACLs"

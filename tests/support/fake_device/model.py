@@ -121,6 +121,11 @@ class Config:
             if target in self.blocks:
                 del self.blocks[target]
                 return None
+            if self.dialect == "huawei" and re.match(r"^acl (ipv6 )?name \S+$", target):
+                # `undo acl name X` deletes the named ACL whatever its type keyword (link, advance...)
+                for key in [k for k in self.blocks if k.startswith(target + " ")]:
+                    del self.blocks[key]
+                return None
             if re.match(TOP_LEAF[self.dialect], target) or re.match(BLOCK_START[self.dialect], target):
                 return None  # nothing to remove
         if re.match(BLOCK_START[self.dialect], s):
