@@ -244,7 +244,11 @@ def run_switch(rendered: RenderedSwitch, driver: Any, *, commit: bool, commit_co
             run.call("commit_config", "commit_config", **commit_args)
         except Exception as exc:  # noqa: BLE001 -- any driver error is reported, never lost
             run.fail("commit", exc)
-            if platform.transactional:
+            if getattr(driver, "nothing_committed", False):  # VRPv8: the candidate was discarded
+                r.rollback = ("not needed: the device refused the candidate and discarded it "
+                              "(two-stage commit), nothing was committed")
+                run.quietly("discard_config", "discard_config")
+            elif platform.transactional:
                 pending = False
                 try:
                     pending = bool(revert_in) and bool(driver.has_pending_commit())

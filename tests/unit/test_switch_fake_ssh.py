@@ -241,3 +241,40 @@ def test_push_deletes_the_acl_of_a_member_that_left(tmp_path, fake_switches, dia
     assert not [w for w in r["warnings"] if "still reports a diff" in w], r["warnings"]
     result, out = cli(inv, secrets, "push", "--yes")  # and nothing is left to do
     assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]
+
+
+def test_huawei_vrpv8_two_stage_commit(tmp_path, fake_switches):  # noqa: F811
+    """A CloudEngine (VRPv8): system-view edits a candidate that `commit` applies all or nothing. A
+    good push is committed; a refused line, or a commit the device refuses, leaves the device exactly
+    as it was — the driver answers "N" to "Uncommitted configurations found", and no rollback runs."""
+    before = "interface GigabitEthernet0/0/1\n description old\n"
+    sw = fake_switches.start("huawei", running=before, two_stage=True,
+                             refuse_commit=[r"traffic-filter inbound acl name IXP-IN-GigabitEthernet0-0-7"])
+    inv, secrets = setup(tmp_path, sw, "huawei_vrp")
+    result, out = cli(inv, secrets, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 5 and r["stage"] == "commit", result.output
+    assert "Failed to generate committed config" in r["error"]
+    assert r["rollback"].startswith("not needed") and "two-stage" in r["rollback"], r["error"]
+    dev = sw.running().blocks
+    assert dev["interface GigabitEthernet0/0/1"] == ["description old"], "nothing of the candidate was committed"
+    assert "acl name IXP-IN-GigabitEthernet0-0-2 link" not in dev
+
+    sw2 = fake_switches.start("huawei", running=before, two_stage=True,
+                              refuse=[r"traffic-filter inbound acl name IXP-IN-GigabitEthernet0-0-2"])
+    inv2, secrets2 = setup(tmp_path / "refused-line", sw2, "huawei_vrp")
+    result, out = cli(inv2, secrets2, "push", "--yes")
+    r = out["switches"][0]
+    assert result.exit_code == 5 and r["rollback"].startswith("not needed"), r
+    assert "hardware resources are insufficient" in r["error"]
+    assert sw2.running().blocks["interface GigabitEthernet0/0/1"] == ["description old"]
+
+    sw3 = fake_switches.start("huawei", running=before, two_stage=True)
+    inv3, secrets3 = setup(tmp_path / "good", sw3, "huawei_vrp")
+    result, out = cli(inv3, secrets3, "push", "--yes")
+    assert result.exit_code == 0 and out["switches"][0]["status"] == "changed", result.output
+    dev = sw3.running().blocks
+    assert "port-security mac-address sticky 0200-0000-0102 vlan 10" in dev["interface GigabitEthernet0/0/2"]
+    assert "rule 1000 deny" in dev["acl name IXP-IN-GigabitEthernet0-0-2 link"]
+    result, out = cli(inv3, secrets3, "push", "--yes")  # committed for good: nothing left to change
+    assert out["switches"][0]["status"] == "unchanged", out["switches"][0]["diff"]

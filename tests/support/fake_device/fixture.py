@@ -67,14 +67,18 @@ class FakeSwitches:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, dialect: str, hostname: str = "sw1", running: str = "", live: dict | None = None,
-              refuse: list[str] | None = None) -> FakeSwitch:
+              refuse: list[str] | None = None, two_stage: bool = False,
+              refuse_commit: list[str] | None = None) -> FakeSwitch:
+        """``two_stage``: a Huawei VRPv8 (CloudEngine) whose system-view edits a candidate that
+        ``commit`` applies all or nothing; ``refuse_commit``: regexes of lines that make it fail."""
         n = len(self.procs)
         device_file = self.tmp / f"device{n}.json"
         live_file = self.tmp / f"live{n}.json"
         port_file = self.tmp / f"port{n}"
         device_file.write_text(json.dumps({"dialect": dialect, "hostname": hostname, "user": USER,
                                            "password": PASSWORD, "running": running, "files": {},
-                                           "refuse": refuse or [], "flash": str(self.tmp / f"flash{n}")}))
+                                           "refuse": refuse or [], "flash": str(self.tmp / f"flash{n}"),
+                                           "two_stage": two_stage, "refuse_commit": refuse_commit or []}))
         live_file.write_text(json.dumps(live or {}))
         with open(self.tmp / f"server{n}.log", "w") as log:
             proc = subprocess.Popen([sys.executable, "-m", "tests.support.fake_device.server", str(device_file),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class Device:
         self.config = Config.parse(self.dialect, data["hostname"], data.get("running", ""))
         self.config.refuse = list(data.get("refuse", []))
         self.files: dict[str, str] = data.get("files", {})
+        # VRPv8 (CloudEngine): system-view edits a candidate of this session; `commit` applies it
+        self.two_stage = bool(data.get("two_stage"))
+        self.refuse_commit: list[str] = list(data.get("refuse_commit", []))
 
     @property
     def flash(self) -> Path:
@@ -77,12 +81,46 @@ class Session:
         self.pending: tuple[str, str] | None = None  # (action, argument) waiting for Y/N
         self.paging = True  # as on a device: long output stops at a More prompt until paging is off
         self.more: list[str] | None = None  # the lines still to show after a More prompt
+        self.candidate: Config | None = None  # VRPv8: this session's uncommitted configuration
+
+    def target(self) -> Config:
+        return self.candidate if self.candidate is not None else self.d.config
+
+    def dirty(self) -> bool:
+        return self.candidate is not None and self.candidate.text() != self.d.config.text()
+
+    def open_candidate(self) -> None:
+        self.candidate = Config.parse(self.d.dialect, self.d.config.hostname, self.d.config.text())
+        self.candidate.refuse = self.d.config.refuse
+
+    def commit(self) -> bool:
+        """VRPv8 `commit`: the candidate becomes the running config, all or nothing."""
+        assert self.candidate is not None
+        text = self.candidate.text()
+        if any(re.search(r, text, re.MULTILINE) for r in self.d.refuse_commit):
+            self.write("Error: Failed to generate committed config. The hardware resources are insufficient.\n")
+            return False
+        self.d.config = Config.parse(self.d.dialect, self.candidate.hostname, text)
+        self.d.config.refuse = self.candidate.refuse
+        self.d.save()
+        self.open_candidate()
+        return True
+
+    def leave_config(self) -> None:
+        if self.dirty():  # VRPv8 asks before dropping what was not committed
+            self.pending = ("uncommitted", "")
+            self.write("Warning: Uncommitted configurations found. Are you sure to commit them before exiting? "
+                       "[Y(yes)/N(no)/C(cancel)]:")
+            return
+        self.config_mode, self.view, self.candidate = False, None, None
 
     def prompt(self) -> str:
         h = self.d.config.hostname
         if self.d.dialect == "huawei":
             if not self.config_mode:
                 return f"<{h}>"
+            if self.d.two_stage:  # VRPv8: [~sw1] nothing to commit, [*sw1] uncommitted changes
+                h = ("*" if self.dirty() else "~") + h
             if self.view is None:
                 return f"[{h}]"
             return f"[{h}-{self.view.split()[-1] if self.view.startswith('interface ') else self.view.replace(' ', '-')}]"
@@ -100,6 +138,14 @@ class Session:
         if self.pending:
             action, arg = self.pending
             self.pending = None
+            if action == "uncommitted":
+                answer = cmd.lower()[:1]
+                if answer == "c":
+                    return
+                if answer == "y" and not self.commit():
+                    return
+                self.config_mode, self.view, self.candidate = False, None, None
+                return
             if cmd.lower().startswith("y"):
                 self.write(self.confirmed(action, arg))
             else:
@@ -118,6 +164,8 @@ class Session:
             return
         if cmd == CONFIG_ENTER[self.d.dialect]:
             self.config_mode, self.view = True, None
+            if self.d.two_stage:
+                self.open_candidate()
             if self.d.dialect != "huawei":
                 self.write("Enter configuration commands, one per line.  End with CNTL/Z.\n")
             return
@@ -146,14 +194,18 @@ class Session:
     def configure(self, cmd: str) -> None:
         dialect = self.d.dialect
         if cmd == CONFIG_LEAVE[dialect] or cmd == "end":
-            self.config_mode, self.view = False, None
+            self.leave_config()
             return
         if cmd.startswith("!") and dialect != "huawei":
             return  # a comment line: IOS and NX-OS accept and ignore it
         if cmd in ("exit", "quit"):
             if self.view is None:
-                self.config_mode = False
+                self.leave_config()
+                return
             self.view = None
+            return
+        if dialect == "huawei" and cmd == "commit" and self.d.two_stage:
+            self.commit()
             return
         if dialect == "huawei" and cmd == "commit":
             # VRP V200R (S series) applies each line at once; only VRPv8 has a two-stage commit.
@@ -163,11 +215,12 @@ class Session:
             self.write(self.exec_command(cmd.removeprefix("do ")))
             return
         try:
-            self.view = self.d.config.apply(self.view, cmd)
+            self.view = self.target().apply(self.view, cmd)
         except CommandError as exc:
             self.write(("                    ^\n" if dialect != "huawei" else "   ^\n") + str(exc) + "\n")
             return
-        self.d.save()
+        if self.candidate is None:  # VRPv5, IOS, NX-OS: each line takes effect at once
+            self.d.save()
 
     def exec_command(self, cmd: str) -> str:
         d = self.d
@@ -264,7 +317,8 @@ async def _shell(device: Device, process: asyncssh.SSHServerProcess) -> None:
                     process.stdout.write("\r\n")
                     s.handle(buf)
                     buf = ""
-                    if s.more is None:
+                    # VRPv8's commit question ends the line itself: no prompt until it is answered
+                    if s.more is None and not (s.pending and s.pending[0] == "uncommitted"):
                         s.write(s.prompt())
                 elif ch in "\x7f\b":
                     buf = buf[:-1]
