@@ -127,4 +127,5 @@ def test_impact_and_manrs_reports_from_the_lab(lab, tmp_path, monkeypatch):
         page.goto((out / "impact.fr.html").as_uri())
         assert "15" in page.locator("#card-asn-members").inner_text()
         assert "AS64508" in page.locator("#recruit-table tr").nth(1).inner_text()
+        assert "openbgpd" in page.locator("#rs-table").inner_text()  # rs2's own row, read from bgpctl
         page.screenshot(path=str(artefacts() / "report-impact-mlix-lab-fr.png"), full_page=True)

@@ -147,3 +147,26 @@ def test_a_bad_audit_state_names_the_file(tmp_path):
     path.write_text('{"sw1": {"findings": "many"}}')
     with pytest.raises(InputError, match="audit-state.json is not an `ixpctl switch audit` state file"):
         read_audit_state(path)
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from ixpctl.cli import main
+    from tests.conftest import REPO
+
+    return CliRunner().invoke(main, ["-i", str(REPO / "inventory"), "-p", str(REPO / "policies/default.yml"),
+                                     "report", "impact", *args], catch_exceptions=False)
+
+
+def test_a_bad_daemon_is_refused_with_the_fix(tmp_path):
+    result = _cli("--socket", f"rs2={tmp_path / 'bgpd.sock'}", "--daemon", "rs2=frr", "-o", str(tmp_path))
+    assert result.exit_code == 2 and "expected NAME=bird or NAME=openbgpd" in result.output
+    assert not list(tmp_path.iterdir()), "nothing written"
+
+
+def test_an_unreachable_openbgpd_socket_names_the_route_server_and_daemon(tmp_path):
+    # rs2 is OpenBGPD in inventory/mlix.yml: read with bgpctl, whose error is reported (exit 3)
+    result = _cli("--socket", f"rs2={tmp_path / 'bgpd.sock'}", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 3, result.output
+    assert "cannot read route server rs2 (openbgpd" in result.output and not (tmp_path / "out").exists()
