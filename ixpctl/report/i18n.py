@@ -129,6 +129,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "no": {"en": "no", "fr": "non"},
     "none": {"en": "none", "fr": "aucun"},
     "notes": {"en": "Notes", "fr": "Remarques"},
+    "last_audit": {"en": "Last switch audit", "fr": "Dernier audit"},
+    "audit_clean": {"en": "no MAC, port or control-protocol finding", "fr": "aucun constat MAC, port ou protocole de contrôle"},
+    "audit_unread": {"en": "not audited", "fr": "non audité"},
     "per_rs": {"en": "Per route server", "fr": "Par serveur de routes"},
     "per_rs_intro": {"en": "Each route server on its own (the numbers above count a route once, whichever "
                            "route servers hold it).",

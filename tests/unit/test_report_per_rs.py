@@ -170,3 +170,15 @@ def test_an_unreachable_openbgpd_socket_names_the_route_server_and_daemon(tmp_pa
     result = _cli("--socket", f"rs2={tmp_path / 'bgpd.sock'}", "-o", str(tmp_path / "out"))
     assert result.exit_code == 3, result.output
     assert "cannot read route server rs2 (openbgpd" in result.output and not (tmp_path / "out").exists()
+
+
+def test_the_manrs_pages_show_the_last_audit(tmp_path):
+    from ixpctl.report.render import render_manrs
+
+    path = tmp_path / "audit-state.json"
+    finding = {"kind": "wrong-port", "switch": "sw1", "port": "Ethernet2", "detail": "x", "member_asn": 64502}
+    path.write_text(json.dumps({"sw1": {"taken_at": 1764800000.0, "counters": {}, "findings": [finding]}}))
+    report = assemble(_inventory(), Policy(), _facts(), (parse(RIR, "ML"), None), _state(), audit=read_audit_state(path))
+    fr = render_manrs(report, "fr", "md")
+    assert "Dernier audit\u00a0: 2025-12-03 22:13 UTC, wrong-port 1" in fr
+    assert "<th>Last switch audit</th>" in render_manrs(report, "en", "html")
