@@ -1,7 +1,6 @@
 """The birdwatcher-compatible API of each route server, under ``/birdwatcher/<rs>/``: the endpoints
-Alice-LG uses in single-table mode. An unreachable BIRD is 503 with a JSON error; an OpenBGPD route
-server is 501 (not supported yet: its state comes from bgpctl, whose shapes Alice-LG reads through
-openbgpd-state-server, not birdwatcher)."""
+Alice-LG uses in single-table mode, for BIRD (``birdwatcher``, from birdc) and OpenBGPD
+(``bw_openbgpd``, from bgpctl) alike. An unreachable daemon is 503 with a JSON error."""
 
 from __future__ import annotations
 
@@ -12,7 +11,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import birdwatcher as bw
-from .rsview import NotSupported, RouteServerView
+from . import bw_openbgpd
+from .rsview import RouteServerView
 from .service import Service, page
 
 
@@ -21,11 +21,7 @@ def _svc(request: Request) -> Service:
 
 
 def _view(request: Request) -> RouteServerView:
-    view = _svc(request).view(request.path_params["rs"])
-    if view.daemon != "bird":
-        raise NotSupported(f"{view.name} runs {view.daemon}: the birdwatcher API is not supported yet for it "
-                           "(its sessions and routes are in the looking glass and /api/v1)")
-    return view
+    return _svc(request).view(request.path_params["rs"])
 
 
 def _answer(request: Request, body: dict, at: float) -> JSONResponse:
@@ -34,25 +30,38 @@ def _answer(request: Request, body: dict, at: float) -> JSONResponse:
 
 
 def status(request: Request) -> JSONResponse:
-    text, at = _view(request).status_text()
+    view = _view(request)
+    if view.daemon == "openbgpd":
+        rs = next((r for r in _svc(request).site.inventory.route_servers if r.name == view.name), None)
+        body, at = bw_openbgpd.status(view, rs.openbgpd_version if rs else None,
+                                      str(rs.router_id) if rs else None)
+        return _answer(request, body, at)
+    text, at = view.status_text()
     return _answer(request, bw.status(text), at)
 
 
 def protocols_bgp(request: Request) -> JSONResponse:
     view = _view(request)
+    if view.daemon == "openbgpd":
+        return _answer(request, *bw_openbgpd.protocols_bgp(view))
     sessions, at = view.protocols()
     return _answer(request, bw.protocols([s for s in sessions if s.proto == "BGP"]), at)
 
 
 def protocols_short(request: Request) -> JSONResponse:
-    sessions, at = _view(request).protocols()
+    view = _view(request)
+    if view.daemon == "openbgpd":
+        return _answer(request, *bw_openbgpd.protocols_short(view))
+    sessions, at = view.protocols()
     return _answer(request, bw.protocols_short(sessions), at)
 
 
 def _routes(kind: str, param: str):
     def endpoint(request: Request) -> JSONResponse:
         view = _view(request)
-        routes, at = view.routes(kind, request.path_params[param])
+        name = request.path_params[param]
+        routes, at = (bw_openbgpd.routes(view, kind, name) if view.daemon == "openbgpd"
+                      else view.routes(kind, name))
         limits = _svc(request).config.limits
         if "page" in request.query_params or "page_size" in request.query_params:
             items, info = page(routes, request.query_params, limits.page_size, limits.max_page_size)

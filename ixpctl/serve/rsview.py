@@ -51,7 +51,7 @@ class RouteServerView:
                          max_bytes=limits.max_reply_bytes, semaphore=semaphore)
         self._bgpctl = None
         self._parsed: dict[str, tuple[float, list[RouteEntry]]] = {}
-        self._bgpctl_cache: dict[str, tuple[float, Any]] = {}
+        self._bgpctl_cache: dict[str, tuple[float, Any, float]] = {}
         if self.daemon == "openbgpd":
             from ..verify.bgpctl import BgpctlClient
             self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout)
@@ -69,17 +69,27 @@ class RouteServerView:
         return reply.text, at, reply.lines
 
     def _openbgpd(self, key: str, call) -> Any:
+        return self.bgpctl_cached(key, lambda _client: call())[0]
+
+    def bgpctl_cached(self, key: str, call) -> tuple[Any, float]:
+        """``call(client)`` on the bgpctl reader, its result reused for ``Limits.cache_ttl``;
+        (value, when it was read). Any bgpctl failure means bgpd is unreachable (503)."""
         if self.start_error:
             raise Unreachable(f"route server {self.name}: {self.start_error}")
+        if self._bgpctl is None:
+            raise NotSupported(f"{self.name} runs {self.daemon}, not OpenBGPD")
         hit = self._bgpctl_cache.get(key)
         if hit and hit[0] > time.monotonic():
-            return hit[1]
+            return hit[1], hit[2]
         try:
-            value = call()
+            value = call(self._bgpctl)
         except IxpctlError as exc:
             raise Unreachable(f"route server {self.name}: {exc}") from None
-        self._bgpctl_cache[key] = (time.monotonic() + self.limits.cache_ttl, value)
-        return value
+        if len(self._bgpctl_cache) >= 256:  # bounded: one entry per neighbour and kind
+            self._bgpctl_cache.clear()
+        at = time.time()
+        self._bgpctl_cache[key] = (time.monotonic() + self.limits.cache_ttl, value, at)
+        return value, at
 
     # --- reads -----------------------------------------------------------------------------------
     def status_text(self) -> tuple[str, float]:
@@ -148,6 +158,8 @@ class RouteServerView:
 
     def member_routes(self, asn: int, *, filtered: bool) -> list[RouteEntry]:
         if self.daemon == "openbgpd":
+            if not self.member_sessions(asn):  # no session: no routes (as for BIRD), not "bgpd failed"
+                return []
             return self._openbgpd(f"routes:{asn}:{filtered}",  # type: ignore[union-attr]
                                   lambda: self._bgpctl.member_routes(asn, filtered=filtered, accepted=not filtered))
         out: list[RouteEntry] = []

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ixpctl.verify.control import BirdError
+from tests.support.bw_shapes import BGPCTL_ALLOWED, record_bgpctl
 from tests.support.serve import client
 from tests.support.serve_lab import BAD
 from tests.unit.test_serve_shapes import ALLOWED
@@ -120,6 +121,7 @@ def test_fuzz_the_api_from_its_openapi_document(served):
     operations = [(path, op["get"]["parameters"]) for path, op in doc["paths"].items()]
     for view in service.views.values():
         view.gate.last_commands.clear()
+    bgpctl = record_bgpctl(service)
 
     @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
@@ -141,6 +143,7 @@ def test_fuzz_the_api_from_its_openapi_document(served):
     commands = [c for v in service.views.values() for c in v.gate.last_commands]
     assert commands, "the fuzzing reached BIRD at least once"
     assert all(ALLOWED.match(c) for c in commands), [c for c in commands if not ALLOWED.match(c)]
+    assert all(BGPCTL_ALLOWED.match(c) for c in bgpctl), [c for c in bgpctl if not BGPCTL_ALLOWED.match(c)]
 
 
 def test_bird_connection_is_restricted(served):

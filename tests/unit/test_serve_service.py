@@ -187,7 +187,9 @@ def test_pasted_show_route_dump_is_checked(http):
     assert rows == {"198.18.40.0/25": "ko", "10.99.0.0/16": "ko"}
 
 
-def test_openbgpd_route_server_is_501_on_the_birdwatcher_api(tmp_path):
+def test_unreachable_openbgpd_is_503_json_on_every_birdwatcher_endpoint(tmp_path):
+    """The OpenBGPD route server's birdwatcher API reads bgpctl (real bgpctl, no bgpd behind the
+    socket): 503 with a JSON error on every endpoint; a hostile name is refused before bgpctl runs."""
     from ixpctl.serve.config import RouteServerSource
 
     sources = (RouteServerSource("rs1", str(tmp_path / "rs1.ctl")),
@@ -195,10 +197,15 @@ def test_openbgpd_route_server_is_501_on_the_birdwatcher_api(tmp_path):
     svc = Service.start(mlix_config(sources))
     try:
         http = client(svc)
-        r = http.get("/birdwatcher/rs2/protocols/bgp")
-        assert r.status_code == 501 and "not supported yet" in r.json()["error"]
-        assert http.get("/birdwatcher/rs2/routes/filtered/AS64496_1_v4").status_code == 501
-        # its looking glass goes through bgpctl: no bgpd here, so unreachable, said calmly
+        for path in ("status", "protocols/bgp", "protocols/short", "routes/protocol/AS64496_1_v4",
+                     "routes/filtered/AS64496_1_v4", "routes/noexport/AS64496_1_v4", "routes/table/master4",
+                     "routes/table/master6/filtered"):
+            r = http.get(f"/birdwatcher/rs2/{path}")
+            assert r.status_code == 503, (path, r.text)
+            assert "rs2" in r.json()["error"] and "Traceback" not in r.text
+        assert http.get("/birdwatcher/rs2/routes/protocol/x;reboot").status_code == 400
+        assert http.get("/birdwatcher/rs2/routes/table/Rejected").status_code == 404  # BIRD's names only
+        # its looking glass goes through bgpctl too: unreachable, said calmly
         assert http.get("/api/v1/route-servers/rs2/sessions").status_code == 503
     finally:
         svc.close()
