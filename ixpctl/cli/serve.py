@@ -52,16 +52,21 @@ def _sources(rs_sockets: tuple[str, ...], lab: bool):
 @click.option("--rate", "rate", default=240, show_default=True, type=click.IntRange(1, 100000),
               help="Requests per minute per client address.")
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None, help="Build directory (metrics).")
+@click.option("--apply-state", "apply_state", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="`ixpctl apply`'s state directory, for the deploy metrics (default: the inventory's apply.state_dir).")
+@click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A Prometheus text file to serve again on /metrics, e.g. `ixpctl switch audit --metrics FILE`'s.")
 @click.option("--check-only", is_flag=True, help="Load everything, print what would be served, exit.")
 @json_option
 @click.pass_obj
 def serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
           lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
-          rate_exempt: tuple[str, ...], build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+          rate_exempt: tuple[str, ...], build_dir: Path | None, apply_state: Path | None,
+          metrics_files: tuple[Path, ...], check_only: bool, as_json: bool) -> None:
     """Serve the IXP's pages, self-check, looking glass and APIs (read-only)."""
     try:
         _serve(ctx, bind, port, rs_sockets, lab, snapshot, lang, live_irr, irr_sources, trust_proxy, rate,
-               rate_exempt, build_dir, check_only, as_json)
+               rate_exempt, build_dir, check_only, as_json, apply_state, metrics_files)
     except IxpctlError as err:
         if not as_json:
             raise
@@ -71,7 +76,8 @@ def serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: 
 
 def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab: bool, snapshot: Path | None,
            lang: str, live_irr: str | None, irr_sources: tuple[str, ...], trust_proxy: tuple[str, ...], rate: int,
-           rate_exempt: tuple[str, ...], build_dir: Path | None, check_only: bool, as_json: bool) -> None:
+           rate_exempt: tuple[str, ...], build_dir: Path | None, check_only: bool, as_json: bool,
+           apply_state: Path | None = None, metrics_files: tuple[Path, ...] = ()) -> None:
     from ipaddress import ip_address
 
     from ..serve.config import Limits, LiveIrr, ServeConfig
@@ -89,7 +95,7 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
             raise InputError(f"--live-irr: {exc.message}", fix=exc.fix) from None
     config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, _sources(rs_sockets, lab),
                          Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
-                         build_dir, tuple(trust_proxy), tuple(rate_exempt))
+                         build_dir, tuple(trust_proxy), tuple(rate_exempt), apply_state, tuple(metrics_files))
     service = Service.start(config)
     if not check_only:
         service.site.warm_up()

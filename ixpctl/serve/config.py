@@ -67,3 +67,5 @@ class ServeConfig:
     build_dir: Path | None = None  # for the last-build metrics (manifest.json)
     trust_proxy: tuple[str, ...] = ()  # addresses of reverse proxies whose X-Forwarded-For is believed
     rate_exempt: tuple[str, ...] = ()  # client addresses without rate limit (an Alice-LG polling every neighbour)
+    apply_state_dir: Path | None = None  # `ixpctl apply`'s history (metrics); default: the inventory's apply.state_dir
+    metrics_files: tuple[Path, ...] = ()  # Prometheus text files served again on /metrics (switch audit)

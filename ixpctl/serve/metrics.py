@@ -1,12 +1,14 @@
 """``GET /metrics``: Prometheus text format, every name prefixed ``ixpctl_``. Read at scrape time
 through the same gate as the API (so a scrape costs a few cached BIRD commands), and the result is
-reused for ``Limits.metrics_ttl`` seconds."""
+reused for ``Limits.metrics_ttl`` seconds. Deploy times and results come from ``ixpctl apply``'s
+run history (``runs``), other commands' metrics files (the switch audit's) from ``textfiles``."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -15,10 +17,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import birdwatcher as bw
+from . import runs, textfiles
 from .rsview import NotSupported, Unreachable
 from .service import Service
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# the families this service computes itself: a --metrics-file never replaces one of them
+OWN = {"ixpctl_bird_reachable", "ixpctl_session_up", "ixpctl_routes_received", "ixpctl_routes_accepted",
+       "ixpctl_routes_filtered", "ixpctl_routes_exported", "ixpctl_routes_filtered_by_reason",
+       "ixpctl_bird_last_reconfiguration_timestamp_seconds", "ixpctl_facts_age_seconds",
+       "ixpctl_last_build_timestamp_seconds", "ixpctl_last_build_success", "ixpctl_serve_loaded_timestamp_seconds",
+       "ixpctl_members", "ixpctl_metrics_file_readable", "ixpctl_apply_last_run_timestamp_seconds",
+       "ixpctl_apply_last_run_success", "ixpctl_apply_last_run_outcome", "ixpctl_deploy_last_attempt_timestamp_seconds",
+       "ixpctl_deploy_last_success", "ixpctl_deploy_last_deployed_timestamp_seconds", "ixpctl_deploy_last_result"}
 
 
 class ServiceCollector:
@@ -87,6 +98,7 @@ class ServiceCollector:
         build_ok.add_metric([], 1 if ok else 0)
         yield build_time
         yield build_ok
+        yield from deploy_families(svc)
         loaded = GaugeMetricFamily("ixpctl_serve_loaded_timestamp_seconds", "when the service loaded the inventory")
         loaded.add_metric([], svc.site.loaded_at)
         yield loaded
@@ -94,6 +106,45 @@ class ServiceCollector:
         for status, n in sorted(Counter(m.status for m in svc.site.members).items()):
             members.add_metric([status], n)
         yield members
+        yield from textfiles.families(svc.config.metrics_files, OWN)
+
+
+def apply_state_dir(svc: Service) -> Path:
+    """As `ixpctl apply` resolves it: relative to the working directory (the IXP's repository)."""
+    if svc.config.apply_state_dir is not None:
+        return Path(svc.config.apply_state_dir)
+    path = Path(svc.site.inventory.apply.state_dir)
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def deploy_families(svc: Service):
+    history = runs.read_history(apply_state_dir(svc))
+    run_at = GaugeMetricFamily("ixpctl_apply_last_run_timestamp_seconds", "when the last `ixpctl apply` run ended")
+    run_ok = GaugeMetricFamily("ixpctl_apply_last_run_success", "1 when the last apply run deployed or had nothing to do")
+    run_outcome = GaugeMetricFamily("ixpctl_apply_last_run_outcome", "the last apply run's outcome (1 for it)",
+                                    labels=["outcome"])
+    if history.last_run_at is not None:
+        run_at.add_metric([], history.last_run_at)
+        run_ok.add_metric([], 1 if history.last_run_outcome in runs.OK_OUTCOMES else 0)
+        run_outcome.add_metric([str(history.last_run_outcome)], 1)
+    attempt = GaugeMetricFamily("ixpctl_deploy_last_attempt_timestamp_seconds",
+                                "when apply last pushed a new config to the route server (kept or rolled back)",
+                                labels=["rs"])
+    success = GaugeMetricFamily("ixpctl_deploy_last_success",
+                                "1 when that last push was kept, 0 when it was rolled back", labels=["rs"])
+    deployed = GaugeMetricFamily("ixpctl_deploy_last_deployed_timestamp_seconds",
+                                 "when a config apply pushed to the route server was last kept", labels=["rs"])
+    result = GaugeMetricFamily("ixpctl_deploy_last_result",
+                               "the route server's result in the newest apply run naming it (1 for it): deployed, "
+                               "unchanged, rolled back, untouched, skipped", labels=["rs", "result"])
+    for name, rs in sorted(history.route_servers.items()):
+        result.add_metric([name, rs.last_result], 1)
+        if rs.last_attempt_at is not None:
+            attempt.add_metric([name], rs.last_attempt_at)
+            success.add_metric([name], 1 if rs.last_attempt_ok else 0)
+        if rs.last_deployed_at is not None:
+            deployed.add_metric([name], rs.last_deployed_at)
+    yield from (run_at, run_ok, run_outcome, attempt, success, deployed, result)
 
 
 def _bird_time(text: str | None) -> float | None:
