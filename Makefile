@@ -12,6 +12,7 @@ TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server i
 # a local IRRd's database and cache.
 DEMO_APT := bird2 bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables time
+TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd openssh-client nginx openssl
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

@@ -37,7 +37,7 @@ def _sources(rs_sockets: tuple[str, ...], lab: bool):
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--rs-socket", "rs_sockets", multiple=True, metavar="NAME=PATH",
-              help="A route server's BIRD control socket (default: each route server's deploy.control_socket, "
+              help="A route server's control socket: BIRD's, or bgpd's for an OpenBGPD one (default: each route server's deploy.control_socket, "
                    "over SSH when its deploy.host is remote).")
 @click.option("--lab", is_flag=True, help="Read the route servers of the running `ixpctl lab`.")
 @click.option("--snapshot", type=click.Path(path_type=Path), default=None, help="Facts snapshot directory.")
@@ -93,7 +93,13 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
             live_irr = bgpq4_host(live_irr)
         except SourceError as exc:
             raise InputError(f"--live-irr: {exc.message}", fix=exc.fix) from None
-    config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, _sources(rs_sockets, lab),
+    sources = _sources(rs_sockets, lab)
+    if rs_sockets:  # --rs-socket names a socket; the daemon behind it is the inventory's (bgpd's socket for OpenBGPD)
+        from dataclasses import replace
+        daemons = {rs.name: rs.daemon for rs in ctx.loaded_inventory().inventory.route_servers}
+        named = {item.partition("=")[0] for item in rs_sockets}
+        sources = tuple(replace(s, daemon=daemons.get(s.name, s.daemon)) if s.name in named else s for s in sources)
+    config = ServeConfig(Path(ctx.inventory_path), Path(ctx.policy_path), snapshot, sources,
                          Limits(rate_per_minute=rate), lang, LiveIrr(live_irr, tuple(irr_sources)) if live_irr else None,
                          build_dir, tuple(trust_proxy), tuple(rate_exempt), apply_state, tuple(metrics_files))
     service = Service.start(config)
