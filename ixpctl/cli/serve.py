@@ -126,8 +126,28 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
         else:
             console_err.print(f"ixpctl serve: {url} (route servers: {', '.join(service.views)})", highlight=False)
         sys.stdout.flush()
+        _reload_on_sighup(service)
         # access log off: client addresses are personal data; errors still go to stderr
         uvicorn.run(app, host=bind, port=port, log_level="warning", access_log=False, server_header=False,
                     limit_concurrency=200, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
     finally:
         service.close()
+
+
+def _reload_on_sighup(service) -> None:
+    """SIGHUP (`systemctl reload ixpctl-serve`, after a build) loads the inventory, policy and
+    snapshot again in a thread, while the service goes on answering with what it has."""
+    import signal
+    import threading
+
+    def reload() -> None:
+        if service.reload():
+            console_err.print(f"ixpctl serve: reloaded ({len(service.site.members)} members)", highlight=False)
+        else:
+            console_err.print(f"ixpctl serve: reload failed, still serving the previous load: {service.reload_error}",
+                              highlight=False)
+
+    def on_hup(_signum, _frame) -> None:
+        threading.Thread(target=reload, name="ixpctl-serve-reload", daemon=True).start()
+
+    signal.signal(signal.SIGHUP, on_hup)

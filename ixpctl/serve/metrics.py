@@ -27,7 +27,7 @@ OWN = {"ixpctl_bird_reachable", "ixpctl_session_up", "ixpctl_routes_received", "
        "ixpctl_routes_filtered", "ixpctl_routes_exported", "ixpctl_routes_filtered_by_reason",
        "ixpctl_bird_last_reconfiguration_timestamp_seconds", "ixpctl_facts_age_seconds",
        "ixpctl_last_build_timestamp_seconds", "ixpctl_last_build_success", "ixpctl_serve_loaded_timestamp_seconds",
-       "ixpctl_members", "ixpctl_metrics_file_readable", "ixpctl_apply_last_run_timestamp_seconds",
+       "ixpctl_members", "ixpctl_metrics_file_readable", "ixpctl_serve_last_reload_success", "ixpctl_apply_last_run_timestamp_seconds",
        "ixpctl_apply_last_run_success", "ixpctl_apply_last_run_outcome", "ixpctl_deploy_last_attempt_timestamp_seconds",
        "ixpctl_deploy_last_success", "ixpctl_deploy_last_deployed_timestamp_seconds", "ixpctl_deploy_last_result"}
 
@@ -102,6 +102,10 @@ class ServiceCollector:
         loaded = GaugeMetricFamily("ixpctl_serve_loaded_timestamp_seconds", "when the service loaded the inventory")
         loaded.add_metric([], svc.site.loaded_at)
         yield loaded
+        reload_ok = GaugeMetricFamily("ixpctl_serve_last_reload_success",
+                                      "0 when the last reload (SIGHUP) failed and the previous load is still served")
+        reload_ok.add_metric([], 0 if svc.reload_error else 1)
+        yield reload_ok
         members = GaugeMetricFamily("ixpctl_members", "members in the inventory", labels=["status"])
         for status, n in sorted(Counter(m.status for m in svc.site.members).items()):
             members.add_metric([status], n)

@@ -1,5 +1,6 @@
-"""``GET /openapi.json``: the OpenAPI 3 document of the JSON API and the birdwatcher-compatible API
-(written out here, so it says exactly what the routes accept; the fuzz test reads it)."""
+"""``GET /openapi.json``: the OpenAPI 3 document of the JSON API, the birdwatcher-compatible API
+and the self-check form (``/check``: GET, and the one POST the service takes), written out here
+so it says exactly what the routes accept; the fuzz tests read it."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def document(rs_names: list[str]) -> dict[str, Any]:
                               ("routes/table/{table}", "routes of a table", "table"),
                               ("routes/table/{table}/filtered", "filtered routes of a table", "table")):
         paths[f"/birdwatcher/{{rs}}/{path}"] = _get(f"birdwatcher: {what}", [rs, _p(param, _NAME), *_PAGE], bw_errors)
+    paths["/check"] = _check_form(rs_names)
     return {
         "openapi": "3.0.3",
         "info": {"title": "ixpctl serve", "version": __version__,
@@ -70,4 +72,30 @@ def document(rs_names: list[str]) -> dict[str, Any]:
         "components": {"schemas": {"Error": {"type": "object", "required": ["error"],
                                              "properties": {"error": {"type": "string"}, "fix": {"type": "string"},
                                                             "status": {"type": "integer"}}}}},
+    }
+
+
+def _check_form(rs_names: list[str]) -> dict[str, Any]:
+    """The self-check page: the same fields by GET (query) or POST (a form, for long prefix lists);
+    an HTML page either way (400 with the error on the page for bad input)."""
+    fields: dict[str, Any] = {
+        "asn": {"type": "string", "maxLength": 12, "description": "the member's ASN, 64496 or AS64496"},
+        "prefixes": {"type": "string", "description": "one prefix per line ('P' or 'P AS<origin>'), or a pasted "
+                     "`birdc show route all` dump; empty: the member's IRR route objects"},
+        "rs": {"type": "string", "enum": rs_names} if rs_names else {"type": "string"},
+        "as_set": {"type": "string", "description": "prospective member: its AS-SET (live IRR lookup, when enabled)"},
+    }
+    html = {"content": {"text/html": {"schema": {"type": "string"}}}}
+    responses = {"200": {"description": "the verdicts, one per prefix", **html},
+                 "400": {"description": "bad input, said on the page", **html},
+                 "413": {**_ERR, "description": "request body larger than the service's limit (256 KiB)"},
+                 "429": _ERR}
+    schema = {"type": "object", "properties": fields, "required": ["asn"], "additionalProperties": False}
+    return {
+        "get": {"summary": "Self-check page (HTML)", "responses": responses,
+                "parameters": [_q(name, spec, name == "asn", spec.get("description", "")) for name, spec in fields.items()]},
+        "post": {"summary": "Self-check form (HTML): the same fields as a form body, for long prefix lists",
+                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema},
+                                                               "multipart/form-data": {"schema": schema}}},
+                 "responses": responses},
     }

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, IxpctlError
 from .config import RouteServerSource, ServeConfig
 from .decode import Decoder
 from .prospect import Prospects
@@ -25,6 +25,8 @@ class Service:
     decoders: dict[str, Decoder]
     prospects: Prospects
     stack: ExitStack = field(default_factory=ExitStack)
+    reload_error: str | None = None  # why the last reload failed (None: it worked, or none yet)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def start(cls, config: ServeConfig, site: Site | None = None) -> Service:
@@ -44,6 +46,29 @@ class Service:
             raise
         decoders = {name: Decoder(site.policy.policy, rs_asn) for name in views}
         return cls(config, site, views, decoders, Prospects(site, config.live_irr), stack)
+
+    def reload(self) -> bool:
+        """Load the inventory, policy and snapshot again (``ixpctl serve`` does on SIGHUP): a new
+        build becomes visible without a restart. Everything is built aside, then swapped in; the
+        daemon connections stay. When loading fails, the service goes on with what it had and
+        ``reload_error`` says why (the log and /metrics too)."""
+        with self._reload_lock:
+            try:
+                site = Site.load(self.config)
+                site.warm_up()
+                if site.inventory.ixp.rs_asn != self.site.inventory.ixp.rs_asn:
+                    raise InputError("ixp.rs_asn changed: the route-server views need a restart",
+                                     fix="systemctl restart ixpctl-serve")
+            except (IxpctlError, OSError, ValueError) as exc:
+                self.reload_error = exc.format() if isinstance(exc, IxpctlError) else str(exc)
+                return False
+            rs_asn = site.inventory.ixp.rs_asn
+            decoders = {name: Decoder(site.policy.policy, rs_asn) for name in self.views}
+            prospects = Prospects(site, self.config.live_irr)
+            # one attribute each: a request already running keeps the objects it took
+            self.decoders, self.prospects, self.site = decoders, prospects, site
+            self.reload_error = None
+            return True
 
     def close(self) -> None:
         self.stack.close()

@@ -231,3 +231,39 @@ def test_hostile_form_posts_never_fail(http):
         assert "Traceback" not in r.text
 
     one()
+
+
+def test_check_form_post_is_in_the_openapi_document_and_fuzzed_from_it(http):
+    """The self-check POST as the OpenAPI document describes it: its form fields drawn from the
+    document's own schema (hostile strings, the enum's values); every answer is one the document
+    lists, an HTML page, never a 5xx."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    op = http.get("/openapi.json").json()["paths"]["/check"]["post"]
+    schema = op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert schema["required"] == ["asn"] and set(schema["properties"]) == {"asn", "prefixes", "rs", "as_set"}
+    assert set(op["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+    def field(spec):
+        if "enum" in spec:
+            return st.sampled_from(spec["enum"])
+        return st.one_of(st.text(max_size=spec.get("maxLength", 300)),
+                         st.sampled_from(["64496", "AS64496", "198.18.0.0/22\n10.0.0.0/8 AS64496", "AS-DJOLIBA"]))
+
+    form = st.fixed_dictionaries({name: field(spec) for name, spec in schema["properties"].items()
+                                  if name in schema["required"]},
+                                 optional={name: field(spec) for name, spec in schema["properties"].items()
+                                           if name not in schema["required"]})
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=form, multipart=st.booleans())
+    def one(data, multipart):
+        r = http.post("/check", files={k: (None, v) for k, v in data.items()}) if multipart else \
+            http.post("/check", data=data)
+        assert str(r.status_code) in op["responses"], (data, r.status_code, r.text[:200])
+        assert r.headers["content-type"].startswith("text/html") and "Traceback" not in r.text
+
+    one()
+    good = http.post("/check", data={"asn": "64496", "prefixes": "10.0.0.0/8", "rs": "rs1"})
+    assert good.status_code == 200 and "10.0.0.0/8" in good.text
