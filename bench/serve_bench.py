@@ -10,6 +10,16 @@ own process, and C concurrent clients for D seconds asking, at random, for:
 
     .venv/bin/python bench/serve_bench.py [--members 1000] [--routes 20000] [--clients 50] [--seconds 10]
 
+At the issue's scale, many sessions and a large table (bench/serve_scale.py: S real sessions from a
+feeder BIRD on 127.1.x.y, --routes spread over them, 5 % filtered):
+
+    .venv/bin/python bench/serve_bench.py --members 1000 --sessions 1000 --routes 500000
+
+With --sessions > 1, "filtered" and "lookup" pick a random member / route each time, and three more
+kinds join the mix: "sessions" (/api/v1/route-servers/rs1/sessions, a page of 100), "bw_protocols"
+(/birdwatcher/rs1/protocols/bgp: every session, what Alice-LG polls) and "bw_filtered"
+(/birdwatcher/rs1/routes/filtered/AS<asn>_1_v4 of a random member).
+
 Prints JSON: start-up time, p50/p99 per request kind, requests/s, errors, the service's memory
 (VmRSS now and VmHWM peak). Binds only 127.0.0.1/127.0.0.2; every process it starts it stops (by PID)
 and its temp directory is removed. The route server's config is a small hand-written one (one
@@ -24,6 +34,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -127,6 +138,69 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(values) * 1000, 1)}
 
 
+def _load(args, base: Path, sock: str, tmp: Path, procs: list, result: dict, kinds: dict) -> None:
+    """Start the real service on the route server's socket, time its start, then C clients for D s."""
+    import httpx
+
+    port = _free_port()
+    started = time.monotonic()
+    cmd = [str(REPO / ".venv" / "bin" / "ixpctl"), "-i", str(base / "inventory"), "-p", str(base / "policy.yml"),
+           "serve", "--snapshot", str(base / "snapshot"), "--rs-socket", f"rs1={sock}", "--port", str(port),
+           "--rate", "100000", "--lang", "en"]
+    serve = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(tmp / "serve.log", "w"))  # noqa: SIM115
+    procs.append(serve)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if serve.poll() is not None:
+            raise RuntimeError(f"ixpctl serve exited: {(tmp / 'serve.log').read_text()[-2000:]}")
+        try:
+            return httpx.get(url + "/api/v1/route-servers", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+    _wait(up, 600, "ixpctl serve to answer")
+    result["startup_s"] = round(time.monotonic() - started, 1)
+    result["memory_after_start_mib"] = _memory(serve.pid)
+    first = {}
+    with httpx.Client(base_url=url, timeout=60) as c:
+        for name, call in kinds.items():  # cold: nothing cached yet
+            t = time.monotonic()
+            r = call(c)
+            first[name] = {"status": r.status_code, "ms": round((time.monotonic() - t) * 1000, 1)}
+    result["first_request"] = first
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    errors: list[str] = []
+    stop = time.monotonic() + args.seconds
+    lock = threading.Lock()
+
+    def client() -> None:
+        local = random.Random(threading.get_ident())
+        with httpx.Client(base_url=url, timeout=60) as c:
+            while time.monotonic() < stop:
+                name = local.choice(list(kinds))
+                t = time.monotonic()
+                try:
+                    r = kinds[name](c)
+                    ok = r.status_code == 200
+                except httpx.HTTPError as exc:
+                    ok, r = False, exc
+                dt = time.monotonic() - t
+                with lock:
+                    (times[name] if ok else errors).append(dt if ok else f"{name}: {r}")  # type: ignore[arg-type]
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    result["latency"] = {k: _percentiles(v) for k, v in times.items()}
+    result["requests_per_s"] = round(sum(len(v) for v in times.values()) / elapsed, 1)
+    result["errors"] = len(errors)
+    result["error_sample"] = [str(e)[:200] for e in errors[:5]]
+    result["memory_after_load_mib"] = _memory(serve.pid)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--members", type=int, default=1000)
@@ -134,8 +208,13 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--root", type=Path, default=Path("/tmp/ixbench"))
+    ap.add_argument("--sessions", type=int, default=1,
+                    help="BGP sessions on the route server (> 1: bench/serve_scale.py, --routes spread over them)")
     args = ap.parse_args()
-    import httpx
+    # a SIGTERM (timeout, make) unwinds like Ctrl-C: the finally blocks stop every process started here
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.sessions > 1:
+        return scaled(args)
 
     base = _scenario(args.members, args.root)
     asn, registered, rs_asn = _member(base)
@@ -168,25 +247,6 @@ def main() -> None:
             print(subprocess.run(["birdc", "-s", sock, "show", "protocols", "all"], capture_output=True,
                                  text=True, check=False).stdout[-3000:], file=sys.stderr)
             raise
-        port = _free_port()
-        started = time.monotonic()
-        cmd = [str(REPO / ".venv" / "bin" / "ixpctl"), "-i", str(base / "inventory"), "-p", str(base / "policy.yml"),
-               "serve", "--snapshot", str(base / "snapshot"), "--rs-socket", f"rs1={sock}", "--port", str(port),
-               "--rate", "100000", "--lang", "en"]
-        serve = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(tmp / "serve.log", "w"))  # noqa: SIM115
-        procs.append(serve)
-        url = f"http://127.0.0.1:{port}"
-
-        def up() -> bool:
-            if serve.poll() is not None:
-                raise RuntimeError(f"ixpctl serve exited: {(tmp / 'serve.log').read_text()[-2000:]}")
-            try:
-                return httpx.get(url + "/api/v1/route-servers", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                return False
-        _wait(up, 600, "ixpctl serve to answer")
-        result["startup_s"] = round(time.monotonic() - started, 1)
-        result["memory_after_start_mib"] = _memory(serve.pid)
         check_prefixes = [("prefix", p) for p in rng.sample(registered, min(95, len(registered)))] + \
             [("prefix", f"10.{n}.0.0/16") for n in range(5)]
         kinds = {
@@ -195,44 +255,71 @@ def main() -> None:
             "lookup": lambda c: c.get("/api/v1/lookup", params={"q": rng.choice(accepted)}),
             "check": lambda c: c.get("/api/v1/check", params=[("asn", str(asn)), *check_prefixes]),
         }
-        first = {}
-        with httpx.Client(base_url=url, timeout=60) as c:
-            for name, call in kinds.items():  # cold: nothing cached yet
-                t = time.monotonic()
-                r = call(c)
-                first[name] = {"status": r.status_code, "ms": round((time.monotonic() - t) * 1000, 1)}
-        result["first_request"] = first
-        times: dict[str, list[float]] = {k: [] for k in kinds}
-        errors: list[str] = []
-        stop = time.monotonic() + args.seconds
-        lock = threading.Lock()
+        _load(args, base, sock, tmp, procs, result, kinds)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["cpus"] = os.cpu_count()
+    print(json.dumps(result, indent=1))
 
-        def client() -> None:
-            local = random.Random(threading.get_ident())
-            with httpx.Client(base_url=url, timeout=60) as c:
-                while time.monotonic() < stop:
-                    name = local.choice(list(kinds))
-                    t = time.monotonic()
-                    try:
-                        r = kinds[name](c)
-                        ok = r.status_code == 200
-                    except httpx.HTTPError as exc:
-                        ok, r = False, exc
-                    dt = time.monotonic() - t
-                    with lock:
-                        (times[name] if ok else errors).append(dt if ok else f"{name}: {r}")  # type: ignore[arg-type]
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - t0
-        result["latency"] = {k: _percentiles(v) for k, v in times.items()}
-        result["requests_per_s"] = round(sum(len(v) for v in times.values()) / elapsed, 1)
-        result["errors"] = len(errors)
-        result["error_sample"] = [str(e)[:200] for e in errors[:5]]
-        result["memory_after_load_mib"] = _memory(serve.pid)
+
+def scaled(args) -> None:
+    """--sessions > 1: bench/serve_scale.py's route server (S sessions, --routes over them), the same
+    service and clients, a wider request mix."""
+    import serve_scale
+
+    base = _scenario(args.members, args.root)
+    check_asn, registered, rs_asn = _member(base)
+    asns = serve_scale.member_asns(base, args.sessions)
+    per_session = max(1, args.routes // args.sessions)
+    tmp = Path(tempfile.mkdtemp(prefix="ixpctl-serve-bench-"))
+    procs: list[subprocess.Popen] = []
+    result: dict = {"members": args.members, "sessions": args.sessions, "routes_per_session": per_session,
+                    "clients": args.clients, "seconds": args.seconds}
+    try:
+        free: set[int] = set()
+        while len(free) < 2 * len(asns):
+            free.add(_free_port("127.0.0.2"))
+        pool = sorted(free)
+        ports = list(zip(pool[0::2], pool[1::2], strict=True))
+        accepted, filtered = serve_scale.write_configs(tmp, rs_asn, asns, per_session, ports)
+        result.update(routes_accepted=accepted, routes_filtered=filtered)
+        started = time.monotonic()
+        for name in ("rs", "feeder"):
+            procs.append(subprocess.Popen(["bird", "-f", "-c", str(tmp / f"{name}.conf"), "-s", str(tmp / f"{name}.ctl")],
+                                          stdout=subprocess.DEVNULL, stderr=open(tmp / f"{name}.log", "w")))  # noqa: SIM115
+        sock = str(tmp / "rs.ctl")
+        _wait(lambda: serve_scale.loaded(sock, accepted, filtered), 1800, "the route server to hold every route")
+        result["route_server_loaded_s"] = round(time.monotonic() - started, 1)
+        result["route_server_memory_mib"] = _memory(procs[0].pid)
+        rng = random.Random(1)
+        check_prefixes = [("prefix", p) for p in rng.sample(registered, min(95, len(registered)))] + \
+            [("prefix", f"10.{n}.0.0/16") for n in range(5)]
+
+        def member() -> tuple[int, int]:
+            i = rng.randrange(len(asns))
+            return i, asns[i]
+
+        def lookup(c):
+            i, _ = member()
+            return c.get("/api/v1/lookup", params={"q": rng.choice(serve_scale.prefixes(i, per_session)[0] or ["1.0.0.0/24"])})
+
+        kinds = {
+            "filtered": lambda c: c.get(f"/api/v1/route-servers/rs1/members/{member()[1]}/routes",
+                                        params={"filtered": "true"}),
+            "lookup": lookup,
+            "check": lambda c: c.get("/api/v1/check", params=[("asn", str(check_asn)), *check_prefixes]),
+            "sessions": lambda c: c.get("/api/v1/route-servers/rs1/sessions", params={"page_size": "100"}),
+            "bw_protocols": lambda c: c.get("/birdwatcher/rs1/protocols/bgp"),
+            "bw_filtered": lambda c: c.get(f"/birdwatcher/rs1/routes/filtered/AS{member()[1]}_1_v4"),
+        }
+        _load(args, base, sock, tmp, procs, result, kinds)
     finally:
         for proc in reversed(procs):
             proc.terminate()
