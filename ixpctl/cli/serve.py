@@ -24,7 +24,8 @@ def _sources(rs_sockets: tuple[str, ...], lab: bool):
         if current is None:
             raise IxpctlError("--lab: no lab is running", fix="start one with `ixpctl lab up`")
         for rs in current.state.info["route_servers"]:
-            out.append(RouteServerSource(rs["name"], rs["socket"], rs.get("daemon", "bird")))
+            out.append(RouteServerSource(rs["name"], rs["socket"], rs.get("daemon", "bird"),
+                                         bgpctl=rs.get("bgpctl", "bgpctl")))
     for item in rs_sockets:
         name, sep, socket = item.partition("=")
         if not sep or not name or not socket:

@@ -19,6 +19,7 @@ class RouteServerSource:
     daemon: Literal["bird", "openbgpd"] = "bird"
     ssh: str | None = None
     ssh_port: int | None = None
+    bgpctl: str = "bgpctl"  # OpenBGPD: the bgpctl matching that bgpd (the lab's private 8.8 has its own)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class RouteServerView:
         self._bgpctl_cache: dict[str, tuple[float, Any, float]] = {}
         if self.daemon == "openbgpd":
             from ..verify.bgpctl import BgpctlClient
-            self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout)
+            self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout, binary=source.bgpctl)
 
     # --- plumbing ------------------------------------------------------------------------------
     def _run(self, query: Query, allow: tuple[int, ...] = ()) -> tuple[str, float, list[tuple[int, str]]]:

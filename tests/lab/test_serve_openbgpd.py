@@ -26,12 +26,25 @@ GOOD = "198.18.1.0/24"
 NOT_TO_64497 = "198.18.2.0/24"  # carries 0:64497, "do not announce to AS64497"
 
 
-@pytest.fixture(scope="module")
-def obgpd(tmp_path_factory):
+# rs2's OpenBGPD: the machine's (Debian 12: 7.7), and 8.8 from scripts/openbgpd-versions.sh's private
+# root with its own bgpctl (bgpctl must match bgpd), whose JSON the same reader must understand
+@pytest.fixture(scope="module", params=[None, "8.8"], ids=["machine", "openbgpd8.8"])
+def obgpd(request, tmp_path_factory):
+    from dataclasses import replace
+
     from ixpctl.lab import Lab, LabConfig
     from ixpctl.serve.config import ServeConfig
 
     config = LabConfig.load(REPO / "lab" / "conformance-openbgpd.lab.yml", base=REPO)
+    if request.param:
+        from ixpctl.deploy.bgpd_binaries import openbgpd_for
+        from ixpctl.errors import IxpctlError
+
+        try:
+            openbgpd_for(request.param)
+        except IxpctlError as exc:
+            pytest.skip(f"{exc.message} ({exc.fix})")
+        config = replace(config, rs_openbgpd=request.param)
     lab = Lab.up(config, base=tmp_path_factory.mktemp("ixpctl-lab-obgpd"))
     atexit.register(lab.down)
     try:
@@ -46,6 +59,8 @@ def obgpd(tmp_path_factory):
             time.sleep(0.3)
         service = Service.start(ServeConfig(config.inventory, config.policy, config.snapshot, lab_sources(lab),
                                             limits=TEST_LIMITS))
+        if request.param:  # the service reads 8.8 with 8.8's bgpctl, as the lab gave it
+            assert service.views["rs2"]._bgpctl.binary.endswith(f"bgpctl-{request.param}")
         commands = record_bgpctl(service)
         try:
             yield client(service), commands

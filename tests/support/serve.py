@@ -31,7 +31,7 @@ def offline_sources(tmp: Path) -> tuple[RouteServerSource, ...]:
 
 
 def lab_sources(lab) -> tuple[RouteServerSource, ...]:
-    return tuple(RouteServerSource(rs["name"], rs["socket"], rs.get("daemon", "bird"))
+    return tuple(RouteServerSource(rs["name"], rs["socket"], rs.get("daemon", "bird"), bgpctl=rs.get("bgpctl", "bgpctl"))
                  for rs in lab.state.info["route_servers"])
 
 
