@@ -108,7 +108,9 @@ class RouteServerView:
 
     def protocols(self) -> tuple[list[Session], float]:
         if self.daemon == "openbgpd":
-            return self._openbgpd("sessions", self._bgpctl.sessions), time.time()  # type: ignore[union-attr]
+            # with each session's accepted / filtered counts (one `show rib` more, cached like the rest)
+            return self._openbgpd("sessions:counted",  # type: ignore[union-attr]
+                                  lambda: self._bgpctl.sessions(counts=True)), time.time()
         text, at, _ = self._run(Query("protocols_all"))
         try:
             return parse_protocols(text), at

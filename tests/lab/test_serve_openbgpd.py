@@ -155,4 +155,9 @@ def test_only_allowed_bgpctl_commands_ran(obgpd):
     assert "show neighbor" in commands and any(c.startswith("show rib out neighbor ") for c in commands)
     for command in commands:
         assert BGPCTL_ALLOWED.match(command), command
-    assert 'ixpctl_bird_reachable{rs="rs2"} 1.0' in http.get("/metrics").text
+    metrics = http.get("/metrics").text
+    assert 'ixpctl_bird_reachable{rs="rs2"} 1.0' in metrics
+    # OpenBGPD's per-session counts as BIRD's: 2 accepted, 2 filtered (bogon, too long)
+    for rs in ("rs1", "rs2"):
+        assert f'ixpctl_routes_accepted{{asn="64496",rs="{rs}",session="AS64496_1_v4"}} 2.0' in metrics, rs
+        assert f'ixpctl_routes_filtered{{asn="64496",rs="{rs}",session="AS64496_1_v4"}} 2.0' in metrics, rs
