@@ -108,6 +108,7 @@ def _serve(ctx: Context, bind: str, port: int, rs_sockets: tuple[str, ...], lab:
         service.site.warm_up()
     url = f"http://{'[' + bind + ']' if ':' in bind else bind}:{port}/"
     info = {"ok": True, "url": url, "route_servers": {n: v.where for n, v in service.views.items()},
+            "daemons": {n: v.daemon for n, v in service.views.items()},
             "members": len(service.site.members), "live_irr": bool(live_irr)}
     try:
         if check_only:

@@ -171,6 +171,8 @@ def test_cli_check_only_json_and_bad_bind(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["url"] == "http://127.0.0.1:8080/"
+    # --rs-socket names a socket; the daemon is the inventory's: MLIX's rs2 is OpenBGPD (bgpd's socket)
+    assert json.loads(result.output)["daemons"] == {"rs1": "bird", "rs2": "openbgpd"}
     result = CliRunner().invoke(main, args[:-2] + ["--bind", "0.0.0.0; rm", "--check-only", "--json"])
     assert result.exit_code == 2 and json.loads(result.output)["ok"] is False
     result = CliRunner().invoke(main, args[:-2] + ["--rs-socket", "nonsense", "--json"])
