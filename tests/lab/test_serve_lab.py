@@ -156,3 +156,17 @@ def test_bird_connection_is_restricted(served):
     with pytest.raises(BirdError, match="Access denied"):
         control.query("disable AS64496_1_v4")
     assert control.query("show status").lines[-1][0] == 13
+
+
+def test_every_members_filtered_routes_from_one_table_walk(served):
+    """BIRD walks its whole table for one protocol's filtered routes as for all of them: the service
+    asks for all once per cache period and answers each member from that (Alice-LG polls them all)."""
+    service, base = served
+    gate = service.views["rs1"].gate
+    gate.last_commands.clear()
+    names = ("AS64496_1_v4", "AS64497_1_v4", "AS64498_1_v4", "AS64496_1_v6")
+    got = {n: {r["network"] for r in _get(base, f"/birdwatcher/rs1/routes/filtered/{n}").json()["routes"]} for n in names}
+    assert set(BAD) <= got["AS64496_1_v4"] and not (set(BAD) & got["AS64497_1_v4"])
+    sent = [c for c in gate.last_commands if "filtered" in c]
+    assert sent in ([], ["show route table all filtered all"]), sent  # [] when still cached from a test before
+    assert _get(base, "/birdwatcher/rs1/routes/filtered/NO_SUCH").status_code == 404
