@@ -86,11 +86,11 @@ print(r.status, len(r.read()), 'bytes', sys.argv[1])" "$1"; }
 for path in / /check "/check?asn=64496&prefixes=10.0.0.0/8" /lg "/lg/rs1/member/64496?filtered=1" \
             "/lg/lookup?q=198.18.0.0/22" /policy /communities /ixf/member-export.json \
             "/api/v1/check?asn=64496&prefix=198.18.0.0/22&prefix=10.0.0.0/8" /birdwatcher/rs1/status \
-            /birdwatcher/rs1/protocols/bgp /metrics /openapi.json; do
+            /birdwatcher/rs1/protocols/bgp /birdwatcher/rs2/status /birdwatcher/rs2/protocols/bgp /metrics /openapi.json; do
   fetch "$SERVE_URL$path"
 done
 echo "pages: $SERVE_URL/ (French; $SERVE_URL/?lang=en in English) · self-check: $SERVE_URL/check"
-echo "looking glass: $SERVE_URL/lg · API: $SERVE_URL/openapi.json · Alice-LG source: $SERVE_URL/birdwatcher/rs1/"
+echo "looking glass: $SERVE_URL/lg · API: $SERVE_URL/openapi.json · Alice-LG sources: $SERVE_URL/birdwatcher/rs1/ and $SERVE_URL/birdwatcher/rs2/"
 kill "$SERVE_PID" && wait "$SERVE_PID" 2>/dev/null || true
 trap '"$IXPCTL" lab down >/dev/null 2>&1 || true' EXIT
 # --- end of ixpctl serve ---------------------------------------------------------------------------
