@@ -15,10 +15,12 @@ TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server i
 
 # Every BIRD version ixpctl renders for (2.0, 2.17, 3.1): Debian's own where the host has it, the
 # others from Debian's archive into .cache/bird/ (scripts/bird-versions.sh; system apt untouched).
-# `make test` does the same for OpenBGPD 7.7 / 8.8 into .cache/openbgpd/ (scripts/openbgpd-versions.sh).
+# The same for OpenBGPD 7.7 / 8.8 into .cache/openbgpd/ (scripts/openbgpd-versions.sh): the demo's
+# rs2 is OpenBGPD 7.7, Debian 12's own, on Debian 13 bookworm's in a private root.
 demo:
 	@APT_PACKAGES="$(DEMO_APT)" VENV=$(VENV) scripts/bootstrap.sh
 	@scripts/bird-versions.sh
+	@scripts/openbgpd-versions.sh
 	@VENV=$(VENV) scripts/demo.sh
 
 # The IRRd used by the integration tests lives in its own venv (.venv-irrd): it pins its own deps.

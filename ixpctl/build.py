@@ -25,17 +25,18 @@ from pathlib import Path
 from .analysis.validate import check_limits, member_policies, validate
 from .base.fsutil import write_text_chunked
 from .base.generations import new_generation
-from .deploy.bgpd_check import BgpdCheck, bgpd_binary, bgpd_version, check_bgpd_config
+from .deploy.bgpd_check import BgpdCheck, bgpd_binary, check_bgpd_config
 from .deploy.bird_binaries import BirdBinaries, BirdBinary
 from .deploy.bird_version import version_field
 from .deploy.manifest import config_entry, file_entry, write_manifest
-from .errors import BuildError, Problem, ValidationFailed
+from .errors import BuildError, IxpctlError, Problem, ValidationFailed
 from .inventory.loader import LoadedInventory
 from .policy.facts_floor import without_short_facts
 from .policy.intent import RouteServerIntent, compile_route_server
 from .policy.loader import LoadedPolicy
 from .render import openbgpd
 from .render.bird import Capabilities, left_out, parse_version, render_route_server, resolve_passwords
+from .render.openbgpd_caps import SUPPORTED as OPENBGPD_SUPPORTED
 from .render.secrets import mask_secrets
 from .sources.facts import Facts
 
@@ -164,8 +165,8 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
     daemons = {rs.daemon for rs in servers}
     binaries = BirdBinaries([bird] if isinstance(bird, str) else list(bird or [])) \
         if check and "bird" in daemons else None
-    bgpd = bgpd_binary() if check and "openbgpd" in daemons else None  # route_servers[].daemon: openbgpd
-    local_bgpd = bgpd_version(bgpd) if bgpd else None
+    # route_servers[].daemon: openbgpd: checked by the bgpd of its openbgpd_version (deploy.bgpd_binaries)
+    bgpds = {rs.name: _bgpd_checker(loaded, rs) for rs in servers if check and rs.daemon == "openbgpd"}
 
     warnings = [p.message for p in report.warnings]
     built: list[BuiltConfig] = []
@@ -177,7 +178,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             bird_checker: BirdBinary | None = None
             passwords = resolve_passwords(intent, base_dir)
             if rs.daemon == "openbgpd":
-                text, skipped, checker = _render_openbgpd(intent, rs, passwords, local_bgpd, warnings), None, bgpd
+                text, skipped, checker = _render_openbgpd(intent, rs, passwords), None, bgpds.get(rs.name)
             else:
                 caps = Capabilities(parse_version(rs.bird_version))
                 bird_checker = _checker(binaries, loaded, rs) if binaries else None
@@ -225,13 +226,25 @@ def _checker(binaries: BirdBinaries, loaded: LoadedInventory, rs) -> BirdBinary:
                          fix=f"{err.fix}; or set that bird_version to a series this machine has") from None
 
 
-def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str], local: str | None,
-                     warnings: list[str]) -> str:
+def _bgpd_checker(loaded: LoadedInventory, rs) -> str:
+    """The bgpd of the route server's OpenBGPD series (the machine's, or a private one of
+    scripts/openbgpd-versions.sh); the error names the inventory line that asks for that version."""
+    from .deploy.bgpd_binaries import openbgpd_for
+    from .deploy.bgpd_version import openbgpd_version_field
+
+    try:
+        return openbgpd_for(rs.openbgpd_version).bgpd
+    except IxpctlError as err:
+        field = openbgpd_version_field(loaded, rs)
+        raise BuildError(f"{rs.name}: {err.message}, so its config cannot be checked with `bgpd -n`; the version "
+                         f"comes from {field.describe()}",
+                         fix=f"{err.fix}; or set {field.field} to a series this machine has "
+                             f"({', '.join('.'.join(map(str, v)) for v in OPENBGPD_SUPPORTED)} are supported)") from None
+
+
+def _render_openbgpd(intent: RouteServerIntent, rs, passwords: dict[str, str]) -> str:
     """The bgpd.conf of an OpenBGPD route server (checked with ``bgpd -n`` like BIRD's ``bird -p``)."""
     caps = openbgpd.OpenbgpdCapabilities(openbgpd.parse_version(rs.openbgpd_version))
-    if local and openbgpd.parse_version(local)[:2] != caps.version[:2]:
-        warnings.append(f"{rs.name} targets OpenBGPD {rs.openbgpd_version} but this machine's bgpd is "
-                        f"{local}: the check used the local one (set IXPCTL_BGPD to a {rs.openbgpd_version} bgpd)")
     # bgpd moves its control socket to the config's `socket` on reload: the deployed config must
     # name deploy.control_socket (bgpd's default one needs no line), or deploy would lose the daemon.
     from .deploy.openbgpd import DEFAULT_SOCKET, openbgpd_settings

@@ -106,31 +106,38 @@ fetch_private() {  # series package suite → $CACHE/<series>/root and its wrapp
   for p in $pkgs; do
     dpkg -x "$(ls -t "$debs/${p}_"*.deb | head -1)" "$dir.tmp/root"
   done
-  local root="$dir/root" ldso=""
-  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
-    [ -e "$dir.tmp/root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
-  done
-  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; exit 1; }
-  local libpath="$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR"
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
-  mkdir -p "$dir/sbin"
-  for name in bgpd bgpctl; do
-    # --argv0 "$0": bgpd re-executes argv[0] for its children, which must come back through here
-    cat > "$dir/sbin/$name" <<EOF
-#!/bin/sh
-exec $ldso --library-path $libpath --argv0 "\$0" $root/usr/sbin/$name "\$@"
-EOF
-    chmod +x "$dir/sbin/$name"
-  done
-  local outside
-  outside=$("$ldso" --library-path "$libpath" --list "$root/usr/sbin/bgpd" |
-            awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
+  private_wrappers "$series" "$suite" || exit 1
+  local root="$dir/root" outside
+  outside=$("$dir/ld/bgpd" --library-path "$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR" --list \
+              "$root/usr/sbin/bgpd" | awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
   if [ -n "$outside" ]; then
     log "OpenBGPD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
     exit 1
   fi
   dpkg-deb -f "$(ls -t "$debs/${pkg}_"*.deb | head -1)" Version > "$dir/version"
   write_wrappers "$series" "$dir/sbin"
+}
+
+private_wrappers() {  # series suite: $CACHE/<series>/sbin/{bgpd,bgpctl} start the private root's binaries
+  local series=$1 suite=$2 dir="$CACHE/$1" ldso="" cand name
+  local root="$dir/root" libpath="$dir/root/usr/lib/$ARCH_LIBDIR:$dir/root/lib/$ARCH_LIBDIR"
+  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
+    [ -e "$root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
+  done
+  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; return 1; }
+  mkdir -p "$dir/sbin" "$dir/ld"
+  for name in bgpd bgpctl; do
+    # ld.so under the program's name (a symlink): the kernel names a process after the file it
+    # executes, so bgpd's processes are "bgpd" in /proc/PID/comm, as deploy's lookup
+    # (ixpctl/deploy/bgpd_daemon.py) and ps expect, not "ld-linux-x86-64".
+    ln -sfn "$ldso" "$dir/ld/$name"
+    # --argv0 "$0": bgpd re-executes argv[0] for its children, which must come back through here
+    printf '#!/bin/sh\nexec %s --library-path %s --argv0 "$0" %s "$@"\n' \
+      "$dir/ld/$name" "$libpath" "$root/usr/sbin/$name" > "$dir/sbin/$name.tmp"
+    chmod +x "$dir/sbin/$name.tmp"
+    mv "$dir/sbin/$name.tmp" "$dir/sbin/$name"
+  done
 }
 
 ensure() {  # series package suite
@@ -141,8 +148,9 @@ ensure() {  # series package suite
     return 0
   fi
   rm -f "$CACHE/bin/.native-$series"
-  if [ -f "$CACHE/$series/version" ] && "$CACHE/bin/bgpd-$series" -V >/dev/null 2>&1; then
-    return 0  # cached and working
+  if [ -f "$CACHE/$series/version" ] && private_wrappers "$series" "$suite" &&
+     "$CACHE/bin/bgpd-$series" -V >/dev/null 2>&1; then
+    return 0  # cached and working (the wrappers rewritten, so a cache of an older script gets these)
   fi
   if ! (fetch_private "$series" "$pkg" "$suite"); then
     log "OpenBGPD $series is not available (Debian $suite unreachable and nothing cached in $CACHE):" \

@@ -75,6 +75,14 @@ def deploy_rs(ctx: Context, only: tuple[str, ...], build_dir: Path, dry_run: boo
             checked = (f"BIRD on {target.describe()}: {versions.binary} (running: {versions.daemon or 'not answering'}),"
                        f" bird_version {rs.bird_version}: same series")
             log(checked)
+        elif rs.daemon == "openbgpd":  # likewise bgpd -V against route_servers[].openbgpd_version
+            from ..deploy.bgpd_version import check_bgpd_version, openbgpd_version_field
+            from ..deploy.openbgpd import openbgpd_settings
+
+            found = check_bgpd_version(rs.name, config, target, openbgpd_version_field(loaded, rs))
+            checked = (f"OpenBGPD on {target.describe()}: {openbgpd_settings(rs.deploy).bgpd_binary} is {found}, "
+                       f"openbgpd_version {rs.openbgpd_version}: same series")
+            log(checked)
         report = deploy_route_server(rs.name, config, target, dry_run=dry_run,
                                      confirm_timeout=confirm_timeout, verify_wait=verify_wait, daemon=rs.daemon, log=log)
         if checked:

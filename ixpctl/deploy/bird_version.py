@@ -57,7 +57,8 @@ class VersionField:
     def fix_to(self, version: str, name: str) -> str:
         verb = "set" if self.explicit else "add"
         at = f" in {self.file}" + (f" line {self.line}" if self.line else "") if self.file else ""
-        return (f"{verb} `bird_version: \"{version}\"` for route server {name} ({self.field.rpartition('.')[0]}){at}, "
+        key = self.field.rpartition(".")[2]  # bird_version or openbgpd_version (deploy/bgpd_version.py)
+        return (f"{verb} `{key}: \"{version}\"` for route server {name} ({self.field.rpartition('.')[0]}){at}, "
                 "then run `ixpctl build`")
 
 

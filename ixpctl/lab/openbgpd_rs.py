@@ -26,8 +26,9 @@ TOOLS = ("bgpd", "bgpctl")
 def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any], *,
             series: str | None = None) -> dict[str, str]:
     """Write and check ``bgpd.conf``; the record ``Lab`` keeps for this route server. ``series``
-    (the lab's ``rs_openbgpd``): run that OpenBGPD, else the machine's ``bgpd``."""
-    from ..build import bgpd_binary, bgpd_version, check_bgpd_config
+    (the lab's ``rs_openbgpd``): run that OpenBGPD, else the one the route server's
+    ``openbgpd_version`` names (the config is written for it: 8.8 refuses 7.7's spelling and back)."""
+    from ..build import check_bgpd_config
     from ..deploy.bgpd_binaries import openbgpd_for
 
     socket = d / "bgpd.sock"
@@ -35,12 +36,8 @@ def prepare(intent: RouteServerIntent, d: Path, timers: dict[str, Any], *,
     config = d / "bgpd.conf"
     config.write_text(text)
     config.chmod(0o600)  # bgpd refuses a config others can read
-    if series:
-        pair = openbgpd_for(series)
-        binary, ctl, version = pair.bgpd, pair.bgpctl, pair.version
-    else:
-        binary = bgpd_binary()
-        ctl, version = "bgpctl", bgpd_version(binary)
+    pair = openbgpd_for(series or intent.openbgpd_version)
+    binary, ctl, version = pair.bgpd, pair.bgpctl, pair.version
     check_bgpd_config(config, binary)
     return {"daemon": "openbgpd", "socket": str(socket), "config": str(config), "version": version,
             "bgpd": binary, "bgpctl": ctl}

@@ -70,3 +70,20 @@ def test_an_openbgpd_8_8_config_with_aspa_passes_bgpd_8_8(tmp_path: Path, monkey
     assert not any("ASPA" in item for item in rs2["left_out"]), rs2["left_out"]
     text = (tmp_path / "out/rs2.conf").read_text()
     assert "\naspa-set {\n  customer-as " in text and "avs invalid" in text and "role rs" in text
+
+
+def test_no_bgpd_of_the_route_servers_version_is_a_clear_build_error(tmp_path: Path) -> None:
+    """openbgpd_version 9.9: no bgpd of that series here, so the build stops naming the inventory
+    line and field, and writes nothing (no config goes out unchecked)."""
+    path = _inventory(tmp_path)
+    path.write_text(path.read_text().replace('openbgpd_version: "7.7"', 'openbgpd_version: "9.9"'))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if '"9.9"' in text)
+    with pytest.raises(BuildError) as err:
+        build(load_inventory(path), load_policy(REPO / "policies/default.yml"),
+              read_snapshot(REPO / "lab/conformance/snapshot", max_ages=None), out_dir=tmp_path / "out",
+              base_dir=REPO)
+    message = err.value.message
+    assert "no OpenBGPD 9.9 on this machine" in message and "bgpd -n" in message
+    assert f"{path}:{line}: route_servers[1].openbgpd_version is 9.9" in message, message
+    assert "scripts/openbgpd-versions.sh" in err.value.fix and "7.7, 8.8 are supported" in err.value.fix
+    assert not (tmp_path / "out/rs2.conf").exists() and not (tmp_path / "out/rs1.conf").exists()
