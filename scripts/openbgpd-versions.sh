@@ -110,7 +110,7 @@ fetch_private() {  # series package suite → $CACHE/<series>/root and its wrapp
   private_wrappers "$series" "$suite" || exit 1
   local root="$dir/root" outside
   outside=$("$dir/ld/bgpd" --library-path "$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR" --list \
-              "$root/usr/sbin/bgpd" | awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
+              "$root/usr/sbin/bgpd" | awk -v r="$dir/" '/=>/ && index($3, r) != 1 {print $1" => "$3}' || true)
   if [ -n "$outside" ]; then
     log "OpenBGPD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
     exit 1
