@@ -14,13 +14,16 @@ ssh channel as the deploy):
 3. whether it loaded that file after the file was last written: BIRD's ``show status`` prints
    "Current server time" and "Last reconfiguration on"; their difference (same clock, same time
    zone) is compared with the file's age from ``date``, taken just before ``show status``, so the
-   comparison can only err towards "not loaded" (which costs one harmless reload).
+   comparison can only err towards "not loaded" (which costs one harmless reload). When BIRD was
+   slow to answer (a BIRD just started, a loaded machine) so that the answer cannot decide (``date``
+   after ``show status`` would say "loaded"), it asks again, up to three times.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +56,7 @@ _STATE = r"""canon() { readlink -f -- "$1" 2>/dev/null || printf '%s' "$1"; }
 printf 'expected\0%s\0daemon\0%s\0' "$(canon "$3")" "$(canon "$4")"
 printf 'before\0%s\0' "$(date +%s.%N)"
 printf 'status\0%s\0' "$("$1" -s "$2" show status 2>&1)"
+printf 'after\0%s\0' "$(date +%s.%N)"
 printf 'mtime\0%s\0' "$(date -r "$3" +%s.%N 2>/dev/null)"
 """
 
@@ -155,11 +159,23 @@ def _parse_time(text: str) -> tuple[datetime, float] | None:
     return None
 
 
-def daemon_state(target: Target, process: DaemonProcess) -> Daemon:
+def daemon_state(target: Target, process: DaemonProcess, attempts: int = 3) -> Daemon:
     s = target.settings
-    res = target.run(["sh", "-c", _STATE, "ixpctl-bird-state", s.birdc_binary, s.control_socket, s.config_path,
-                      process.config_path], timeout=60)
-    items = res.stdout.split("\0")
+    for _ in range(attempts):
+        res = target.run(["sh", "-c", _STATE, "ixpctl-bird-state", s.birdc_binary, s.control_socket, s.config_path,
+                          process.config_path], timeout=60)
+        daemon, undecided = _state(target, process, res.stdout)
+        if not undecided:
+            break
+        time.sleep(0.2)
+    return daemon
+
+
+def _state(target: Target, process: DaemonProcess, stdout: str) -> tuple[Daemon, bool]:
+    """The daemon, and whether the answer came too slowly to say "loaded" although it may be."""
+    s = target.settings
+    undecided = False
+    items = stdout.split("\0")
     got = dict(zip(items[0::2], items[1::2]))
     status = got.get("status", "")
     times = {m.group(1): m.group(2) for m in _TIME.finditer(status)}
@@ -171,16 +187,21 @@ def daemon_state(target: Target, process: DaemonProcess) -> Daemon:
         detail = f"cannot tell when {s.config_path} was written (no such file, or no GNU date there)"
     else:
         if now is None or reconf is None:
+            undecided = True  # not answering yet (just started?): ask again
             detail = ("cannot read BIRD's reconfiguration time from `show status` "
                       f"({status.strip().splitlines()[-1] if status.strip() else 'no answer'})")
         else:
             since_reconf = (now[0] - reconf[0]).total_seconds() + max(now[1], reconf[1])
             file_age = before - mtime
             loaded = since_reconf <= file_age
+            try:  # BIRD answered at some time in [before, after]: with `after`, would it be loaded?
+                undecided = not loaded and since_reconf - 2 * max(now[1], reconf[1]) <= float(got["after"]) - mtime
+            except (KeyError, ValueError):
+                pass
             detail = (f"BIRD last reconfigured {since_reconf:.3f} s ago, the file was written {file_age:.3f} s ago: "
                       + ("loaded after it was written" if loaded else "not loaded since it was written"))
     return Daemon(process, got.get("daemon", process.config_path), got.get("expected", s.config_path),
-                  times.get("Last reconfiguration on"), loaded, detail)
+                  times.get("Last reconfiguration on"), loaded, detail), undecided
 
 
 def probe(target: Target) -> Daemon | None:

@@ -29,7 +29,7 @@ def test_successful_deploy_keeps_previous_and_sessions(rslab):
 
 def test_identical_config_changes_nothing(rslab):
     report = deploy_route_server("rs1", rslab.config.read_bytes(), rslab.target())
-    assert not report.changed and "identical" in report.steps[0]
+    assert not report.changed and "identical" in report.steps[0], (report.steps, report.daemon)
 
 
 def test_dry_run_shows_the_diff_only(rslab):
