@@ -25,6 +25,7 @@ from pathlib import Path
 from .analysis.validate import check_limits, member_policies, validate
 from .base.fsutil import write_text_chunked
 from .base.generations import new_generation
+from .deploy.bgpd_binaries import BgpdPair
 from .deploy.bgpd_check import BgpdCheck, bgpd_binary, check_bgpd_config
 from .deploy.bird_binaries import BirdBinaries, BirdBinary
 from .deploy.bird_version import version_field
@@ -51,6 +52,7 @@ class BuiltConfig:
     check_seconds: float
     left_out: list[str]
     bird: BirdBinary | None = None  # the binary that checked it (of the target's series)
+    bgpd: BgpdPair | None = None  # likewise for an OpenBGPD route server
 
 
 @dataclass
@@ -84,11 +86,15 @@ class BuildResult:
                          "bird_check_seconds": round(c.check_seconds, 3), "left_out": c.left_out,
                          "daemon": c.intent.daemon,
                          "demo_mode": bool(c.intent.fictional), "bird_version": c.intent.bird_version,
-                         "checked_by": c.bird.to_json() if c.bird else None,
+                         "checked_by": c.bird.to_json() if c.bird else _bgpd_json(c.bgpd),
                          "aspa": aspa_summary(c.intent)} for c in self.configs],
             "members": members,
             "warnings": self.warnings,
         }
+
+
+def _bgpd_json(pair: BgpdPair | None) -> dict | None:
+    return {"path": pair.bgpd, "version": pair.version, "origin": "openbgpd"} if pair else None
 
 
 def aspa_summary(intent: RouteServerIntent) -> dict | None:
@@ -178,7 +184,8 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             bird_checker: BirdBinary | None = None
             passwords = resolve_passwords(intent, base_dir)
             if rs.daemon == "openbgpd":
-                text, skipped, checker = _render_openbgpd(intent, rs, passwords), None, bgpds.get(rs.name)
+                pair = bgpds.get(rs.name)
+                text, skipped, checker = _render_openbgpd(intent, rs, passwords), None, (pair.bgpd if pair else None)
             else:
                 caps = Capabilities(parse_version(rs.bird_version))
                 bird_checker = _checker(binaries, loaded, rs) if binaries else None
@@ -208,7 +215,7 @@ def build(loaded: LoadedInventory, lpolicy: LoadedPolicy, facts: Facts, *, out_d
             if bird_checker is not None and check_run is not None and check_run.output:
                 warnings.append(f"BIRD {bird_checker.version} warned on {rs.name}.conf: {check_run.output[:500]}")
             built.append(BuiltConfig(rs.name, out_dir / path.name, intent, lines, size, seconds, skipped,
-                                     bird_checker))
+                                     bird_checker, bgpds.get(rs.name) if check_run is not None else None))
             warnings += [w for w in intent.warnings if w not in warnings]
         # every config passed: the manifest vouches for them and for what is carried over unchanged
         write_manifest(staging, manifest, previous=generation.previous)
@@ -226,14 +233,14 @@ def _checker(binaries: BirdBinaries, loaded: LoadedInventory, rs) -> BirdBinary:
                          fix=f"{err.fix}; or set that bird_version to a series this machine has") from None
 
 
-def _bgpd_checker(loaded: LoadedInventory, rs) -> str:
+def _bgpd_checker(loaded: LoadedInventory, rs) -> BgpdPair:
     """The bgpd of the route server's OpenBGPD series (the machine's, or a private one of
     scripts/openbgpd-versions.sh); the error names the inventory line that asks for that version."""
     from .deploy.bgpd_binaries import openbgpd_for
     from .deploy.bgpd_version import openbgpd_version_field
 
     try:
-        return openbgpd_for(rs.openbgpd_version).bgpd
+        return openbgpd_for(rs.openbgpd_version)
     except IxpctlError as err:
         field = openbgpd_version_field(loaded, rs)
         raise BuildError(f"{rs.name}: {err.message}, so its config cannot be checked with `bgpd -n`; the version "

@@ -72,9 +72,9 @@ def _aspa(a: dict) -> str:
 
 def _checked(c: dict) -> str:
     """'bird -p ok in 0.003 s (BIRD 2.0.12, /usr/sbin/bird)': which binary checked the config."""
-    if c.get("daemon") == "openbgpd":
-        return f"bgpd -n ok in {c['bird_check_seconds']} s"
     by = c.get("checked_by")
+    if c.get("daemon") == "openbgpd":
+        return f"bgpd -n ok in {c['bird_check_seconds']} s" + (f" (OpenBGPD {by['version']}, {by['path']})" if by else "")
     if not by:
         return f"for BIRD {c['bird_version']}, not checked"
     return f"bird -p ok in {c['bird_check_seconds']} s (BIRD {by['version']}, {by['path']})"

@@ -38,6 +38,7 @@ def test_build_checks_the_openbgpd_config(tmp_path: Path) -> None:
                    base_dir=REPO)
     configs = {c["route_server"]: c for c in result.summary()["configs"]}
     assert configs["rs1"]["daemon"] == "bird" and configs["rs2"]["daemon"] == "openbgpd"
+    assert configs["rs2"]["checked_by"]["version"] == "7.7"  # the bgpd of its openbgpd_version ran bgpd -n
     text = (tmp_path / "out/rs2.conf").read_text()
     assert text.count("transparent-as yes") == 1 and "protocol bgp" not in text
 
@@ -68,6 +69,7 @@ def test_an_openbgpd_8_8_config_with_aspa_passes_bgpd_8_8(tmp_path: Path, monkey
                    base_dir=REPO)
     rs2 = next(c for c in result.summary()["configs"] if c["route_server"] == "rs2")
     assert not any("ASPA" in item for item in rs2["left_out"]), rs2["left_out"]
+    assert rs2["checked_by"] == {"path": pair.bgpd, "version": "8.8", "origin": "openbgpd"}
     text = (tmp_path / "out/rs2.conf").read_text()
     assert "\naspa-set {\n  customer-as " in text and "avs invalid" in text and "role rs" in text
 
