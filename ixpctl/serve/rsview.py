@@ -54,6 +54,7 @@ class RouteServerView:
         self._bgpctl_cache: dict[str, tuple[float, Any, float]] = {}
         if self.daemon == "openbgpd":
             from ..verify.bgpctl import BgpctlClient
+            # the bgpctl of that bgpd's version: bgpctl refuses a bgpd of another one (imsg version)
             self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout, binary=source.bgpctl)
 
     # --- plumbing ------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ class Service:
         sources = config.route_servers or tuple(
             RouteServerSource(rs.name, rs.deploy.control_socket, rs.daemon,
                               None if rs.deploy.host == "localhost" else f"{rs.deploy.user}@{rs.deploy.host}",
-                              rs.deploy.port if rs.deploy.host != "localhost" else None)
+                              rs.deploy.port if rs.deploy.host != "localhost" else None,
+                              rs.deploy.bgpctl_binary if rs.deploy.host == "localhost" else "bgpctl")
             for rs in site.inventory.route_servers)
         try:
             views = {s.name: RouteServerView(s, rs_asn, config.limits, semaphore, stack) for s in sources}
