@@ -19,7 +19,6 @@ class RouteServerSource:
     daemon: Literal["bird", "openbgpd"] = "bird"
     ssh: str | None = None
     ssh_port: int | None = None
-    bgpctl: str = "bgpctl"  # OpenBGPD: the bgpctl matching that bgpd (the lab's private 8.8 has its own)
     bgpctl: str = "bgpctl"  # OpenBGPD: the bgpctl of that bgpd's version (the lab's private 7.7 or 8.8 has its own)
 
 

@@ -35,7 +35,7 @@ def test_apply_units_verify(tmp_path):
         text = (UNITS / name).read_text()
         assert "/usr/local/bin/ixpctl apply" in text or name.endswith(".timer")
         (tmp_path / name).write_text(text.replace("/usr/local/bin/ixpctl", str(ixpctl)))
-    proc = subprocess.run([analyze, "verify", str(tmp_path / "ixpctl-apply.service"),
+    proc = subprocess.run([analyze, "verify", "--man=no", str(tmp_path / "ixpctl-apply.service"),
                            str(tmp_path / "ixpctl-apply.timer")], capture_output=True, text=True, timeout=60,
                           check=False)
     assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr

@@ -61,7 +61,7 @@ UsePAM no
 StrictModes no
 AllowStreamLocalForwarding yes
 LogLevel VERBOSE
-""")
+{self._helper_paths()}""")
         self.pin(Path(f"{host_key}.pub").read_text())
         (self.dir / "ssh_config").write_text(f"""Host {HOST}
   HostName 127.0.0.1
@@ -98,6 +98,16 @@ LogLevel VERBOSE
                 break
             time.sleep(0.05)
         raise AssertionError(f"sshd did not start: {(self.dir / 'sshd.log').read_text()}")
+
+    @staticmethod
+    def _helper_paths() -> str:
+        """OpenSSH >= 9.8 (Debian 13's 10.0) runs each connection in sshd-session (and, from 10.0,
+        authenticates in sshd-auth) at their compiled-in /usr/lib/openssh paths: point them at the
+        unpacked package's copies (SshdSessionPath, SshdAuthPath) when it has them."""
+        lib = sshd_binary().parent.parent / "lib" / "openssh"  # <root>/usr/sbin/sshd → <root>/usr/lib/openssh
+        lines = [f"{key} {lib / name}" for key, name in (("SshdSessionPath", "sshd-session"),
+                                                          ("SshdAuthPath", "sshd-auth")) if (lib / name).is_file()]
+        return "".join(line + "\n" for line in lines)
 
     def pin(self, host_pub: str) -> None:
         """known_hosts: exactly this host key for HOST (what an operator pins once)."""
