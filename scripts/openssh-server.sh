@@ -21,11 +21,16 @@ if [ ! -x "$sshd" ]; then
   dpkg -x "$tmp"/openssh-server_*.deb "$root.tmp"
   rm -rf "$root" && mv "$root.tmp" "$root"
 fi
-if ldd "$sshd" | grep -q "not found"; then
-  echo "openssh-server.sh: $sshd misses libraries:" >&2
-  ldd "$sshd" | grep "not found" >&2
-  exit 1
-fi
+# OpenSSH >= 9.8 (Debian 13) runs connections in sshd-session / sshd-auth, which link libwrap too
+# (Debian package libwrap0, in TEST_APT): check every binary, not only sshd.
+for bin in "$sshd" "$root/usr/lib/openssh/sshd-session" "$root/usr/lib/openssh/sshd-auth"; do
+  [ -x "$bin" ] || continue
+  if ldd "$bin" | grep -q "not found"; then
+    echo "openssh-server.sh: $bin misses libraries (install the Debian packages that provide them):" >&2
+    ldd "$bin" | grep "not found" >&2
+    exit 1
+  fi
+done
 if ! getent passwd sshd >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then
     useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
