@@ -5,11 +5,11 @@ PY := $(VENV)/bin/python
 # Debian packages: route-server daemons (MLIX: rs1 BIRD, rs2 OpenBGPD) and IRR client; test-only: RTR
 # cache, member BGP speakers, a local IRRd's database and cache, a real browser for the report pages
 # and ixpctl serve (Debian's chromium, driven by Playwright from PyPI: never `playwright install`),
-# systemd-analyze for the shipped units, an ssh client and libwrap0 (the sshd comes from scripts/openssh-server.sh),
+# systemd-analyze for the shipped units, an ssh client (the sshd and its libraries: scripts/openssh-server.sh),
 # nginx + openssl for the reverse-proxy example, GNU time for the bench smoke tests.
 DEMO_APT := bird2 openbgpd bgpq4 stayrtr gobgpd exabgp iproute2
 TEST_APT := bird2 bgpq4 stayrtr gobgpd exabgp openbgpd postgresql redis-server iproute2 nftables chromium systemd \
-	openssh-client libwrap0 nginx openssl time
+	openssh-client nginx openssl time
 
 .PHONY: demo test test-unit bench deps deps-test lint clean
 

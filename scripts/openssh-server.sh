@@ -19,10 +19,25 @@ if [ ! -x "$sshd" ]; then
   download || { apt-get update -q >/dev/null && download; }
   rm -rf "$root.tmp" && mkdir -p "$root.tmp"
   dpkg -x "$tmp"/openssh-server_*.deb "$root.tmp"
+  # the package's library dependencies (they differ per release: Debian 13's sshd-session links
+  # libwtmpdb, which Debian 12 does not have), installed below like the package itself would pull them
+  dpkg-deb -f "$tmp"/openssh-server_*.deb Depends | tr ',' '\n' | sed 's/^ *//; s/[ (|].*//' | grep '^lib' \
+    > "$root.tmp/.ixpctl-lib-depends" || true
   rm -rf "$root" && mv "$root.tmp" "$root"
 fi
+missing=""
+for pkg in $(cat "$root/.ixpctl-lib-depends" 2>/dev/null); do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "openssh-server.sh: sshd needs the Debian packages:$missing (as root: apt-get install$missing)" >&2
+  fi
+fi
 # OpenSSH >= 9.8 (Debian 13) runs connections in sshd-session / sshd-auth, which link libwrap too
-# (Debian package libwrap0, in TEST_APT): check every binary, not only sshd.
+# (the package's library dependencies, installed above): check every binary, not only sshd.
 for bin in "$sshd" "$root/usr/lib/openssh/sshd-session" "$root/usr/lib/openssh/sshd-auth"; do
   [ -x "$bin" ] || continue
   if ldd "$bin" | grep -q "not found"; then
