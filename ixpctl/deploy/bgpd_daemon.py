@@ -19,6 +19,7 @@ import posixpath
 from dataclasses import dataclass
 
 from ..errors import DeployError
+from .daemon import socket_owner
 from .target import Target
 
 DEFAULT_CONFIG = "/etc/bgpd.conf"  # bgpd's compiled-in -f default (Debian too)
@@ -80,18 +81,7 @@ class BgpdProcess:
 
 def find_bgpd(target: Target) -> BgpdProcess | None:
     """The bgpd whose session engine listens on ``deploy.control_socket`` on ``target``, or None."""
-    res = target.run(["sh", "-c", _FIND_OWNER, "ixpctl-find-bgpd", target.settings.control_socket], timeout=60)
-    owners: list[BgpdProcess] = []
-    fields = res.stdout.split("\0")
-    while len(fields) >= 3 and fields[0].isdigit():
-        end = fields.index("\x01", 2) if "\x01" in fields[2:] else len(fields)
-        owners.append(BgpdProcess(int(fields[0]), fields[1], fields[2:end]))
-        fields = fields[end + 1:]
-    pids = sorted({o.pid for o in owners})
-    if len(pids) > 1:
-        raise DeployError(f"several bgpd processes ({', '.join(map(str, pids))}) on {target.describe()} listen on "
-                          f"{target.settings.control_socket}", fix="stop the ones that should not run")
-    return owners[0] if owners else None
+    return socket_owner(target, _FIND_OWNER, "bgpd", BgpdProcess)
 
 
 def canonical(target: Target, path: str) -> str:

@@ -24,11 +24,15 @@ from __future__ import annotations
 import posixpath
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from ..errors import DeployError
 from .target import Target
+
+T = TypeVar("T")
 
 DEFAULT_CONFIG = "/etc/bird/bird.conf"  # Debian's bird2: the compiled-in -c default
 _ARG_OPTIONS = set("cDsPug")  # BIRD's options that take a value
@@ -131,17 +135,25 @@ class Daemon:
 
 def find_daemon(target: Target) -> DaemonProcess | None:
     """The BIRD process that owns ``deploy.control_socket`` on ``target``, or None."""
-    res = target.run(["sh", "-c", _FIND_OWNER, "ixpctl-find-bird", target.settings.control_socket], timeout=60)
-    owners: list[DaemonProcess] = []
+    return socket_owner(target, _FIND_OWNER, "bird", DaemonProcess)
+
+
+def socket_owner(target: Target, script: str, daemon: str, make: Callable[[int, str, list[str]], T]) -> T | None:
+    """Run a find-the-owner ``script`` (it prints PID NUL CWD NUL argv... \\001 NUL per process owning
+    ``deploy.control_socket``) on ``target``: the one owner, None, or a DeployError when several own it.
+    Shared by BIRD (``find_daemon``) and OpenBGPD (``bgpd_daemon.find_bgpd``); the scripts differ."""
+    res = target.run(["sh", "-c", script, f"ixpctl-find-{daemon}", target.settings.control_socket], timeout=60)
+    owners: list[T] = []
+    pids: set[int] = set()
     fields = res.stdout.split("\0")
     while len(fields) >= 3 and fields[0].isdigit():
         end = fields.index("\x01", 2) if "\x01" in fields[2:] else len(fields)
-        owners.append(DaemonProcess(int(fields[0]), fields[1], fields[2:end]))
+        owners.append(make(int(fields[0]), fields[1], fields[2:end]))
+        pids.add(int(fields[0]))
         fields = fields[end + 1:]
-    pids = sorted({o.pid for o in owners})
     if len(pids) > 1:
-        raise DeployError(f"several bird processes ({', '.join(map(str, pids))}) on {target.describe()} listen on "
-                          f"{target.settings.control_socket}", fix="stop the ones that should not run")
+        raise DeployError(f"several {daemon} processes ({', '.join(map(str, sorted(pids)))}) on {target.describe()} "
+                          f"listen on {target.settings.control_socket}", fix="stop the ones that should not run")
     return owners[0] if owners else None
 
 
