@@ -32,7 +32,7 @@ from ..errors import DeployError, InputError
 from ..inventory.models import DeployTarget
 from ..render.secrets import mask_secrets
 from .bgpd_daemon import DEFAULT_CONFIG, BgpdProcess, find_bgpd, require_expected
-from .rs import DeployReport, _diff, _lock, _Run
+from .rs import DeployReport, _diff, _locked, _Run
 from .target import Target
 
 DEFAULT_SOCKET = "/var/run/bgpd.sock"  # bgpd's compiled-in control socket
@@ -61,12 +61,8 @@ def deploy_openbgpd(name: str, config: bytes, target: Target, *, dry_run: bool =
     if dry_run:
         _dry_run(run)
         return run.report
-    _lock(run)
-    try:
+    with _locked(run):
         _deploy(run, verify_wait)
-    finally:
-        target.remove(run.new)
-        target.run(["rmdir", "--", run.lock])
     return run.report
 
 

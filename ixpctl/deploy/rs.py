@@ -24,9 +24,10 @@ Order of operations (each step's failure leaves the running config in place or r
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import DeployError
@@ -105,6 +106,18 @@ def _lock(run: _Run) -> None:
                           fix="free disk space or fix the permissions of the config directory")
 
 
+@contextlib.contextmanager
+def _locked(run: _Run) -> Iterator[None]:
+    """Hold the deploy lock around a deploy (BIRD's and OpenBGPD's); on every way out remove the
+    uploaded ``.new`` (a failed upload or check leaves none behind) and the lock."""
+    _lock(run)
+    try:
+        yield
+    finally:
+        run.target.remove(run.new)
+        run.target.run(["rmdir", "--", run.lock])
+
+
 def _diff(run: _Run, running: bytes | None) -> str:
     old = mask_secrets(running.decode(errors="replace")) if running is not None else ""
     new = mask_secrets(run.config.decode(errors="replace"))
@@ -145,12 +158,8 @@ def deploy_route_server(name: str, config: bytes, target: Target, *, dry_run: bo
     if dry_run:
         _dry_run(run)
         return run.report
-    _lock(run)
-    try:
+    with _locked(run):
         _deploy(run, confirm_timeout, verify_wait)
-    finally:
-        target.remove(run.new)  # on every path: a failed upload or check leaves no .new behind
-        target.run(["rmdir", "--", run.lock])
     return run.report
 
 
