@@ -105,28 +105,13 @@ class BoundedControl(BirdControl):
         super().__init__(path, timeout)
         self.max_bytes = max_bytes
 
-    def query(self, command: str, *, allow: tuple[int, ...] = ()) -> Reply:
-        if "\n" in command:
-            raise ValueError("one command per query")
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(self.timeout)
-                sock.connect(self.path)
-                reader = sock.makefile("r", encoding="utf-8", errors="replace", newline="\n")
-                self._read(reader)  # greeting: 0001 BIRD x.y.z ready.
-                sock.sendall(b"restrict\n")
-                restricted = self._read(reader)  # 0016 Access restricted
-                if restricted[-1][0] != 16:
-                    raise BirdError(f"BIRD did not enter restricted mode: {restricted[-1][1].strip()}")
-                sock.sendall(command.encode() + b"\n")
-                lines = self._read(reader)
-        except OSError as exc:
-            raise BirdError(f"BIRD control socket {self.path}: {exc}",
-                            fix="is BIRD running, and may this user read its socket?") from None
-        final_code = lines[-1][0]
-        if final_code >= 8000 and final_code not in allow:
-            raise BirdError(f"BIRD refused `{command}`: {lines[-1][1].strip()} (code {final_code})")
-        return Reply(lines)
+    socket_fix = "is BIRD running, and may this user read its socket?"
+
+    def _prepare(self, sock: socket.socket, reader) -> None:
+        sock.sendall(b"restrict\n")
+        restricted = self._read(reader)  # 0016 Access restricted
+        if restricted[-1][0] != 16:
+            raise BirdError(f"BIRD did not enter restricted mode: {restricted[-1][1].strip()}")
 
     def _read(self, reader) -> list[tuple[int, str]]:  # type: ignore[override]
         limit = self.max_bytes

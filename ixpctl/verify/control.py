@@ -33,6 +33,8 @@ class Reply:
 
 
 class BirdControl:
+    socket_fix = "is BIRD running, and is this the socket given with -s?"
+
     def __init__(self, path: str, timeout: float = 15.0):
         self.path = str(path)
         self.timeout = timeout
@@ -47,15 +49,18 @@ class BirdControl:
                 sock.connect(self.path)
                 reader = sock.makefile("r", encoding="utf-8", errors="replace", newline="\n")
                 self._read(reader)  # greeting: 0001 BIRD x.y.z ready.
+                self._prepare(sock, reader)
                 sock.sendall(command.encode() + b"\n")
                 lines = self._read(reader)
         except OSError as exc:
-            raise BirdError(f"BIRD control socket {self.path}: {exc}",
-                            fix="is BIRD running, and is this the socket given with -s?") from None
+            raise BirdError(f"BIRD control socket {self.path}: {exc}", fix=self.socket_fix) from None
         final_code = lines[-1][0]
         if final_code >= 8000 and final_code not in allow:
             raise BirdError(f"BIRD refused `{command}`: {lines[-1][1].strip()} (code {final_code})")
         return Reply(lines)
+
+    def _prepare(self, sock: socket.socket, reader) -> None:
+        """Between BIRD's greeting and the command (a subclass enters restricted mode here)."""
 
     @staticmethod
     def _read(reader) -> list[tuple[int, str]]:
