@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,17 @@ def _statuses(record: dict) -> list[tuple[str, str]]:
     return [(r["route_server"], r["status"]) for r in record["route_servers"]]
 
 
+def _holds_baseline(rs: str, target: dict, timeout: float = 60) -> bool:
+    daemon = "openbgpd" if rs == "rs2" else "bird"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        live = read_live(rs, target_for(DeployTarget(**target)), daemon=daemon)
+        if sum(len(routes) for routes in live.accepted_by_member().values()) == 6:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     lab, root, deploy, mail, sshd = mixed_lab
     monkeypatch.chdir(root)
@@ -101,6 +113,9 @@ def test_apply_bird_and_openbgpd_route_servers(mixed_lab, monkeypatch):
     inv = lambda members, **kw: _mixed(members, root=root, deploy=deploy, smtp_port=mail.port, **kw)
     for rs in ("rs1", "rs2"):
         assert _received(lab, M1, rs, PREFIXES[M3][0]), f"the lab starts with AS64503 on {rs}"
+        # apply judges what each route server holds when it reads it: wait until both hold the whole
+        # baseline (2 routes from each of 3 members), not just the one route a member received
+        assert _holds_baseline(rs, deploy[rs]), f"{rs} never held the 6 baseline routes"
 
     # 1. AS64503 removed: rs2's bgpd drops its session on purpose, the rollout does not wait for it
     removed = _apply(root, inv([M1, M2]))
