@@ -66,7 +66,7 @@ def _routes(kind: str, param: str):
         if "page" in request.query_params or "page_size" in request.query_params:
             items, info = page(routes, request.query_params, limits.page_size, limits.max_page_size)
             return _answer(request, {**bw.routes(items), "pagination": info}, at)
-        return _answer(request, bw.routes(routes[:limits.birdwatcher_max_routes], total=len(routes)), at)
+        return _answer(request, bw.routes(routes[:limits.birdwatcher_max_routes], total=getattr(routes, "total", len(routes))), at)
     endpoint.__name__ = kind
     return endpoint
 

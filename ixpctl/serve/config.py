@@ -37,8 +37,15 @@ class Limits:
     birdwatcher_max_routes: int = 20_000  # one birdwatcher reply (Alice-LG does not paginate it)
     cache_ttl: float = 5.0  # seconds a BIRD answer is reused (Alice-LG polls; birdwatcher caches too)
     bird_timeout: float = 10.0
-    bird_concurrency: int = 4  # BIRD commands in flight across all clients
+    # BIRD commands in flight across all clients. BIRD interleaves table walks almost for free (20
+    # walks of 500 000 routes at once take 5.5 s, one takes 5.0 s: bench/RESULTS.md), so a queue
+    # here costs more than letting them run; the bound protects the service's threads.
+    bird_concurrency: int = 16
     max_reply_bytes: int = 128 * 1024 * 1024  # a BIRD reply larger than this is refused, not parsed
+    max_routes_read: int = 100_000  # routes kept from one reply (the rest counted): bounds the memory
+    filtered_interval: float = 5.0  # shortest period of the background walk of the filtered routes
+    filtered_keep: int = 250_000  # filtered routes held from that walk (~1 KiB each once parsed)
+    filtered_wait: float = 30.0  # a request waits at most this long for a first (or fresh) walk
     metrics_ttl: float = 15.0
     check_concurrency: int = 2  # self-checks computed at once (CPU-bound; the rest wait, lookups go on)
 

@@ -20,10 +20,11 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from ..verify.control import BirdControl, BirdError, Reply
+from ..verify.parse import is_route_head, iter_routes
 
 Kind = Literal["status", "protocols", "protocols_all", "routes_protocol", "routes_filtered",
                "routes_noexport", "routes_table", "routes_table_filtered", "route_prefix", "route_for",
-               "routes_all_filtered"]
+               "routes_all_filtered", "route_prefix_filtered"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
 # BIRD's symbol syntax (letters, digits, "_"; not starting with a digit), bounded in length.
@@ -68,7 +69,7 @@ class Query:
             check_name(str(self.name), "table" if self.kind.startswith("routes_table") else "protocol")
         elif self.name is not None:
             raise InputError(f"{self.kind} takes no name")
-        if self.kind == "route_prefix" and not isinstance(self.net, (IPv4Network, IPv6Network)):
+        if self.kind.startswith("route_prefix") and not isinstance(self.net, (IPv4Network, IPv6Network)):
             raise InputError("route_prefix needs a prefix")
         if self.kind == "route_for" and not isinstance(self.net, (IPv4Address, IPv6Address)):
             raise InputError("route_for needs an address")
@@ -89,11 +90,8 @@ class Query:
             "route_prefix": lambda: f"show route {self.net} table all all",
             "route_for": lambda: f"show route for {self.net} table all all",
             "routes_all_filtered": lambda: "show route table all filtered all",
+            "route_prefix_filtered": lambda: f"show route {self.net} table all filtered all",
         }[k]()
-
-
-class ReplyTooLarge(BirdError):
-    exit_code = 3
 
 
 class BoundedControl(BirdControl):
@@ -113,26 +111,15 @@ class BoundedControl(BirdControl):
         if restricted[-1][0] != 16:
             raise BirdError(f"BIRD did not enter restricted mode: {restricted[-1][1].strip()}")
 
-    def _read(self, reader) -> list[tuple[int, str]]:  # type: ignore[override]
-        limit = self.max_bytes
-        original = reader.readline
-        seen = 0
 
-        def readline() -> str:
-            nonlocal seen
-            line = original(65536)
-            seen += len(line)
-            if seen > limit:
-                raise ReplyTooLarge(f"BIRD's reply is larger than {limit} bytes",
-                                    fix="ask for one protocol, one table or one prefix")
-            return line
+class RouteRows(list):
+    """Routes read from one reply, at most the reader's ``keep``; ``total`` counts every route of
+    the reply (more than ``len()`` when BIRD sent more than was kept); ``code`` / ``message`` are the
+    reply's final line (8001 "Network not found", 8003/9001 an unknown name: the caller decides)."""
 
-        class _Reader:
-            pass
-
-        bounded = _Reader()
-        bounded.readline = readline  # type: ignore[attr-defined]
-        return BirdControl._read(bounded)
+    total: int = 0
+    code: int = 0
+    message: str = ""
 
 
 @dataclass
@@ -159,19 +146,53 @@ class Gate:
 
     def run(self, query: Query, *, allow: tuple[int, ...] = ()) -> tuple[Reply, float]:
         """The reply and the time it was read (monotonic → wall clock in ``cached_at``)."""
-        if not isinstance(query, Query):
-            raise TypeError("Gate.run takes a Query")
-        command = query.command()
+        command = _command(query)
+        return self._cached(command, lambda: (self.control.query(command, allow=allow), time.time()))
+
+    def routes(self, query: Query, *, filtered: bool, keep: int, allow: tuple[int, ...] = (),
+               ttl: float | None = None) -> tuple[RouteRows, float]:
+        """The routes of a ``show route ... all`` query, parsed as BIRD sends them (the reply text
+        is never held whole) and once per cache period however many requests ask at the same time;
+        at most ``keep`` are kept, the rest only counted."""
+        command = _command(query)
+        return self._cached(f"{command}\0{keep}", lambda: (self._walk(command, filtered, keep, allow), time.time()),
+                            ttl=ttl, command=command)
+
+    def _walk(self, command: str, filtered: bool, keep: int, allow: tuple[int, ...]) -> RouteRows:
+        rows = RouteRows()
+        heads = 0
+
+        def texts():
+            nonlocal heads
+            for code, text in self.control.stream(command, allow=allow):
+                if code >= 8000:  # the reply's only line: an answer like "Network not found"
+                    rows.code, rows.message = code, text
+                elif code != 0:  # 0000 closes the reply
+                    if is_route_head(text):
+                        heads += 1
+                    yield text
+
+        lines = texts()
+        for route in iter_routes(lines, filtered=filtered):
+            if len(rows) >= keep:
+                break
+            rows.append(route)
+        for _ in lines:  # past keep: read on, count the routes without building them
+            pass
+        rows.total = heads
+        return rows
+
+    def _cached(self, key: str, produce, *, ttl: float | None = None, command: str | None = None):
         now = time.monotonic()
-        entry = self._cache.get(command)
+        entry = self._cache.get(key)
         if entry and entry.expires > now:
             if entry.error:
                 raise entry.error
             return entry.value
         with self._guard:
-            lock = self._locks.setdefault(command, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # a second request for the same command waits for the first one's answer
-            entry = self._cache.get(command)
+            entry = self._cache.get(key)
             if entry and entry.expires > time.monotonic():
                 if entry.error:
                     raise entry.error
@@ -179,20 +200,26 @@ class Gate:
             with self._sem:
                 try:
                     self.commands_run += 1
-                    self.last_commands = (self.last_commands + [command])[-50:]
-                    value = (self.control.query(command, allow=allow), time.time())
+                    self.last_commands = (self.last_commands + [command or key])[-50:]
+                    value = produce()
                 except BirdError as exc:
                     # an unreachable BIRD is remembered briefly too: a burst of requests makes one attempt
-                    self._store(command, _Entry(time.monotonic() + min(self.ttl, 2.0), None, exc))
+                    self._store(key, _Entry(time.monotonic() + min(self.ttl, 2.0), None, exc))
                     raise
-            self._store(command, _Entry(time.monotonic() + self.ttl, value))
+            self._store(key, _Entry(time.monotonic() + (self.ttl if ttl is None else ttl), value))
             return value
 
-    def _store(self, command: str, entry: _Entry) -> None:
+    def _store(self, key: str, entry: _Entry) -> None:
         with self._guard:
             if len(self._cache) >= self.max_entries:
                 now = time.monotonic()
-                for key in [k for k, e in self._cache.items() if e.expires <= now] or list(self._cache)[:32]:
-                    self._cache.pop(key, None)
-                    self._locks.pop(key, None)
-            self._cache[command] = entry
+                for old in [k for k, e in self._cache.items() if e.expires <= now] or list(self._cache)[:32]:
+                    self._cache.pop(old, None)
+                    self._locks.pop(old, None)
+            self._cache[key] = entry
+
+
+def _command(query: Query) -> str:
+    if not isinstance(query, Query):
+        raise TypeError("the gate takes a Query")
+    return query.command()

@@ -25,6 +25,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # the families this service computes itself: a --metrics-file never replaces one of them
 OWN = {"ixpctl_bird_reachable", "ixpctl_session_up", "ixpctl_routes_received", "ixpctl_routes_accepted",
        "ixpctl_routes_filtered", "ixpctl_routes_exported", "ixpctl_routes_filtered_by_reason",
+       "ixpctl_filtered_routes_read_timestamp_seconds", "ixpctl_filtered_routes_walk_seconds",
        "ixpctl_bird_last_reconfiguration_timestamp_seconds", "ixpctl_facts_age_seconds",
        "ixpctl_last_build_timestamp_seconds", "ixpctl_last_build_success", "ixpctl_serve_loaded_timestamp_seconds",
        "ixpctl_members", "ixpctl_metrics_file_readable", "ixpctl_serve_last_reload_success", "ixpctl_apply_last_run_timestamp_seconds",
@@ -52,6 +53,11 @@ class ServiceCollector:
             "ixpctl_bird_last_reconfiguration_timestamp_seconds",
             "BIRD's last reconfiguration (each `ixpctl deploy` reconfigures), its clock read as this host's local time",
             labels=["rs"])
+        walk_at = GaugeMetricFamily("ixpctl_filtered_routes_read_timestamp_seconds",
+                                    "when the filtered routes the service shows were read (its background walk)",
+                                    labels=["rs"])
+        walk_seconds = GaugeMetricFamily("ixpctl_filtered_routes_walk_seconds",
+                                         "how long the last walk of the route server's filtered routes took", labels=["rs"])
         for name, view in svc.views.items():
             if view.daemon == "bird":
                 try:
@@ -77,8 +83,13 @@ class ServiceCollector:
                 received.add_metric(labels, imp + filt)
                 exported.add_metric(labels, sum(ch.exported for ch in s.channels))
             try:
-                rejected = view.all_filtered()
+                rejected = view.filtered_if_read()
             except (Unreachable, NotSupported, LookupError):
+                continue
+            if view.census is not None and (snap := view.census.latest()) is not None:
+                walk_at.add_metric([name], snap.at)
+                walk_seconds.add_metric([name], snap.seconds)
+            if rejected is None:  # the first walk is under way: a scrape never waits for one
                 continue
             owner = {s.name: s.neighbor_asn for s in sessions}
             dec = svc.decoder(name)
@@ -86,7 +97,8 @@ class ServiceCollector:
                              for r in rejected)
             for (asn, reason), n in sorted(counts.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
                 by_reason.add_metric([name, str(asn or ""), reason], n)
-        yield from (up, reconfigured, session_up, received, accepted, filtered, exported, by_reason)
+        yield from (up, reconfigured, session_up, received, accepted, filtered, exported, by_reason,
+                    walk_at, walk_seconds)
         ages = GaugeMetricFamily("ixpctl_facts_age_seconds", "age of each source of the facts snapshot", labels=["source"])
         for source, age in sorted(svc.site.facts_ages().items()):
             ages.add_metric([source], age)

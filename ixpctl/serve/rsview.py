@@ -14,9 +14,10 @@ from typing import Any
 from ..errors import InputError, IxpctlError
 from ..verify.control import BirdError
 from ..verify.model import RouteEntry, Session
-from ..verify.parse import ParseError, parse_protocols, parse_routes
+from ..verify.parse import ParseError, parse_protocols
+from .census import FilteredCensus, Snapshot
 from .config import Limits, RouteServerSource
-from .gate import Gate, Query, check_address, check_name, check_prefix
+from .gate import Gate, Query, RouteRows, check_address, check_name, check_prefix
 
 
 class Unreachable(IxpctlError):
@@ -50,19 +51,27 @@ class RouteServerView:
         self.gate = Gate(socket, ttl=limits.cache_ttl, timeout=limits.bird_timeout,
                          max_bytes=limits.max_reply_bytes, semaphore=semaphore)
         self._bgpctl = None
-        self._parsed: dict[str, tuple[float, list[RouteEntry]]] = {}
+        self.census: FilteredCensus | None = None
+        if self.daemon == "bird":  # its walks start with the first read that needs filtered routes
+            self.census = FilteredCensus(self.gate, keep=limits.filtered_keep, interval=limits.filtered_interval,
+                                         timeout=limits.filtered_wait)
+            stack.callback(self.census.stop)
         self._bgpctl_cache: dict[str, tuple[float, Any, float]] = {}
         if self.daemon == "openbgpd":
             from ..verify.bgpctl import BgpctlClient
             # the bgpctl of that bgpd's version: bgpctl refuses a bgpd of another one (imsg version)
-            self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout, binary=source.bgpctl)
+            self._bgpctl = BgpctlClient(socket, rs_asn, timeout=limits.bird_timeout, binary=source.bgpctl,
+                                        max_bytes=limits.max_reply_bytes)
 
     # --- plumbing ------------------------------------------------------------------------------
-    def _run(self, query: Query, allow: tuple[int, ...] = ()) -> tuple[str, float, list[tuple[int, str]]]:
+    def _bird_only(self) -> None:
         if self.start_error:
             raise Unreachable(f"route server {self.name}: {self.start_error}")
         if self.daemon != "bird":
             raise NotSupported(f"{self.name} runs {self.daemon}: this endpoint reads BIRD only (not supported yet)")
+
+    def _run(self, query: Query, allow: tuple[int, ...] = ()) -> tuple[str, float, list[tuple[int, str]]]:
+        self._bird_only()
         try:
             reply, at = self.gate.run(query, allow=allow)
         except BirdError as exc:
@@ -125,46 +134,44 @@ class RouteServerView:
     def member_sessions(self, asn: int) -> list[Session]:
         return [s for s in self.sessions() if s.neighbor_asn == asn]
 
-    def _routes(self, query: Query, filtered: bool) -> tuple[list[RouteEntry], float]:
+    def _routes(self, query: Query, filtered: bool) -> tuple[RouteRows, float]:
         # 8001 "Network not found" is an answer, not a failure. An unknown protocol or table name is
         # 9001 "syntax error, unexpected CF_SYM_UNDEFINED" (BIRD parses names as symbols) or 8003:
         # every command here is written by Query, so that error can only mean "no such name".
-        command = query.command()
-        text, at, lines = self._run(query, allow=(8001, 8003, 9001))
-        hit = self._parsed.get(command)
-        if hit is not None and hit[0] == at:  # the gate's cached reply: parsed once, not per request
-            return hit[1], at
-        code, last = (lines[-1][0], lines[-1][1]) if lines else (0, "")
-        if code == 8001:
-            return [], at
-        if code in (8003, 9001):  # also "Table name required", "Protocol name required", "No valid tables"
-            raise LookupError(f"route server {self.name}: no such protocol or table {query.name!r} "
-                              f"({last.strip()})")
-        if code >= 8000:
-            raise Unreachable(f"route server {self.name} refused `{query.command()}`: {last.strip()}")
+        self._bird_only()
         try:
-            routes = parse_routes(text, filtered=filtered)
+            rows, at = self.gate.routes(query, filtered=filtered, keep=self.limits.max_routes_read,
+                                        allow=(8001, 8003, 9001))
         except ParseError as exc:
             if query.kind.startswith("routes_table"):  # e.g. a ROA table: not routes the looking glass reads
                 raise InputError(f"table {query.name} of {self.name} holds no BGP routes",
                                  fix="ask for master4 or master6") from None
             raise Unreachable(f"route server {self.name}: unexpected route reply: {exc}") from None
-        if len(self._parsed) >= 256:
-            self._parsed.clear()
-        self._parsed[command] = (at, routes)
-        return routes, at
+        except BirdError as exc:
+            raise Unreachable(f"route server {self.name}: {exc}") from None
+        if rows.code in (8003, 9001):  # also "Table name required", "Protocol name required", "No valid tables"
+            raise LookupError(f"route server {self.name}: no such protocol or table {query.name!r} "
+                              f"({rows.message.strip()})")
+        return rows, at
+
+    def filtered(self) -> Snapshot:
+        """BIRD: the background walk's snapshot of every filtered route (``census``)."""
+        self._bird_only()
+        assert self.census is not None
+        try:
+            return self.census.current()
+        except BirdError as exc:
+            raise Unreachable(f"route server {self.name}: {exc}") from None
 
     def routes(self, kind: str, name: str) -> tuple[list[RouteEntry], float]:
         """kind: routes_protocol / routes_filtered / routes_noexport / routes_table / routes_table_filtered."""
         check_name(name, "table" if kind.startswith("routes_table") else "protocol")
         if kind == "routes_filtered":
-            # BIRD walks its whole table for one protocol's filtered routes as for everyone's (1.2 s
-            # at 100k routes, 1000 sessions: bench/serve_scale.py): one walk per cache period then
-            # serves every member (Alice-LG asks for each neighbour in turn)
+            # from the background walk: BIRD would walk its whole table for each member's (census)
             if name not in {s.name for s in self.protocols()[0]}:
                 raise LookupError(f"route server {self.name}: no such protocol {name!r}")
-            found, at = self._routes(Query("routes_all_filtered"), filtered=True)
-            return [r for r in found if r.protocol == name], at
+            snap = self.filtered()
+            return snap.by_protocol.get(name, []), snap.at
         return self._routes(Query(kind, name), filtered="filtered" in kind)  # type: ignore[arg-type]
 
     def member_routes(self, asn: int, *, filtered: bool) -> list[RouteEntry]:
@@ -184,10 +191,8 @@ class RouteServerView:
         text = text.strip()
         if "/" in text:
             net: Any = check_prefix(text)
-            queries = [Query("route_prefix", net=net)]
         else:
             net = check_address(text)
-            queries = [Query("route_for", net=net)]
         if self.daemon == "openbgpd":  # bgpctl's whole RIB (cached), searched here
             routes = self._openbgpd("all", self._bgpctl.all_routes)  # type: ignore[union-attr]
             found = [r for r in routes if _covers(r.prefix, net)]
@@ -195,17 +200,24 @@ class RouteServerView:
                 longest = max((ip_network(r.prefix).prefixlen for r in found if not r.filtered), default=None)
                 found = [r for r in found if r.filtered or ip_network(r.prefix).prefixlen == longest]
             return found
-        out: list[RouteEntry] = []
-        for q in queries:
-            out += self._routes(q, filtered=False)[0]
-        # filtered routes of that prefix: from the (bounded, cached) list of all filtered routes
-        out += [r for r in self.all_filtered() if _covers(r.prefix, net)]
-        return out
+        if isinstance(net, (IPv4Network, IPv6Network)):  # one prefix: both reads are BIRD lookups, not walks
+            return list(self._routes(Query("route_prefix", net=net), filtered=False)[0]) + \
+                list(self._routes(Query("route_prefix_filtered", net=net), filtered=True)[0])
+        # an address: BIRD's `show route for` ignores filtered routes; the census's trie has them
+        return list(self._routes(Query("route_for", net=net), filtered=False)[0]) + self.filtered().covering(net)
+
+    def filtered_if_read(self) -> list[RouteEntry] | None:
+        """Every filtered route if already read, else None without waiting (metrics)."""
+        if self.daemon == "openbgpd":
+            return self.all_filtered()
+        self._bird_only()
+        snap = self.census.latest()  # type: ignore[union-attr]
+        return snap.routes if snap is not None else None
 
     def all_filtered(self) -> list[RouteEntry]:
         if self.daemon == "openbgpd":
             return self._openbgpd("rejected", lambda: self._bgpctl.rib(rejected=True))  # type: ignore[union-attr]
-        return self._routes(Query("routes_all_filtered"), filtered=True)[0]
+        return self.filtered().routes
 
 
 def _covers(prefix: str, net: Any) -> bool:

@@ -15,7 +15,11 @@ number and ``attributes["med"] = "0 or none"`` says so.
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import subprocess
+import tempfile
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from ipaddress import ip_network
@@ -37,20 +41,23 @@ class BgpctlError(IxpctlError):
 
 class BgpctlClient:
     def __init__(self, socket_path: str, rs_asn: int | None = None, timeout: float = 15.0,
-                 binary: str = "bgpctl"):
+                 binary: str = "bgpctl", max_bytes: int = 512 * 1024 * 1024):
         self.socket_path, self.timeout, self.binary = str(socket_path), timeout, binary
+        self.max_bytes = max_bytes  # bgpctl's JSON of a whole RIB: bounded like BIRD's replies
         self.rs_asn = rs_asn
 
     def query(self, *args: str) -> dict[str, Any]:
         argv = [self.binary, "-j", "-s", self.socket_path, *args]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout, check=False)
+            code, out, err = _run_bounded(argv, self.timeout, self.max_bytes)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise BgpctlError(f"bgpctl {' '.join(args)} on {self.socket_path}: {exc}") from None
-        if proc.returncode != 0:
-            raise BgpctlError(f"bgpctl {' '.join(args)} on {self.socket_path}: "
-                              f"{(proc.stderr or proc.stdout).strip()}")
-        text = proc.stdout.strip()
+        if code is None:
+            raise BgpctlError(f"bgpctl {' '.join(args)} on {self.socket_path}: the reply is larger than "
+                              f"{self.max_bytes} bytes", fix="ask for one neighbour or one prefix")
+        if code != 0:
+            raise BgpctlError(f"bgpctl {' '.join(args)} on {self.socket_path}: {(err or out).strip()}")
+        text = out.strip()
         try:
             return json.loads(text) if text else {}
         except json.JSONDecodeError as exc:
@@ -181,6 +188,38 @@ class BgpctlClient:
         for r in rest:
             r.attributes["bgpd"] = "filtered"
         return out + rejected + errors + rest
+
+
+def _run_bounded(argv: list[str], timeout: float, max_bytes: int) -> tuple[int | None, str, str]:
+    """Run bgpctl and read at most ``max_bytes`` of its output: (exit code, stdout, stderr), the code
+    None when the output went past the bound (bgpctl is killed then, nothing more is read)."""
+    with tempfile.TemporaryFile() as err, subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err) as proc:
+        assert proc.stdout is not None
+        chunks: list[bytes] = []
+        size = 0
+        deadline = time.monotonic() + timeout
+        try:
+            with selectors.DefaultSelector() as sel:
+                sel.register(proc.stdout, selectors.EVENT_READ)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise subprocess.TimeoutExpired(argv, timeout)
+                    if not sel.select(left):
+                        continue
+                    chunk = os.read(proc.stdout.fileno(), 1 << 16)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > max_bytes:
+                        return None, "", ""
+                    chunks.append(chunk)
+            code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        err.seek(0)
+        return code, b"".join(chunks).decode("utf-8", "replace"), err.read(65536).decode("utf-8", "replace")
 
 
 def _rtr_state(r: dict[str, Any]) -> str:

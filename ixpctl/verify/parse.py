@@ -6,6 +6,7 @@ Anything that does not look like BIRD 2 output raises ``ParseError`` instead of 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from .model import ChannelStats, RouteEntry, Segment, Session
 
@@ -120,47 +121,27 @@ _BIRD3_ATTRS = {"bgp_path": "as_path"}
 
 def parse_routes(text: str, *, filtered: bool = False) -> list[RouteEntry]:
     """``show route [filtered] ... all``; every table of the reply, every path of every prefix."""
-    routes: list[RouteEntry] = []
+    return list(iter_routes(text.splitlines(), filtered=filtered))
+
+
+def iter_routes(lines: Iterable[str], *, filtered: bool = False) -> Iterator[RouteEntry]:
+    """The routes of a ``show route ... all`` reply one by one, as its lines arrive: a reader of a
+    500 000-route table holds one route at a time, not the whole reply (``serve`` streams the
+    control socket through this). A route is yielded once its next route (or the end) is seen."""
     table: str | None = None
     prefix: str | None = None
     cur: RouteEntry | None = None
-    for line in text.splitlines():
+    for line in lines:
         if not line.strip():
             continue
         if line.startswith("Table "):
             table = line.split()[1].rstrip(":")
             prefix = None
             continue
-        if line.startswith(("\t", "        \t")) or (line.startswith(" ") and "[" not in line):
+        if _is_attribute(line):
             if cur is None:
                 raise ParseError(f"attribute line before any route: {line!r}")
-            body = line.strip()
-            key, _, value = body.partition(":")
-            value = value.strip()
-            if body.startswith("via "):
-                cur.next_hop = cur.next_hop or body.split()[1]
-            elif key.startswith(("BGP.", "bgp_")):
-                # BIRD 2 writes "BGP.as_path:", BIRD 3 the filter names: "bgp_path:", "bgp_community:"
-                attr = _BIRD3_ATTRS.get(key, key[4:])
-                cur.attributes[attr] = value
-                if attr == "as_path":
-                    cur.as_path = parse_as_path(value)
-                elif attr == "next_hop":
-                    cur.next_hop = value.split()[0] if value else None
-                elif attr == "local_pref":
-                    cur.local_pref = int(value)
-                elif attr == "origin":
-                    cur.origin = value
-                elif attr == "community":
-                    cur.communities = sorted({(int(a), int(b)) for a, b in re.findall(r"\((\d+),\s*(\d+)\)", value)})
-                elif attr == "med":
-                    cur.med = int(value)
-                elif attr == "ext_community":  # (rt, 64496, 1); IPv4-address-based ones are kept raw only
-                    cur.ext_communities = sorted({(k, int(a), int(b)) for k, a, b in
-                                                  re.findall(r"\((\w+),\s*(\d+),\s*(\d+)\)", value)})
-                elif attr == "large_community":
-                    cur.large_communities = sorted({(int(a), int(b), int(c)) for a, b, c in
-                                                    re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)", value)})
+            _attribute(cur, line.strip())
             continue
         m = _ROUTE_HEAD.match(line)
         if not m:
@@ -169,6 +150,47 @@ def parse_routes(text: str, *, filtered: bool = False) -> list[RouteEntry]:
             prefix = m["prefix"]
         if prefix is None:
             raise ParseError(f"continuation path without a prefix: {line!r}")
+        if cur is not None:
+            yield cur
         cur = RouteEntry(prefix, m["proto"], table, bool(m["primary"]), filtered, m["since"])
-        routes.append(cur)
-    return routes
+    if cur is not None:
+        yield cur
+
+
+def _is_attribute(line: str) -> bool:
+    return line.startswith(("\t", "        \t")) or (line.startswith(" ") and "[" not in line)
+
+
+def is_route_head(line: str) -> bool:
+    """Whether a reply line starts a route (a path of a prefix): what ``iter_routes`` yields one
+    route for, so a reader can count routes it does not build."""
+    return bool(line.strip()) and not line.startswith("Table ") and not _is_attribute(line)
+
+
+def _attribute(cur: RouteEntry, body: str) -> None:
+    key, _, value = body.partition(":")
+    value = value.strip()
+    if body.startswith("via "):
+        cur.next_hop = cur.next_hop or body.split()[1]
+    elif key.startswith(("BGP.", "bgp_")):
+        # BIRD 2 writes "BGP.as_path:", BIRD 3 the filter names: "bgp_path:", "bgp_community:"
+        attr = _BIRD3_ATTRS.get(key, key[4:])
+        cur.attributes[attr] = value
+        if attr == "as_path":
+            cur.as_path = parse_as_path(value)
+        elif attr == "next_hop":
+            cur.next_hop = value.split()[0] if value else None
+        elif attr == "local_pref":
+            cur.local_pref = int(value)
+        elif attr == "origin":
+            cur.origin = value
+        elif attr == "community":
+            cur.communities = sorted({(int(a), int(b)) for a, b in re.findall(r"\((\d+),\s*(\d+)\)", value)})
+        elif attr == "med":
+            cur.med = int(value)
+        elif attr == "ext_community":  # (rt, 64496, 1); IPv4-address-based ones are kept raw only
+            cur.ext_communities = sorted({(k, int(a), int(b)) for k, a, b in
+                                          re.findall(r"\((\w+),\s*(\d+),\s*(\d+)\)", value)})
+        elif attr == "large_community":
+            cur.large_communities = sorted({(int(a), int(b), int(c)) for a, b, c in
+                                            re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)", value)})

@@ -96,7 +96,7 @@ def test_allowed_commands(kind, name, net, command):
 
 ALLOWED = re.compile(r"^show (status|protocols( all)?|route( table all)?( filtered)?( protocol [A-Za-z_]\w*)? all|"
                      r"route (noexport|protocol) [A-Za-z_]\w* all|route table [A-Za-z_]\w*( filtered)? all|"
-                     r"route (for )?[0-9a-f.:/]+ table all all|route table all filtered all)$")
+                     r"route (for )?[0-9a-f.:/]+ table all( filtered)? all|route table all filtered all)$")
 
 
 @settings(max_examples=400, deadline=None)
