@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..inventory.irr_names import source_and_name
 from ..policy.chain import BY_NAME
 from ..policy.evaluate import PolicyEngine, Route, Verdict
-from ..policy.export import reaches
+from ..policy.export import missing_receivers
 from ..policy.intent import RouteServerIntent
 from ..sources.aspa import aspa_culprit
 from ..sources.facts import Facts
@@ -264,7 +264,7 @@ def self_check(intent: RouteServerIntent, facts: Facts, member_asn: int,
         check = BY_NAME.get(verdict.check) if verdict.check else None
         details = _details(verdict, ann, vrps, member.as_sets, {4: member.length4, 6: member.length6}, engine)
         others = receivers[afi]
-        missing = [asn for asn in others if not reaches(engine, route, verdict, asn)] if verdict.accepted else []
+        missing = missing_receivers(engine, route, verdict, others) if verdict.accepted else []
         results.append(PrefixResult(
             ann.prefix, ann.path[-1], ann.path, verdict.accepted, verdict.check, verdict.code,
             check.title if check else None, check.title_fr if check else None,

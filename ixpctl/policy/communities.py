@@ -383,6 +383,15 @@ class Communities:
                 return True
         return False
 
+    def carries_any(self, names: tuple[str, ...], std: set, large: set, ext: set) -> bool:
+        """Does a route carry any form of these communities, for any peer at all? A superset of
+        ``has`` for every receiver: False means ``has`` is False whoever receives."""
+        for name in names:
+            for p in self._active[name]:
+                if any(p.matches(v, self.rs, any_peer=True) for v in self._pick(p, std, large, ext)):
+                    return True
+        return False
+
     def add(self, name: str, std: set, large: set, ext: set) -> None:
         for p in self._active[name]:
             value = p.concrete(self.rs)

@@ -102,6 +102,28 @@ def reaches(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: 
     return _admitted(engine, route, verdict, receiver_asn) is not None and receiver_asn not in _flat(route)
 
 
+# the communities _admitted reads per receiver: a route without any of them reaches every member alike
+_STEERING = ("do_not_announce_to_peer", "do_not_announce_to_any", "announce_to_peer", "blackhole", "blackhole_local")
+
+
+def missing_receivers(engine: PolicyEngine, route: Route, verdict: Verdict, receivers: list[int]) -> list[int]:
+    """``[a for a in receivers if not reaches(engine, route, verdict, a)]``, with the communities read
+    once instead of once per receiver when the route carries none that steers the export (the usual
+    route: the self-check asks this for 1000 members and 100 routes at a time)."""
+    if not verdict.accepted:
+        return list(receivers)
+    std, large, ext = set(verdict.communities), set(verdict.large_communities), set(verdict.ext_communities)
+    if engine.communities.carries_any(_STEERING, std, large, ext):
+        return [a for a in receivers if not reaches(engine, route, verdict, a)]
+    if any(c in std for c in _STOPS_EBGP):
+        return list(receivers)
+    members, sessions = _index(engine)
+    afi = 6 if ":" in route.prefix else 4
+    path = set(_flat(route))
+    return [a for a in receivers
+            if a not in members or (a, afi) not in sessions or a == verdict.member_asn or a in path]
+
+
 def rs_export(engine: PolicyEngine, route: Route, verdict: Verdict, receiver_asn: int) -> Exported | None:
     """What the route server sends ``receiver_asn`` (None: its export filter, or BIRD before it,
     refuses). The receiver's own loop check is not applied here: see :func:`export_route`."""

@@ -121,9 +121,11 @@ class RouteServerView:
             # with each session's accepted / filtered counts (one `show rib` more, cached like the rest)
             return self._openbgpd("sessions:counted",  # type: ignore[union-attr]
                                   lambda: self._bgpctl.sessions(counts=True)), time.time()
-        text, at, _ = self._run(Query("protocols_all"))
+        self._bird_only()
         try:
-            return parse_protocols(text), at
+            return self.gate.parsed(Query("protocols_all"), lambda reply: parse_protocols(reply.text))
+        except BirdError as exc:
+            raise Unreachable(f"route server {self.name}: {exc}") from None
         except ParseError as exc:
             raise Unreachable(f"route server {self.name}: unexpected `show protocols all` reply: {exc}") from None
 

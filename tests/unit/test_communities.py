@@ -7,10 +7,13 @@ checks of the pieces (no root, no daemons).
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ixpctl.errors import InputError
 from ixpctl.policy.communities import DEFINITIONS, Communities, CommunityValues, parse_pattern
 from ixpctl.policy.evaluate import PolicyEngine, Route, best_for
+from ixpctl.policy.export import missing_receivers, reaches
 from ixpctl.policy.loader import load_policy
 from ixpctl.policy.model import Policy
 from tests.support.policy_cases import M1, M2, M3, NH1, NH2, RS, policy_intent
@@ -162,3 +165,30 @@ def test_blackhole_receive_knob(tmp_path):
     assert exported(engine, route, "AS64502_1_v4", M3) is None
     out = exported(engine, route, "AS64502_1_v4", M1)
     assert (65535, 666) in out.communities and NO_EXPORT in out.communities
+
+
+# every community the export reads per receiver, for each member as the peer, plus some it does not read
+_STEERING_VALUES = [(0, M1), (0, M2), (0, M3), (0, RS), (RS, M1), (RS, M2), (65535, 666), (65535, 65281),
+                    (65502, RS), (64999, 1)]
+_LARGE_VALUES = [(RS, 0, M1), (RS, 0, M3), (RS, 1, M2), (RS, 1000, 1), (RS, 65520, 13), (1, 2, 3)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(std=st.sets(st.sampled_from(_STEERING_VALUES), max_size=4),
+       large=st.sets(st.sampled_from(_LARGE_VALUES), max_size=3),
+       path=st.lists(st.sampled_from([M1, M2, M3, 64510, 64999]), min_size=0, max_size=3),
+       prefix=st.sampled_from(["198.18.0.0/22", "198.18.0.0/32", "2001:db8:1000::/36"]),
+       blackhole_off=st.booleans())
+def test_missing_receivers_agrees_with_reaches_for_every_receiver(engine, std, large, path, prefix, blackhole_off):
+    """The self-check's one-pass answer is the per-receiver one, whatever the route carries."""
+    m3 = engine.intent.member(M3)
+    before, m3.blackhole_receive = m3.blackhole_receive, not blackhole_off
+    try:
+        session = engine.session_for(M1, 6 if ":" in prefix else 4)
+        route = Route.make(prefix, [M1, *path], session.neighbor, sorted(std), sorted(large))
+        verdict = engine.evaluate(route, session.name)
+        receivers = [M2, M3, M1, 64999, 64510]
+        assert missing_receivers(engine, route, verdict, receivers) == \
+            [a for a in receivers if not reaches(engine, route, verdict, a)]
+    finally:
+        m3.blackhole_receive = before
