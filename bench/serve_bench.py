@@ -57,6 +57,26 @@ def _free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def _fixed_ports(n: int, start: int = 20000) -> list[int]:
+    """n ports below Linux's ephemeral range (32768–60999) free on 127.0.0.1 and 127.0.0.2: a port
+    picked by binding to 0 is an ephemeral one, which the route server's own outgoing connections
+    may take before its session listens there ("No listening socket")."""
+    ports: list[int] = []
+    port = start
+    while len(ports) < n:
+        if port >= 32768:
+            raise RuntimeError(f"not {n} free ports between {start} and 32767")
+        try:
+            for host in ("127.0.0.1", "127.0.0.2"):
+                with socket.socket() as s:
+                    s.bind((host, port))
+            ports.append(port)
+        except OSError:
+            pass
+        port += 1
+    return ports
+
+
 def _scenario(members: int, root: Path) -> Path:
     from generate import generate
 
@@ -283,10 +303,7 @@ def scaled(args) -> None:
     result: dict = {"members": args.members, "sessions": args.sessions, "routes_per_session": per_session,
                     "clients": args.clients, "seconds": args.seconds}
     try:
-        free: set[int] = set()
-        while len(free) < 2 * len(asns):
-            free.add(_free_port("127.0.0.2"))
-        pool = sorted(free)
+        pool = _fixed_ports(2 * len(asns))
         ports = list(zip(pool[0::2], pool[1::2], strict=True))
         accepted, filtered = serve_scale.write_configs(tmp, rs_asn, asns, per_session, ports)
         result.update(routes_accepted=accepted, routes_filtered=filtered)

@@ -42,8 +42,8 @@ def prefixes(i: int, per_session: int) -> tuple[list[str], list[str]]:
 
 def write_configs(tmp: Path, rs_asn: int, asns: list[int], per_session: int,
                   ports: list[tuple[int, int]]) -> tuple[int, int]:
-    """``ports``: per session, (the route server's port, the feeder's port)."""
-    """rs.conf and feeder.conf in ``tmp``; returns (routes accepted, routes filtered) expected."""
+    """rs.conf and feeder.conf in ``tmp``; returns (routes accepted, routes filtered) expected.
+    ``ports``: per session, (the route server's port, the feeder's port)."""
     rs = [f"""router id 127.0.0.1;
 protocol device {{ }}
 filter member_in {{
@@ -79,9 +79,13 @@ protocol bgp to_rs{i} {{
 
 
 def loaded(sock: str, accepted: int, filtered: int) -> bool:
-    """Whether the route server holds every route (the sums of its protocols' import counters)."""
+    """Whether the route server holds every route (the sums of its protocols' import counters).
+    A session that failed to bind its port ("No listening socket": BIRD disables it) is enabled
+    again instead of waited for."""
     out = subprocess.run(["birdc", "-s", sock, "show", "protocols", "all"], capture_output=True, text=True,
                          check=False).stdout
     imported = sum(int(a) for a in re.findall(r"Routes:\s+(\d+) imported", out))
     rejected = sum(int(b) for b in re.findall(r"Routes:\s+\d+ imported, (\d+) filtered", out))
+    for name in re.findall(r"^(\S+)\s+BGP\s+\S+\s+down\s+\S+\s+Error: No listening socket", out, re.MULTILINE):
+        subprocess.run(["birdc", "-s", sock, "enable", name], capture_output=True, check=False)
     return imported >= accepted and rejected >= filtered
