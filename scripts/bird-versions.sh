@@ -14,6 +14,8 @@
 # nothing of the system's apt state is read or written) and unpacked with `dpkg -x` into
 # $CACHE/<series>/root together with the suite's libc6 and every library it depends on; the wrapper
 # starts the daemon through that root's own ld.so, so the host's older (or newer) glibc is not used.
+# The private apt, unpacking and ld.so parts are scripts/lib/private-root.sh, shared with
+# scripts/openbgpd-versions.sh.
 # ixpctl finds the wrappers itself (IXPCTL_BIRD_CACHE, default .cache/bird; see
 # ixpctl/deploy/bird_binaries.py).
 set -euo pipefail
@@ -35,62 +37,13 @@ host_suite=${IXPCTL_HOST_SUITE:-$(. /etc/os-release 2>/dev/null && echo "${VERSI
 mkdir -p "$CACHE/bin"
 CACHE=$(cd "$CACHE" && pwd)
 
-log() { echo "bird-versions: $*" >&2; }
+LOG_NAME=bird-versions
+# shellcheck source=scripts/lib/private-root.sh
+. scripts/lib/private-root.sh
 
-native_version() {  # the installed Debian package's version, if the host is its suite
-  local pkg=$1 suite=$2
-  [ "$suite" = "$host_suite" ] || return 1
-  dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null | awk '/install ok installed/{print $4}' | grep .
-}
-
-apt_private() {  # apt-get/apt-cache with a private configuration for one suite
-  local suite=$1 tool=$2
-  shift 2
-  local dir="$CACHE/apt/$suite"
-  "$tool" -q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=- \
-    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::State::status="$dir/status" \
-    -o Dir::Etc::Preferences="$dir/preferences" -o Dir::Etc::PreferencesParts="$dir/preferences.d" \
-    -o APT::Architecture=amd64 -o APT::Sandbox::User="$(id -un)" "$@"
-}
-
-apt_update_once() {
-  local suite=$1 dir="$CACHE/apt/$1"
-  [ -f "$dir/updated" ] && return 0
-  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/preferences.d"
-  echo "deb [signed-by=$KEYRING] $MIRROR $suite main" > "$dir/sources.list"
-  : > "$dir/status"
-  log "reading the $suite package lists (private apt configuration in $dir)"
-  apt_private "$suite" apt-get update >/dev/null
-  touch "$dir/updated"
-}
-
-lib_closure() {  # the package and every lib* package it depends on, recursively
-  local suite=$1 seen="" todo="$2" new n
-  while [ -n "$todo" ]; do
-    seen="$seen $todo"
-    # shellcheck disable=SC2086
-    new=$(apt_private "$suite" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
-            --no-replaces --no-enhances $todo 2>/dev/null |
-          awk '/^ *\|?(Pre)?Depends: [^<]/{print $2}' | grep -E '^(lib|zlib)' | sort -u || true)
-    todo=""
-    for n in $new; do
-      case " $seen " in *" $n "*) ;; *) todo="$todo $n" ;; esac
-    done
-  done
-  echo "$seen"
-}
-
-write_wrappers() {  # series, then the command line that starts the daemon's directory's binaries
-  local series=$1 prefix=$2 name
-  for name in bird birdc; do
-    cat > "$CACHE/bin/$name-$series.tmp" <<EOF
-#!/bin/sh
-# BIRD $series for ixpctl's per-version checks (written by scripts/bird-versions.sh).
-exec $prefix/$name "\$@"
-EOF
-    chmod +x "$CACHE/bin/$name-$series.tmp"
-    mv "$CACHE/bin/$name-$series.tmp" "$CACHE/bin/$name-$series"
-  done
+write_wrappers() {  # series, then the directory holding this series' bird and birdc
+  write_bin_wrappers "BIRD $1 for ixpctl's per-version checks (written by scripts/bird-versions.sh)." \
+    "$1" "$2" bird birdc
 }
 
 same_suite() {  # series package suite: the host's own suite's package, unpacked, on the host's libraries
@@ -101,7 +54,7 @@ same_suite() {  # series package suite: the host's own suite's package, unpacked
   apt_update_once "$suite"
   mkdir -p "$debs"
   (cd "$debs" && apt_private "$suite" apt-get download "$pkg" >/dev/null)
-  deb=$(ls -t "$debs/${pkg}_"*.deb | head -1)
+  deb=$(latest_deb "$suite" "$pkg")
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
   dpkg -x "$deb" "$dir.tmp/root"
   missing=$(ldd "$dir.tmp/root/usr/sbin/bird" "$dir.tmp/root/usr/sbin/birdc" 2>&1 | grep 'not found' |
@@ -120,30 +73,16 @@ same_suite() {  # series package suite: the host's own suite's package, unpacked
 
 fetch_private() {  # series package suite → $CACHE/<series>/root and its wrappers
   local series=$1 pkg=$2 suite=$3
-  local dir="$CACHE/$series" debs="$CACHE/debs/$suite"
+  local dir="$CACHE/$series"
   if [ "$suite" = "$host_suite" ] && same_suite "$series" "$pkg" "$suite"; then
     return 0
   fi
-  apt_update_once "$suite"
-  local pkgs
-  pkgs=$(lib_closure "$suite" "$pkg")
-  log "fetching BIRD $series from Debian $suite:$pkgs"
-  mkdir -p "$debs"
-  # shellcheck disable=SC2086
-  (cd "$debs" && apt_private "$suite" apt-get download $pkgs >/dev/null)
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
-  for p in $pkgs; do
-    local deb
-    deb=$(ls -t "$debs/${p}_"*.deb | head -1)
-    dpkg -x "$deb" "$dir.tmp/root"
-  done
-  local root="$dir/root" ldso=""
-  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
-    [ -e "$dir.tmp/root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
-  done
-  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; exit 1; }
+  unpack_closure BIRD "$series" "$pkg" "$suite"
+  local root="$dir/root" ldso libpath name outside
+  ldso=$(root_ldso "$dir.tmp/root") || { log "no ld.so in the unpacked libc6 of $suite"; exit 1; }
+  ldso="$root/$ldso"
   # Wrappers through the root's ld.so, for each binary: "ld.so --library-path ... ROOT/usr/sbin/bird"
-  local libpath="$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR"
+  libpath=$(root_libpath "$root")
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
   mkdir -p "$dir/sbin"
   for name in bird birdc; do
@@ -153,15 +92,12 @@ exec $ldso --library-path $libpath $root/usr/sbin/$name "\$@"
 EOF
     chmod +x "$dir/sbin/$name"
   done
-  # Every library must come from the root: one taken from the host would tie it to the host's glibc.
-  local outside
-  outside=$("$ldso" --library-path "$libpath" --list "$root/usr/sbin/bird" |
-            awk -v r="$root" '/=>/ && $3 !~ "^"r {print $1" => "$3}' || true)
+  outside=$(libs_outside "$ldso" "$libpath" "$root/usr/sbin/bird" "$root/")
   if [ -n "$outside" ]; then
     log "BIRD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
     exit 1
   fi
-  dpkg-deb -f "$(ls -t "$debs/${pkg}_"*.deb | head -1)" Version > "$dir/version"
+  deb_version "$suite" "$pkg" > "$dir/version"
   write_wrappers "$series" "$dir/sbin"
 }
 

@@ -13,8 +13,8 @@
 # the binaries through that root's own ld.so. bgpd re-executes itself for its three child processes
 # (`execvp(argv[0])`), so the wrapper passes itself as argv[0] (ld.so --argv0): every child goes
 # through the private ld.so too. bgpctl must match the bgpd it talks to (imsg version), hence a
-# bgpctl per series. Like scripts/bird-versions.sh; ixpctl finds the wrappers itself
-# (IXPCTL_OPENBGPD_CACHE, see ixpctl/deploy/bgpd_binaries.py). When the archive cannot be reached
+# bgpctl per series. Like scripts/bird-versions.sh (the shared part is scripts/lib/private-root.sh);
+# ixpctl finds the wrappers itself (IXPCTL_OPENBGPD_CACHE, see ixpctl/deploy/bgpd_binaries.py). When the archive cannot be reached
 # and nothing is cached, it says so and exits 0: the tests that need a missing series skip with
 # that message.
 set -euo pipefail
@@ -34,98 +34,36 @@ host_suite=${IXPCTL_HOST_SUITE:-$(. /etc/os-release 2>/dev/null && echo "${VERSI
 mkdir -p "$CACHE/bin"
 CACHE=$(cd "$CACHE" && pwd -P)  # physical: a symlinked .cache shared by clones keeps valid paths
 
-log() { echo "openbgpd-versions: $*" >&2; }
-
-native_version() {
-  local pkg=$1 suite=$2
-  [ "$suite" = "$host_suite" ] || return 1
-  dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null | awk '/install ok installed/{print $4}' | grep .
-}
-
-apt_private() {
-  local suite=$1 tool=$2
-  shift 2
-  local dir="$CACHE/apt/$suite"
-  "$tool" -q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=- \
-    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::State::status="$dir/status" \
-    -o Dir::Etc::Preferences="$dir/preferences" -o Dir::Etc::PreferencesParts="$dir/preferences.d" \
-    -o APT::Architecture=amd64 -o APT::Sandbox::User="$(id -un)" "$@"
-}
-
-apt_update_once() {
-  local suite=$1 dir="$CACHE/apt/$1"
-  [ -f "$dir/updated" ] && return 0
-  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/preferences.d"
-  echo "deb [signed-by=$KEYRING] $MIRROR $suite main" > "$dir/sources.list"
-  : > "$dir/status"
-  log "reading the $suite package lists (private apt configuration in $dir)"
-  apt_private "$suite" apt-get update >/dev/null
-  touch "$dir/updated"
-}
-
-lib_closure() {  # the package and every lib* package it depends on, recursively
-  local suite=$1 seen="" todo="$2" new n
-  while [ -n "$todo" ]; do
-    seen="$seen $todo"
-    # shellcheck disable=SC2086
-    new=$(apt_private "$suite" apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
-            --no-replaces --no-enhances $todo 2>/dev/null |
-          awk '/^ *\|?(Pre)?Depends: [^<]/{print $2}' | grep -E '^(lib|zlib)' | sort -u || true)
-    todo=""
-    for n in $new; do
-      case " $seen " in *" $n "*) ;; *) todo="$todo $n" ;; esac
-    done
-  done
-  echo "$seen"
-}
+LOG_NAME=openbgpd-versions
+# shellcheck source=scripts/lib/private-root.sh
+. scripts/lib/private-root.sh
 
 write_wrappers() {  # series, then the directory holding this series' bgpd and bgpctl
-  local series=$1 dir=$2 name
-  for name in bgpd bgpctl; do
-    cat > "$CACHE/bin/$name-$series.tmp" <<EOF
-#!/bin/sh
-# OpenBGPD $series for ixpctl (written by scripts/openbgpd-versions.sh).
-exec $dir/$name "\$@"
-EOF
-    chmod +x "$CACHE/bin/$name-$series.tmp"
-    mv "$CACHE/bin/$name-$series.tmp" "$CACHE/bin/$name-$series"
-  done
+  write_bin_wrappers "OpenBGPD $1 for ixpctl (written by scripts/openbgpd-versions.sh)." "$1" "$2" bgpd bgpctl
 }
 
 fetch_private() {  # series package suite → $CACHE/<series>/root and its wrappers
   local series=$1 pkg=$2 suite=$3
-  local dir="$CACHE/$series" debs="$CACHE/debs/$suite"
-  apt_update_once "$suite"
-  local pkgs
-  pkgs=$(lib_closure "$suite" "$pkg")
-  log "fetching OpenBGPD $series from Debian $suite:$pkgs"
-  mkdir -p "$debs"
-  # shellcheck disable=SC2086
-  (cd "$debs" && apt_private "$suite" apt-get download $pkgs >/dev/null)
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/root"
-  for p in $pkgs; do
-    dpkg -x "$(ls -t "$debs/${p}_"*.deb | head -1)" "$dir.tmp/root"
-  done
+  local dir="$CACHE/$series"
+  unpack_closure OpenBGPD "$series" "$pkg" "$suite"
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
   private_wrappers "$series" "$suite" || exit 1
   local root="$dir/root" outside
-  outside=$("$dir/ld/bgpd" --library-path "$root/usr/lib/$ARCH_LIBDIR:$root/lib/$ARCH_LIBDIR" --list \
-              "$root/usr/sbin/bgpd" | awk -v r="$dir/" '/=>/ && index($3, r) != 1 {print $1" => "$3}' || true)
+  outside=$(libs_outside "$dir/ld/bgpd" "$(root_libpath "$root")" "$root/usr/sbin/bgpd" "$dir/")
   if [ -n "$outside" ]; then
     log "OpenBGPD $series from $suite needs libraries not in its private root:"; echo "$outside" >&2
     exit 1
   fi
-  dpkg-deb -f "$(ls -t "$debs/${pkg}_"*.deb | head -1)" Version > "$dir/version"
+  deb_version "$suite" "$pkg" > "$dir/version"
   write_wrappers "$series" "$dir/sbin"
 }
 
 private_wrappers() {  # series suite: $CACHE/<series>/sbin/{bgpd,bgpctl} start the private root's binaries
-  local series=$1 suite=$2 dir="$CACHE/$1" ldso="" cand name
-  local root="$dir/root" libpath="$dir/root/usr/lib/$ARCH_LIBDIR:$dir/root/lib/$ARCH_LIBDIR"
-  for cand in usr/lib/$ARCH_LIBDIR lib/$ARCH_LIBDIR; do
-    [ -e "$root/$cand/ld-linux-x86-64.so.2" ] && { ldso="$root/$cand/ld-linux-x86-64.so.2"; break; }
-  done
-  [ -n "$ldso" ] || { log "no ld.so in the unpacked libc6 of $suite"; return 1; }
+  local series=$1 suite=$2 dir="$CACHE/$1" ldso name
+  local root="$dir/root" libpath
+  libpath=$(root_libpath "$root")
+  ldso=$(root_ldso "$root") || { log "no ld.so in the unpacked libc6 of $suite"; return 1; }
+  ldso="$root/$ldso"
   mkdir -p "$dir/sbin" "$dir/ld"
   for name in bgpd bgpctl; do
     # ld.so under the program's name (a symlink): the kernel names a process after the file it
