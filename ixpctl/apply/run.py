@@ -29,6 +29,7 @@ from ..inventory.loader import LoadedInventory
 from ..policy.facts_floor import without_short_facts
 from ..policy.loader import LoadedPolicy
 from ..sources import snapshot as snap
+from ..sources.irr import expand_options
 from . import history as h
 from .guard import Impact, impact, refusals
 from .live import LiveState, read_live
@@ -58,10 +59,8 @@ def _resolve(root: Path, path: str) -> Path:
 
 
 def _irr_options(loaded: LoadedInventory, lpolicy: LoadedPolicy) -> dict[str, Any]:
-    """As `ixpctl sources refresh` passes them (policy max lengths, -A, -p only in demo mode)."""
-    policy, fictional = lpolicy.policy, loaded.inventory.ixp.fictional_resources
-    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
-            "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fictional is not None and fictional.enabled)}
+    """As `ixpctl sources refresh` passes them (``sources.irr.expand_options``)."""
+    return expand_options(lpolicy.policy, loaded.inventory)
 
 
 def _text_diff(name: str, running: bytes | None, config: bytes, max_lines: int = 400) -> dict[str, Any]:

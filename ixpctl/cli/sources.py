@@ -26,6 +26,7 @@ from rich.table import Table
 
 from ..errors import SourceError
 from ..sources import snapshot as snap
+from ..sources.irr import expand_options
 from ..sources.snapshot_write import copy_snapshot
 from .common import Context, console, console_err, json_option, print_json
 
@@ -231,13 +232,8 @@ def _pdb_country(ctx: Context, inventory: Any) -> tuple[tuple[dict, str] | None,
 
 
 def _irr_options(ctx: Context, inventory: Any) -> dict[str, Any]:
-    """bgpq4 options that follow the policy: max lengths (-m), aggregation (-A), and -p (accept
-    documentation/private ASNs) only for an inventory in demo mode (fictional_resources)."""
-    policy = ctx.loaded_policy().policy
-    fictional = inventory.ixp.fictional_resources
-    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
-            "aggregate": policy.irr.aggregate,
-            "allow_special_asns": bool(fictional is not None and fictional.enabled)}
+    """bgpq4 options that follow the policy (``sources.irr.expand_options``)."""
+    return expand_options(ctx.loaded_policy().policy, inventory)
 
 
 def _print_outcome(outcome: Any) -> None:

@@ -34,6 +34,7 @@ from ..policy.intent import RouteServerIntent, compile_route_server
 from ..policy.loader import LoadedPolicy
 from ..render.secrets import mask_secrets
 from ..sources.facts import Facts, PdbNetwork
+from ..sources.irr import expand_options
 from ..sources.last_good import copy_facts
 from ..sources.snapshot import max_ages, read_snapshot
 from . import allocate, lookup, preflight
@@ -229,10 +230,7 @@ def _load_new(req: OnboardRequest, text: str, target: Path, lpolicy: LoadedPolic
 
 def _irr_options(lpolicy: LoadedPolicy, inv: Inventory) -> dict[str, Any]:
     """The same bgpq4 options ``ixpctl sources refresh`` uses, so live and snapshot data agree."""
-    policy = lpolicy.policy
-    fr = inv.ixp.fictional_resources
-    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
-            "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fr and fr.enabled)}
+    return expand_options(lpolicy.policy, inv)
 
 
 def _labels(path: Path, root: Path) -> tuple[str, str]:

@@ -96,6 +96,18 @@ class _HostFailed(Exception):
 # --- public API -----------------------------------------------------------------------------------
 
 
+def expand_options(policy: Any, inventory: Any) -> dict[str, Any]:
+    """The keyword options of :func:`expand` / :func:`expand_all` (and of ``refresh``'s
+    ``irr_options``) that follow the policy: its maximum prefix lengths (bgpq4 ``-m``), its
+    aggregation (``-A``), and documentation/private ASNs kept (``-p``) only for an inventory in demo
+    mode (``ixp.fictional_resources``). One definition, so ``sources refresh``, ``apply`` and
+    ``onboard`` expand the same way and live data agrees with the snapshot. ``policy`` is the
+    policy model (``LoadedPolicy.policy``), typed loosely because ``policy`` sits above ``sources``."""
+    fictional = inventory.ixp.fictional_resources
+    return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
+            "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fictional is not None and fictional.enabled)}
+
+
 def expand(query: str, settings: IrrSource, *, max_length4: int = 24, max_length6: int = 48,
            aggregate: bool = False, allow_special_asns: bool = False) -> IrrExpansion:
     """Expand one AS-SET (``RIPE::AS-FOO``, ``AS-FOO``, ``AS64496:AS-CUST``) or aut-num (``AS64496``).
