@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import time
@@ -14,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ixpctl.deploy.target import LocalTarget
-from ixpctl.inventory.models import DeployTarget
-from tests.support.rslab import member_config
+from tests.support.nslab import NamespaceLab
 
 # bgpd's privilege-separated children chroot to its user's home (Debian's _openbgpd: /run/openbgpd,
 # made by systemd's RuntimeDirectory when the packaged service runs; not here).
@@ -40,28 +37,25 @@ neighbor {neighbor} {{
 """
 
 
-class BgpdLab:
+class BgpdLab(NamespaceLab):
+    ns_prefix = "ixo-"
+
     def __init__(self, tmp: Path, bgpd: str = "bgpd", bgpctl_binary: str = "bgpctl"):
-        self.tmp = tmp
+        super().__init__(tmp)
         self.bgpd, self.bgpctl_binary = bgpd, bgpctl_binary
-        self.ns = f"ixo-{secrets.token_hex(3)}"
-        self.procs: dict[str, subprocess.Popen] = {}
         self.config = tmp / "bgpd.conf"
         self.socket = tmp / "bgpd.sock"
         self.log = tmp / "bgpd.log"
+
+    def default_rs_config(self) -> str:
+        return bgpd_config(self.socket)
 
     def write(self, path: Path, text: str) -> None:
         path.write_text(text)
         path.chmod(0o600)  # bgpd refuses a config others may read
 
-    def start(self, rs_text: str | None = None, member_text: str | None = None) -> None:
-        subprocess.run(["ip", "netns", "add", self.ns], check=True)
-        self.exec(["ip", "link", "set", "lo", "up"], check=True)
-        self.write(self.config, rs_text or bgpd_config(self.socket))
-        (self.tmp / "member.conf").write_text(member_text or member_config())
-        self.start_rs()
-        self.procs["member"] = self.popen(["bird", "-f", "-c", str(self.tmp / "member.conf"),
-                                           "-s", str(self.tmp / "member.ctl")])
+    def write_rs(self, text: str) -> None:
+        self.write(self.config, text)
 
     def start_rs(self, config: Path | None = None) -> None:
         CHROOT.mkdir(mode=0o755, exist_ok=True)
@@ -75,13 +69,6 @@ class BgpdLab:
             time.sleep(0.05)
         raise AssertionError(f"bgpd did not start: {self.log.read_text()}")
 
-    def popen(self, argv: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(["ip", "netns", "exec", self.ns, *argv], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-
-    def exec(self, argv: list[str], check: bool = False) -> subprocess.CompletedProcess:
-        return subprocess.run(["ip", "netns", "exec", self.ns, *argv], capture_output=True, text=True, check=check)
-
     def bgpctl(self, *args: str) -> subprocess.CompletedProcess:
         return self.exec([self.bgpctl_binary, "-s", str(self.socket), *args])
 
@@ -93,41 +80,7 @@ class BgpdLab:
         return any(n.get("state") == "Established" for n in self.neighbors())
 
     def wait_established(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.established():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"the BGP session did not come up: {self.neighbors()} {self.log.read_text()[-2000:]}")
-
-    def stop_rs(self) -> None:
-        proc = self.procs.pop("rs", None)
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-    def settings(self, **overrides) -> DeployTarget:
-        return DeployTarget(**{"host": "localhost", "config_path": str(self.config),
-                               "control_socket": str(self.socket), **overrides})
-
-    def target(self, **overrides) -> LocalTarget:
-        return LocalTarget(self.settings(**overrides), prefix=["ip", "netns", "exec", self.ns])
-
-    def leftovers(self) -> list[str]:
-        keep = {self.config.name, self.config.name + ".prev"}
-        return sorted(p.name for p in self.config.parent.iterdir() if p.name.startswith(self.config.name)
-                      and p.name not in keep)
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        self.procs.clear()
-        subprocess.run(["ip", "netns", "delete", self.ns], capture_output=True, check=False)
+        self._wait_established(timeout, lambda: f"{self.neighbors()} {self.log.read_text()[-2000:]}")
 
 
 def require_root_bgpd_bird() -> None:
