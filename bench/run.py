@@ -21,11 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -36,46 +32,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
-from generate import ars_bin, ars_build_command, generate
-
-IXPCTL = str(REPO / ".venv" / "bin" / "ixpctl")
-PY = str(REPO / ".venv" / "bin" / "python")
-TIME = "/usr/bin/time"
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def timed(cmd: list[str], *, cwd: Path | None = None, stdout=None, env=None) -> dict:
-    """Run under /usr/bin/time -v: wall, user+sys, max RSS (MB)."""
-    tfile = Path(f"/tmp/ixbench-time-{os.getpid()}.txt")
-    started = time.monotonic()
-    proc = subprocess.run([TIME, "-v", "-o", str(tfile), *cmd], cwd=cwd, stdout=stdout or subprocess.DEVNULL, check=False,
-                          stderr=subprocess.PIPE, text=True, env=env)
-    wall = time.monotonic() - started
-    text = tfile.read_text()
-    tfile.unlink()
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
-    user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
-    sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
-    return {"wall": round(wall, 3), "cpu": round(user + sys_, 2), "rss_mb": round(rss, 1), "stderr": proc.stderr}
-
-
-def repeat(fn, runs: int, slow: float) -> list[dict]:
-    out = [fn()]
-    if out[0].get("wall", 0) > slow:
-        return out
-    for _ in range(runs - 1):
-        out.append(fn())
-    return out
-
-
-def med(values: list[float]) -> float:
-    return round(statistics.median(values), 3)
-
+from common import IXPCTL, PY, TIME, NetnsBird, log, machine, med, repeat, timed  # noqa: F401 (re-exported)
+from common import bird_memory_mb as _mem_mb
+from common import rss_mb as _rss_mb
+from generate import ars_build_command, generate
 
 # --- builds --------------------------------------------------------------------------------------
 
@@ -126,68 +86,29 @@ def bird_parse(conf: Path) -> dict:
     return r
 
 
-def _mem_mb(text: str) -> float | None:
-    m = re.search(r"Total:\s+([\d.]+)\s*([kMG]?B)", text)
-    if not m:
-        return None
-    return round(float(m.group(1)) * {"B": 1 / 2**20, "kB": 1 / 1024, "MB": 1, "GB": 1024}[m.group(2)], 1)
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return -1.0
-
-
 def bird_live(conf: Path, rundir: Path) -> dict:
     """Start BIRD on conf (own netns, only lo), time until `show status` answers, memory, configure,
-    memory again, stop. The PID of the Popen is BIRD's own (unshare and sh exec it)."""
-    rundir.mkdir(parents=True, exist_ok=True)
-    ctl, pidf = rundir / "bird.ctl", rundir / "bird.pid"
-    for f in (ctl, pidf):
-        f.unlink(missing_ok=True)
-
-    def birdc(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
-        return subprocess.run(["birdc", "-s", str(ctl), *args], capture_output=True, text=True,
-                              timeout=timeout, check=False)
-
-    started = time.monotonic()
-    proc = subprocess.Popen(["unshare", "-n", "sh", "-c",
-                             f'ip link set lo up && exec bird -f -c "{conf}" -s "{ctl}" -P "{pidf}"'],
-                            stdout=subprocess.DEVNULL, stderr=(rundir / "bird.stderr").open("w"))
+    memory again, stop (common.NetnsBird)."""
+    bird = NetnsBird(conf, rundir)
     out: dict = {}
     try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"BIRD exited ({proc.returncode}): {(rundir / 'bird.stderr').read_text()[-500:]}")
-            # While BIRD parses, a connected birdc simply waits: its answer marks the end of start-up.
-            if ctl.exists() and "Daemon is up" in birdc("show", "status").stdout:
-                break
-            time.sleep(0.01)
-        out["startup"] = round(time.monotonic() - started, 3)
+        out["startup"] = bird.wait_up()
         out["wall"] = out["startup"]
-        out["mem_start_mb"] = _mem_mb(birdc("show", "memory").stdout)
-        out["rss_start_mb"] = _rss_mb(proc.pid)
+        out["mem_start_mb"] = _mem_mb(bird.ask("show", "memory"))
+        out["rss_start_mb"] = _rss_mb(bird.proc.pid)
         t0 = time.monotonic()
-        reply = birdc("configure").stdout
+        reply = bird.ask("configure")
         out["configure"] = round(time.monotonic() - t0, 3)
         out["configure_reply"] = "Reconfigured" in reply
-        out["mem_configure_mb"] = _mem_mb(birdc("show", "memory").stdout)
-        out["rss_configure_mb"] = _rss_mb(proc.pid)
-        protos = birdc("show", "protocols").stdout
+        out["mem_configure_mb"] = _mem_mb(bird.ask("show", "memory"))
+        out["rss_configure_mb"] = _rss_mb(bird.proc.pid)
+        protos = bird.ask("show", "protocols")
         out["bgp_established"] = sum(1 for line in protos.splitlines() if " BGP " in line and "Established" in line)
     finally:
         t0 = time.monotonic()
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        bird.stop()
         out["stop"] = round(time.monotonic() - t0, 3)
-        out["exit"] = proc.returncode
+        out["exit"] = bird.proc.returncode
     return out
 
 
@@ -224,23 +145,7 @@ def onboard(base: Path) -> dict:
     return r
 
 
-# --- report --------------------------------------------------------------------------------------
-
-def machine() -> dict:
-    def sh(cmd: str) -> str:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
-
-    return {
-        "cpu": sh("lscpu | grep -E 'Model name|^CPU\\(s\\)|Hypervisor' | sed 's/  */ /g'"),
-        "memory": sh("free -h | sed -n 2p"),
-        "kernel": platform.release(), "os": sh(". /etc/os-release; echo $PRETTY_NAME"),
-        "bird": sh("bird --version 2>&1"), "python": sh(f"{PY} --version"),
-        "ixpctl": sh(f"{IXPCTL} --version"),
-        "arouteserver": sh(f"{ars_bin('python')} -c 'from pierky.arouteserver.version import __version__ as v; "
-                           "print(v)'") if Path(ars_bin()).exists() else "missing",
-        "load_at_start": sh("cat /proc/loadavg"),
-    }
-
+# --- report-----------------------------------------------------------------------------------------------
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -23,10 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -36,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
-from run import _mem_mb, _rss_mb, log, machine, timed
+from common import NetnsBird, bird_memory_mb, log, machine, med_of, rss_mb, timed
 
 VARIANTS = (("2.0", None), ("2.17", None), ("3.1", None), ("3.1", 2))  # (series, threads)
 
@@ -60,60 +56,28 @@ def render_for(base: Path, series_version: str, threads: int | None, out: Path) 
 
 
 def live(bird: str, birdc: str, conf: Path, rundir: Path, sessions: int) -> dict:
-    rundir.mkdir(parents=True, exist_ok=True)
-    ctl, pidf = rundir / "bird.ctl", rundir / "bird.pid"
-    for f in (ctl, pidf):
-        f.unlink(missing_ok=True)
-
-    def ask(*args: str) -> str:
-        return subprocess.run([birdc, "-s", str(ctl), *args], capture_output=True, text=True, timeout=1800,
-                              check=False).stdout
-
-    started = time.monotonic()
-    proc = subprocess.Popen(["unshare", "-n", "sh", "-c",
-                             f'ip link set lo up && exec "{bird}" -f -c "{conf}" -s "{ctl}" -P "{pidf}"'],
-                            stdout=subprocess.DEVNULL, stderr=(rundir / "bird.stderr").open("w"))
     out: dict = {}
-    try:
+    with NetnsBird(conf, rundir, bird, birdc) as daemon:
+        out["startup"] = daemon.wait_up()
         while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"BIRD exited ({proc.returncode}): {(rundir / 'bird.stderr').read_text()[-500:]}")
-            if ctl.exists() and "Daemon is up" in ask("show", "status"):
-                break
-            time.sleep(0.01)
-        out["startup"] = round(time.monotonic() - started, 3)
-        while True:
-            lines = [line.split() for line in ask("show", "protocols").splitlines()]
+            lines = [line.split() for line in daemon.ask("show", "protocols").splitlines()]
             bgp = [f for f in lines if len(f) > 3 and f[1] == "BGP"]
             if len(bgp) == sessions and not any(f[3] == "down" for f in bgp):
                 break
-            if time.monotonic() - started > 1800:
+            if time.monotonic() - daemon.started > 1800:
                 raise RuntimeError(f"only {len(bgp)} of {sessions} BGP protocols configured after 30 min")
             time.sleep(0.05)
-        out["all_protocols"] = round(time.monotonic() - started, 3)
-        out["mem_start_mb"] = _mem_mb(ask("show", "memory"))
-        pid = int(pidf.read_text().strip())  # BIRD's own (under sh/unshare for 2.0; the ld.so for 2.17/3.1)
-        out["rss_start_mb"] = _rss_mb(pid)
+        out["all_protocols"] = round(time.monotonic() - daemon.started, 3)
+        out["mem_start_mb"] = bird_memory_mb(daemon.ask("show", "memory"))
+        pid = int(daemon.pidf.read_text().strip())  # BIRD's own (under sh/unshare for 2.0; the ld.so for 2.17/3.1)
+        out["rss_start_mb"] = rss_mb(pid)
         t0 = time.monotonic()
-        reply = ask("configure")
+        reply = daemon.ask("configure")
         out["configure"] = round(time.monotonic() - t0, 3)
         out["configure_reply"] = next((line for line in reply.splitlines() if line.startswith("Reconfigur")), reply[-200:])
-        out["mem_configure_mb"] = _mem_mb(ask("show", "memory"))
-        out["rss_configure_mb"] = _rss_mb(pid)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        out["mem_configure_mb"] = bird_memory_mb(daemon.ask("show", "memory"))
+        out["rss_configure_mb"] = rss_mb(pid)
     return out
-
-
-def med(runs: list[dict], key: str) -> float | None:
-    values = [r[key] for r in runs if r.get(key) is not None]
-    return round(statistics.median(values), 3) if values else None
 
 
 def table(results: list[dict]) -> str:
@@ -122,10 +86,10 @@ def table(results: list[dict]) -> str:
             "|---|---|---|---|---|---|---|"]
     for r in results:
         name = r["version"] + (f", threads {r['threads']}" if r["threads"] else "")
-        rows.append(f"| {name} | {med(r['parse'], 'wall')} s / {med(r['parse'], 'rss_mb')} MB | "
-                    f"{med(r['live'], 'startup')} s | {med(r['live'], 'all_protocols')} s | "
-                    f"{med(r['live'], 'configure')} s | {med(r['live'], 'rss_start_mb')} / "
-                    f"{med(r['live'], 'rss_configure_mb')} MB | {med(r['live'], 'mem_start_mb')} MB |")
+        rows.append(f"| {name} | {med_of(r['parse'], 'wall')} s / {med_of(r['parse'], 'rss_mb')} MB | "
+                    f"{med_of(r['live'], 'startup')} s | {med_of(r['live'], 'all_protocols')} s | "
+                    f"{med_of(r['live'], 'configure')} s | {med_of(r['live'], 'rss_start_mb')} / "
+                    f"{med_of(r['live'], 'rss_configure_mb')} MB | {med_of(r['live'], 'mem_start_mb')} MB |")
     return "\n".join(rows)
 
 
