@@ -13,6 +13,13 @@ import re
 _SET_COMPONENT = r"(?:AS-[A-Z0-9_-]+|RS-[A-Z0-9_-]+|AS\d+)"
 _SET_NAME_RE = re.compile(rf"^{_SET_COMPONENT}(?::{_SET_COMPONENT}){{0,4}}$")
 _SOURCE_RE = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
+# The longest AS-SET name (the NAME of SOURCE::NAME, all its hierarchical components) accepted.
+# RFC 2622 (sections 2 and 5) defines object and set names by their characters only, with no upper
+# length; real names are a few dozen characters. The bound is for bgpq4, which takes the name into
+# a fixed-size query buffer: bgpq4 1.9 against IRRd 4.5 hangs from about 251 characters and aborts
+# ("buffer overflow detected") from about 260 (measured here; a source qualifier shifts it a little).
+# 128 is half of that, far above any real name, so a name over it is an input error before bgpq4 runs.
+MAX_AS_SET_NAME = 128
 
 
 class AsSetNameError(ValueError):
@@ -36,6 +43,12 @@ def normalise_as_set(text: str) -> str:
         source, name = token.split(":", 1)
     else:
         name = token
+    if len(name) > MAX_AS_SET_NAME:
+        raise AsSetNameError(
+            f"'{text.strip()[:40]}...' is {len(name)} characters long: an AS-SET name has at most "
+            f"{MAX_AS_SET_NAME}",
+            fix="write the set's name as it is registered in the IRR (e.g. AS-EXAMPLE or "
+                "RIPE::AS64496:AS-CUSTOMERS); no registered set has a name that long")
     if source is not None and not _SOURCE_RE.match(source):
         raise AsSetNameError(f"'{text}': '{source}' is not an IRR source name",
                              fix="write it as SOURCE::AS-NAME, e.g. RIPE::AS-EXAMPLE")
