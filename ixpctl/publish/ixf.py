@@ -8,7 +8,8 @@ Rules: only data the inventory or the facts really have is written; optional fie
 otherwise. The route servers appear as a member entry of the IXP's own ASN (``member_type: ixp``)
 whose addresses carry the ``ixrouteserver`` service — that is where the schema puts them. IDs the
 schema wants as integers: the IXP (``ixp_id``) is 1; switches are numbered in inventory order from 1;
-VLAN ids are the 802.1Q tags of the peering LANs.
+VLAN ids are the 802.1Q tags of the peering LANs. ``ixp.looking_glass`` is published as the
+``looking_glass_urls`` of each VLAN and protocol the route servers have an address in.
 """
 
 from __future__ import annotations
@@ -50,6 +51,18 @@ def _switch_ids(inv: Inventory) -> dict[str, int]:
     return {sw.name: index for index, sw in enumerate(inv.switches, 1)}
 
 
+def _looking_glass_urls(inv: Inventory, net: Any) -> list[str] | None:
+    """``ixp.looking_glass`` for a VLAN and protocol the route servers serve (one of them has an
+    address in ``net``): what the looking glass shows are the route servers' sessions and routes.
+    IX-F puts ``looking_glass_urls`` there, per VLAN and protocol (ixp_list[].vlan[].ipv4/ipv6)."""
+    lg = _url(inv.ixp.looking_glass)
+    if lg is None:
+        return None
+    served = any(addr is not None and addr.version == net.version and addr in net
+                 for rs in inv.route_servers for addr in (rs.ipv4, rs.ipv6))
+    return [lg] if served else None
+
+
 def ixp_entry(inv: Inventory) -> dict[str, Any]:
     ixp = inv.ixp
     vlans = []
@@ -57,7 +70,8 @@ def ixp_entry(inv: Inventory) -> dict[str, Any]:
         vlan: dict[str, Any] = {"id": lan.vlan, "name": lan.name} if lan.vlan is not None else {"name": lan.name}
         for fam, net in (("ipv4", lan.ipv4), ("ipv6", lan.ipv6)):
             if net is not None:
-                vlan[fam] = {"prefix": str(net.network_address), "mask_length": net.prefixlen}
+                vlan[fam] = _compact({"prefix": str(net.network_address), "mask_length": net.prefixlen,
+                                      "looking_glass_urls": _looking_glass_urls(inv, net)})
         vlans.append(vlan)
     switches = [_compact({"id": i, "name": sw.name, "colo": sw.site}) for sw, i in
                 ((sw, _switch_ids(inv)[sw.name]) for sw in inv.switches)]

@@ -48,8 +48,10 @@ def test_mlix_export_validates_against_the_schema(mlix, version):
     assert doc["version"] == version and doc["timestamp"] == "2026-11-22T12:00:00Z"
     ixp = doc["ixp_list"][0]
     assert ixp["shortname"] == "MLIX" and ixp["country"] == "ML" and ixp["peeringdb_id"] == 1
-    assert ixp["vlan"] == [{"id": 10, "name": "mlix-peering", "ipv4": {"prefix": "192.0.2.0", "mask_length": 24},
-                            "ipv6": {"prefix": "2001:db8:0:10::", "mask_length": 64}}]
+    lg = ["https://lg.mlix.example/"]  # ixp.looking_glass, on each VLAN and protocol the route servers serve
+    assert ixp["vlan"] == [{"id": 10, "name": "mlix-peering",
+                            "ipv4": {"prefix": "192.0.2.0", "mask_length": 24, "looking_glass_urls": lg},
+                            "ipv6": {"prefix": "2001:db8:0:10::", "mask_length": 64, "looking_glass_urls": lg}}]
     asns = [m["asnum"] for m in doc["member_list"]]
     assert asns[0] == 64500 and set(asns[1:]) == {m.asn for m in inv.members}
 
