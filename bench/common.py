@@ -2,10 +2,9 @@
 percentiles, memory (BIRD's ``show memory``, a process's RSS), the machine description, and one
 BIRD started in its own network namespace and stopped by its PID.
 
-``bench/run.py`` and ``bench/versions.py`` use these; ``bench/run.py`` re-exports the names it
-used to define (``log``, ``timed``, ``med``, ``_mem_mb``, ``_rss_mb``, ``machine``) for the stages
-that import them from there. For ``bench/serve_bench.py``: ``percentiles`` is its ``_percentiles``
-and ``proc_memory`` its ``_memory``, so it can switch to them.
+``bench/run.py``, ``bench/versions.py`` and ``bench/serve_bench.py`` use these; ``bench/run.py``
+re-exports the names it used to define (``log``, ``timed``, ``med``, ``_mem_mb``, ``_rss_mb``,
+``machine``) for the stages that import them from there.
 """
 
 from __future__ import annotations

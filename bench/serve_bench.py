@@ -36,7 +36,6 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+
+from common import percentiles, proc_memory
 
 TIMERS = "hold time 30; keepalive time 10; connect retry time 1; error wait time 1, 2;"
 
@@ -140,24 +141,6 @@ def _wait(predicate, timeout: float, what: str) -> None:
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def _memory(pid: int) -> dict[str, int]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) // 1024  # MiB
-    return out
-
-
-def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    values = sorted(values)
-    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]
-    return {"n": len(values), "p50_ms": round(pick(0.50) * 1000, 1), "p99_ms": round(pick(0.99) * 1000, 1),
-            "mean_ms": round(statistics.fmean(values) * 1000, 1)}
-
-
 def _load(args, base: Path, sock: str, tmp: Path, procs: list, result: dict, kinds: dict) -> None:
     """Start the real service on the route server's socket, time its start, then C clients for D s."""
     import httpx
@@ -180,7 +163,7 @@ def _load(args, base: Path, sock: str, tmp: Path, procs: list, result: dict, kin
             return False
     _wait(up, 600, "ixpctl serve to answer")
     result["startup_s"] = round(time.monotonic() - started, 1)
-    result["memory_after_start_mib"] = _memory(serve.pid)
+    result["memory_after_start_mib"] = proc_memory(serve.pid)
     first = {}
     with httpx.Client(base_url=url, timeout=60) as c:
         for name, call in kinds.items():  # cold: nothing cached yet
@@ -214,11 +197,11 @@ def _load(args, base: Path, sock: str, tmp: Path, procs: list, result: dict, kin
     for t in threads:
         t.join()
     elapsed = time.monotonic() - t0
-    result["latency"] = {k: _percentiles(v) for k, v in times.items()}
+    result["latency"] = {k: percentiles(v) for k, v in times.items()}
     result["requests_per_s"] = round(sum(len(v) for v in times.values()) / elapsed, 1)
     result["errors"] = len(errors)
     result["error_sample"] = [str(e)[:200] for e in errors[:5]]
-    result["memory_after_load_mib"] = _memory(serve.pid)
+    result["memory_after_load_mib"] = proc_memory(serve.pid)
 
 
 def main() -> None:
@@ -314,7 +297,7 @@ def scaled(args) -> None:
         sock = str(tmp / "rs.ctl")
         _wait(lambda: serve_scale.loaded(sock, accepted, filtered), 1800, "the route server to hold every route")
         result["route_server_loaded_s"] = round(time.monotonic() - started, 1)
-        result["route_server_memory_mib"] = _memory(procs[0].pid)
+        result["route_server_memory_mib"] = proc_memory(procs[0].pid)
         rng = random.Random(1)
         check_prefixes = [("prefix", p) for p in rng.sample(registered, min(95, len(registered)))] + \
             [("prefix", f"10.{n}.0.0/16") for n in range(5)]
@@ -335,6 +318,8 @@ def scaled(args) -> None:
             "sessions": lambda c: c.get("/api/v1/route-servers/rs1/sessions", params={"page_size": "100"}),
             "bw_protocols": lambda c: c.get("/birdwatcher/rs1/protocols/bgp"),
             "bw_filtered": lambda c: c.get(f"/birdwatcher/rs1/routes/filtered/AS{member()[1]}_1_v4"),
+            # a member's accepted routes: one walk of BIRD's table each (no background copy of 475 k routes)
+            "accepted": lambda c: c.get(f"/api/v1/route-servers/rs1/members/{member()[1]}/routes"),
         }
         _load(args, base, sock, tmp, procs, result, kinds)
     finally:

@@ -84,7 +84,8 @@ class Prospects:
         if not self._slots.acquire(blocking=False):
             raise Busy("every live IRR lookup slot is busy: retry in a few seconds")
         try:
-            expansion = irr.expand(query, self._settings(), **self._options())
+            # as `ixpctl onboard` and `sources refresh` expand (policy lengths, aggregation, demo ASNs)
+            expansion = irr.expand(query, self._settings(), **irr.expand_options(self.site.policy.policy, self.site.inventory))
             self.lookups += 1
             intent, facts = self._compile(asn, query, rs, expansion)
         except SourceError as exc:
@@ -96,14 +97,6 @@ class Prospects:
             while len(self._cache) > MAX_CACHED:
                 self._cache.popitem(last=False)
         return intent, facts
-
-    def _options(self) -> dict:
-        """As ``ixpctl onboard`` expands: the policy's lengths and aggregation; documentation ASNs
-        kept only for a fictional (demo) inventory."""
-        policy = self.site.policy.policy
-        fr = self.site.inventory.ixp.fictional_resources
-        return {"max_length4": policy.prefixes.length.ipv4.max, "max_length6": policy.prefixes.length.ipv6.max,
-                "aggregate": policy.irr.aggregate, "allow_special_asns": bool(fr and fr.enabled)}
 
     def _settings(self) -> IrrSource:
         live = self.live
