@@ -5,7 +5,7 @@ typed arguments: a protocol or table name checked against BIRD's identifier synt
 address parsed by ``ipaddress``), and ``Query.command()`` writes the command from those values alone,
 so nothing a client sends reaches BIRD unparsed. Replies are bounded in size, shared between
 concurrent requests for the same command, cached for a few seconds, and at most
-``Limits.bird_concurrency`` commands run at once.
+``Limits.bird_concurrency`` lookups and ``Limits.bird_walks`` table walks run at once.
 """
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ class Query:
         if self.kind == "route_for" and not isinstance(self.net, (IPv4Address, IPv6Address)):
             raise InputError("route_for needs an address")
 
+    @property
+    def walks(self) -> bool:
+        """Whether BIRD answers it by walking a whole table (seconds at 500 000 routes) rather than
+        by a lookup: such commands have their own concurrency budget, so a lookup never queues
+        behind them."""
+        return self.kind.startswith("routes_")
+
     def command(self) -> str:
         """The BIRD command, written from the parsed values only (str() of ipaddress objects and
         names that matched ``_NAME``)."""
@@ -134,10 +141,12 @@ class Gate:
     """Runs allowed queries against one BIRD: cache (TTL), single flight per command, concurrency cap."""
 
     def __init__(self, socket_path: str, *, ttl: float, timeout: float, max_bytes: int,
-                 semaphore: threading.BoundedSemaphore, max_entries: int = 256):
+                 semaphore: threading.BoundedSemaphore, walk_semaphore: threading.BoundedSemaphore | None = None,
+                 max_entries: int = 256):
         self.control = BoundedControl(socket_path, timeout, max_bytes)
         self.ttl = ttl
         self._sem = semaphore
+        self._walk_sem = walk_semaphore or semaphore
         self._cache: dict[str, _Entry] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -148,14 +157,15 @@ class Gate:
     def run(self, query: Query, *, allow: tuple[int, ...] = ()) -> tuple[Reply, float]:
         """The reply and the time it was read (monotonic → wall clock in ``cached_at``)."""
         command = _command(query)
-        return self._cached(command, lambda: (self.control.query(command, allow=allow), time.time()))
+        return self._cached(command, lambda: (self.control.query(command, allow=allow), time.time()),
+                            walk=query.walks)
 
     def parsed(self, query: Query, parse: Callable[[Reply], Any], *, allow: tuple[int, ...] = ()) -> tuple[Any, float]:
         """``parse(reply)``, computed once per cache period (``show protocols all`` at 1000 sessions
         is 1.5 MB: parsing it per request cost more than asking BIRD)."""
         command = _command(query)
         return self._cached(f"{command}\0parsed", lambda: (parse(self.control.query(command, allow=allow)), time.time()),
-                            command=command)
+                            command=command, walk=query.walks)
 
     def routes(self, query: Query, *, filtered: bool, keep: int, allow: tuple[int, ...] = (),
                ttl: float | None = None) -> tuple[RouteRows, float]:
@@ -164,7 +174,7 @@ class Gate:
         at most ``keep`` are kept, the rest only counted."""
         command = _command(query)
         return self._cached(f"{command}\0{keep}", lambda: (self._walk(command, filtered, keep, allow), time.time()),
-                            ttl=ttl, command=command)
+                            ttl=ttl, command=command, walk=query.walks)
 
     def _walk(self, command: str, filtered: bool, keep: int, allow: tuple[int, ...]) -> RouteRows:
         rows = RouteRows()
@@ -190,7 +200,8 @@ class Gate:
         rows.total = heads
         return rows
 
-    def _cached(self, key: str, produce, *, ttl: float | None = None, command: str | None = None):
+    def _cached(self, key: str, produce, *, ttl: float | None = None, command: str | None = None,
+                walk: bool = False):
         now = time.monotonic()
         entry = self._cache.get(key)
         if entry and entry.expires > now:
@@ -205,7 +216,7 @@ class Gate:
                 if entry.error:
                     raise entry.error
                 return entry.value
-            with self._sem:
+            with self._walk_sem if walk else self._sem:
                 try:
                     self.commands_run += 1
                     self.last_commands = (self.last_commands + [command or key])[-50:]

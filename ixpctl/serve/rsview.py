@@ -34,7 +34,7 @@ class NotSupported(IxpctlError):
 
 class RouteServerView:
     def __init__(self, source: RouteServerSource, rs_asn: int, limits: Limits,
-                 semaphore: threading.BoundedSemaphore, stack: ExitStack):
+                 semaphores: tuple[threading.BoundedSemaphore, threading.BoundedSemaphore], stack: ExitStack):
         self.name = source.name
         self.daemon = source.daemon
         self.rs_asn = rs_asn
@@ -49,7 +49,8 @@ class RouteServerView:
             except IxpctlError as exc:  # the service still starts: this route server answers 503
                 self.start_error = str(exc)
         self.gate = Gate(socket, ttl=limits.cache_ttl, timeout=limits.bird_timeout,
-                         max_bytes=limits.max_reply_bytes, semaphore=semaphore)
+                         max_bytes=limits.max_reply_bytes, semaphore=semaphores[0],
+                         walk_semaphore=semaphores[1])
         self._bgpctl = None
         self.census: FilteredCensus | None = None
         if self.daemon == "bird":  # its walks start with the first read that needs filtered routes

@@ -32,7 +32,8 @@ class Service:
     def start(cls, config: ServeConfig, site: Site | None = None) -> Service:
         site = site or Site.load(config)
         stack = ExitStack()
-        semaphore = threading.BoundedSemaphore(config.limits.bird_concurrency)
+        semaphores = (threading.BoundedSemaphore(config.limits.bird_concurrency),
+                      threading.BoundedSemaphore(config.limits.bird_walks))
         rs_asn = site.inventory.ixp.rs_asn
         sources = config.route_servers or tuple(
             RouteServerSource(rs.name, rs.deploy.control_socket, rs.daemon,
@@ -41,7 +42,7 @@ class Service:
                               rs.deploy.bgpctl_binary if rs.deploy.host == "localhost" else "bgpctl")
             for rs in site.inventory.route_servers)
         try:
-            views = {s.name: RouteServerView(s, rs_asn, config.limits, semaphore, stack) for s in sources}
+            views = {s.name: RouteServerView(s, rs_asn, config.limits, semaphores, stack) for s in sources}
         except BaseException:
             stack.close()
             raise

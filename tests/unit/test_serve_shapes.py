@@ -6,7 +6,7 @@ lab route server (tests/unit/data/serve/), and the command allow-list that feeds
 from __future__ import annotations
 
 import re
-from ipaddress import ip_network
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,19 @@ def test_hostile_names_never_make_a_command(kind, name):
 def test_check_name_refuses(bad):
     with pytest.raises(InputError):
         check_name(bad)
+
+
+def test_only_table_walks_take_the_walk_budget():
+    """A lookup (a prefix, an address, the sessions, the status) never queues behind the walks of
+    members' routes: the gate gives the two kinds separate concurrency budgets."""
+    def query(kind: str) -> Query:
+        if kind.startswith("route_prefix"):
+            return Query(kind, net=ip_network("10.0.0.0/8"))  # type: ignore[arg-type]
+        if kind == "route_for":
+            return Query(kind, net=ip_address("10.0.0.1"))  # type: ignore[arg-type]
+        named = kind.startswith(("routes_protocol", "routes_filtered", "routes_noexport", "routes_table"))
+        return Query(kind, ("master4" if kind.startswith("routes_table") else "P1") if named else None)  # type: ignore[arg-type]
+
+    walks = {k for k in KINDS if query(k).walks}
+    assert walks == {"routes_protocol", "routes_filtered", "routes_noexport", "routes_table",
+                     "routes_table_filtered", "routes_all_filtered"}
