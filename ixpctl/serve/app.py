@@ -6,7 +6,9 @@ daemon yet, 503 daemon unreachable."""
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -71,7 +73,15 @@ def create_app(service: Service) -> Starlette:
               Mount("/static", StaticFiles(directory=str(pages.static_dir())), name="static")]
     handlers = {Exception: on_error, HTTPException: on_error, IxpctlError: on_error, LookupError: on_error,
                 ValueError: on_error}
-    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    @asynccontextmanager
+    async def lifespan(_app: Starlette):
+        # every endpoint runs in one of anyio's worker threads (40 by default), and a request waiting
+        # for a table walk holds its thread for seconds: enough threads that waiting walks never
+        # leave none for a lookup (the walks themselves are bounded by Limits.bird_walks)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = service.config.limits.worker_threads
+        yield
+
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.service = service
     app.state.metrics = MetricsCache(service)
     pages.setup(app, service)

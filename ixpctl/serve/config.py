@@ -44,6 +44,7 @@ class Limits:
     # lookup never waits behind walks.
     bird_concurrency: int = 16
     bird_walks: int = 16
+    worker_threads: int = 64  # request threads (anyio's pool): more than both budgets and the self-checks
     max_reply_bytes: int = 128 * 1024 * 1024  # a BIRD reply larger than this is refused, not parsed
     max_routes_read: int = 100_000  # routes kept from one reply (the rest counted): bounds the memory
     filtered_interval: float = 5.0  # shortest period of the background walk of the filtered routes

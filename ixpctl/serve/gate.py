@@ -120,6 +120,10 @@ class BoundedControl(BirdControl):
             raise BirdError(f"BIRD did not enter restricted mode: {restricted[-1][1].strip()}")
 
 
+class Busy(BirdError):
+    """Every BIRD command slot stayed taken for the read timeout (the API says 503, retry)."""
+
+
 class RouteRows(list):
     """Routes read from one reply, at most the reader's ``keep``; ``total`` counts every route of
     the reply (more than ``len()`` when BIRD sent more than was kept); ``code`` / ``message`` are the
@@ -216,15 +220,20 @@ class Gate:
                 if entry.error:
                     raise entry.error
                 return entry.value
-            with self._walk_sem if walk else self._sem:
-                try:
-                    self.commands_run += 1
-                    self.last_commands = (self.last_commands + [command or key])[-50:]
-                    value = produce()
-                except BirdError as exc:
-                    # an unreachable BIRD is remembered briefly too: a burst of requests makes one attempt
-                    self._store(key, _Entry(time.monotonic() + min(self.ttl, 2.0), None, exc))
-                    raise
+            budget = self._walk_sem if walk else self._sem
+            if not budget.acquire(timeout=self.control.timeout):  # busy, not broken: nothing remembered
+                raise Busy(f"{'table walks' if walk else 'commands'} to BIRD are all in use",
+                           fix="retry in a few seconds")
+            try:
+                self.commands_run += 1
+                self.last_commands = (self.last_commands + [command or key])[-50:]
+                value = produce()
+            except BirdError as exc:
+                # an unreachable BIRD is remembered briefly too: a burst of requests makes one attempt
+                self._store(key, _Entry(time.monotonic() + min(self.ttl, 2.0), None, exc))
+                raise
+            finally:
+                budget.release()
             self._store(key, _Entry(time.monotonic() + (self.ttl if ttl is None else ttl), value))
             return value
 

@@ -20,7 +20,7 @@ from ipaddress import ip_address, ip_network
 import pytest
 
 from ixpctl.serve.census import FilteredCensus
-from ixpctl.serve.gate import Gate, Query
+from ixpctl.serve.gate import Busy, Gate, Query
 from ixpctl.verify.control import BirdControl, BirdError, ReplyTooLarge
 from ixpctl.verify.parse import parse_routes
 
@@ -181,3 +181,22 @@ def test_the_census_of_an_unreachable_bird_fails_fast_and_retries_later(tmp_path
         assert time.monotonic() - started < 5 and census.walks == 1
     finally:
         census.stop()
+
+
+def test_a_full_budget_is_busy_not_broken(bird):
+    """When every walk slot stays taken for the read timeout, the request is told to retry (503) and
+    nothing is remembered: the next request, with a slot free, reads BIRD."""
+    walks = threading.BoundedSemaphore(1)
+    gate = Gate(bird, ttl=5, timeout=0.5, max_bytes=1 << 26, semaphore=threading.BoundedSemaphore(4),
+                walk_semaphore=walks)
+    walks.acquire()
+    try:
+        with pytest.raises(Busy, match="table walks"):
+            gate.routes(Query("routes_protocol", "M0"), filtered=False, keep=10)
+        # a lookup has its own budget: not blocked by the walks
+        rows, _ = gate.routes(Query("route_prefix", net=ip_network("10.0.5.0/24")), filtered=False, keep=10)
+        assert [r.prefix for r in rows] == ["10.0.5.0/24"]
+    finally:
+        walks.release()
+    rows, _ = gate.routes(Query("routes_protocol", "M0"), filtered=False, keep=10_000)
+    assert len(rows) == PER - 3
