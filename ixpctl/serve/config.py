@@ -38,13 +38,13 @@ class Limits:
     cache_ttl: float = 5.0  # seconds a BIRD answer is reused (Alice-LG polls; birdwatcher caches too)
     bird_timeout: float = 10.0
     # BIRD commands in flight across all clients: lookups (a prefix, the sessions, the status) and,
-    # apart, table walks (a member's routes, a table). BIRD interleaves walks almost for free (20
-    # walks of 500 000 routes at once take 5.5 s, one takes 5.0 s: bench/RESULTS.md), so a queue
-    # costs more than letting them run; the bounds protect the service's threads. Two budgets, so a
-    # lookup never waits behind walks.
+    # apart, table walks (a member's routes, a table). BIRD interleaves walks almost for free (at
+    # 500 000 routes and 1000 sessions one walk takes 4.5 s, 16 at once 4.9 s, 64 at once 5.8 s:
+    # bench/RESULTS.md), so a queue costs more than letting them run; the bounds protect the
+    # service's threads. Two budgets, so a lookup never waits behind walks.
     bird_concurrency: int = 16
-    bird_walks: int = 16
-    worker_threads: int = 64  # request threads (anyio's pool): more than both budgets and the self-checks
+    bird_walks: int = 48
+    worker_threads: int = 96  # request threads (anyio's pool): more than both budgets and the self-checks
     max_reply_bytes: int = 128 * 1024 * 1024  # a BIRD reply larger than this is refused, not parsed
     max_routes_read: int = 100_000  # routes kept from one reply (the rest counted): bounds the memory
     filtered_interval: float = 5.0  # shortest period of the background walk of the filtered routes
